@@ -9,6 +9,7 @@ except under ``CI=true``, where that is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -77,8 +78,6 @@ def secret_service() -> Iterator[str]:
                 os.environ[key] = value
         for pid in (keyring_pid, int(pid_text)):
             if pid:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         shutil.rmtree(home, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Identities: signing and encryption keys, did:key, key custody."""

@@ -1,0 +1,1 @@
+"""The SQLCipher vault: the contributor's encrypted source of truth."""
