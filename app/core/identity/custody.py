@@ -261,30 +261,30 @@ def unwrap_key(wrapped: dict[str, Any], passphrase: str, vault_id: str) -> bytea
 # --- the OS keyring ---------------------------------------------------------
 
 
-def _backend_name(backend: object) -> str:
-    cls = type(backend)
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
 def usable_backend() -> Any:
-    """The first allow-listed keyring backend that says it can run here.
+    """The best allow-listed keyring backend that says it can run here.
 
     ``keyring.get_keyring()`` is not trusted: it can hand back the ``fail``
-    or ``null`` backends, or whatever an environment variable chose.
+    or ``null`` backends, or whatever an environment variable chose. Its
+    list of viable backends is cached for the process, so viability is asked
+    afresh here (a session bus may come and go).
     """
-    try:
-        import keyring.backend
-    except ImportError as exc:  # pragma: no cover - keyring is a dependency
-        raise KeyringUnavailable("the keyring package is missing") from exc
-    candidates = []
-    for cls in keyring.backend.get_all_keyring():
-        name = _backend_name(cls)
-        if name in _ALLOWED_BACKENDS:
-            candidates.append(cls)
+    import importlib
+
+    candidates: list[tuple[float, Any]] = []
+    for qualified in sorted(_ALLOWED_BACKENDS):
+        module_name, _, class_name = qualified.rpartition(".")
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+            priority = float(cls.priority)
+        except Exception:  # noqa: S112 - a backend that cannot run here is skipped
+            continue
+        if priority > 0:
+            candidates.append((priority, cls))
     if not candidates:
         raise KeyringUnavailable("no Secret Service, Keychain or Credential Manager answered")
-    candidates.sort(key=lambda b: float(getattr(b, "priority", 0)), reverse=True)
-    return candidates[0]
+    candidates.sort(key=lambda pair: pair[0], reverse=True)
+    return candidates[0][1]()
 
 
 def keyring_store(vault_id: str, key: bytes | bytearray) -> None:

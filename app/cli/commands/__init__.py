@@ -1,0 +1,1 @@
+"""Command modules of the ``tessera`` command line, one per area."""
