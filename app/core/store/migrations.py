@@ -28,6 +28,43 @@ MIGRATIONS: Final[tuple[str, ...]] = (
         value TEXT NOT NULL
     );
     """,
+    # 2: prepared datasets, their PII findings under review, and submissions
+    """
+    CREATE TABLE datasets (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        created TEXT NOT NULL,
+        owner_did TEXT NOT NULL,
+        records INTEGER NOT NULL,
+        duplicates_removed INTEGER NOT NULL DEFAULT 0,
+        rejected INTEGER NOT NULL DEFAULT 0,
+        commitment TEXT NOT NULL,
+        package_file TEXT NOT NULL,
+        package_sha256 TEXT NOT NULL,
+        package_size INTEGER NOT NULL,
+        pseudonym_key BLOB NOT NULL CHECK (length(pseudonym_key) = 32),
+        manifest TEXT NOT NULL,
+        card TEXT NOT NULL,
+        report TEXT NOT NULL
+    );
+    CREATE INDEX datasets_created ON datasets (created);
+    CREATE TABLE submissions (
+        id TEXT PRIMARY KEY,
+        dataset_id TEXT NOT NULL REFERENCES datasets (id) ON DELETE RESTRICT,
+        created TEXT NOT NULL,
+        state TEXT NOT NULL,
+        network_id TEXT,
+        network_recipient TEXT NOT NULL,
+        signer_did TEXT NOT NULL,
+        manifest_digest TEXT NOT NULL UNIQUE,
+        consent_digest TEXT NOT NULL,
+        folder TEXT NOT NULL,
+        envelope TEXT NOT NULL,
+        revocation TEXT
+    );
+    CREATE INDEX submissions_dataset ON submissions (dataset_id);
+    CREATE INDEX submissions_state ON submissions (state, created);
+    """,
 )
 
 SCHEMA_VERSION: Final[int] = len(MIGRATIONS)
