@@ -1,0 +1,1 @@
+"""Consent terms: the model, templates, plain-language summary and standard forms."""
