@@ -1,0 +1,410 @@
+"""Verification of submissions and revocations as a list of named checks.
+
+A verifier must say what failed, not just that something did: each check has
+a stable name (for ``--json`` and the GUI), a status and a message naming
+the mismatch ("package digest mismatch: expected ..., got ..."). Checks that
+cannot run because an earlier one failed are reported as skipped, with the
+reason. The order follows the rule "verify the exact bytes, then parse":
+nothing in the payload is trusted before the signature holds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from app.core.consent.jsonform import sha256_canonical_hex
+from app.core.errors import Cancelled, NotFound, StorageError, TesseraError
+from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
+from app.core.submission.build import file_sha256
+from app.core.submission.dsse import (
+    IN_TOTO_PAYLOAD_TYPE,
+    MAX_ENVELOPE_BYTES,
+    Envelope,
+    InvalidEnvelope,
+)
+from app.core.submission.manifest import (
+    CARD_FILE,
+    CONTRIBUTION_PREDICATE,
+    PACKAGE_FILE,
+    InvalidManifest,
+    Manifest,
+)
+from app.core.submission.merkle import MerkleAccumulator, record_digest
+from app.core.submission.revocation import (
+    REVOCATION_PREDICATE,
+    REVOCATION_SUBJECT,
+    InvalidRevocation,
+    Revocation,
+)
+from app.core.submission.statement import InvalidStatement, Statement, parse_statement
+
+AGE_MAGIC = b"age-encryption.org/v1\n"
+
+RecordSource = Callable[[Path], Iterable[object]]
+"""Given the package path, yields its decrypted records (JSON values) in file order."""
+
+SUBMISSION_CHECKS = (
+    "envelope",
+    "signature",
+    "statement",
+    "manifest",
+    "signer",
+    "consent",
+    "subjects",
+    "package",
+    "card",
+    "commitment",
+)
+REVOCATION_CHECKS = ("envelope", "signature", "statement", "revocation", "signer", "submission")
+
+
+class CheckStatus(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    name: str
+    status: CheckStatus
+    message: str
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    kind: str
+    """``submission`` or ``revocation``."""
+    checks: tuple[Check, ...]
+    signer: str | None = None
+    submission_id: str | None = None
+    manifest: Manifest | None = None
+    revocation: Revocation | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures()
+
+    def failures(self) -> list[Check]:
+        return [check for check in self.checks if check.status is CheckStatus.FAILED]
+
+    def check(self, name: str) -> Check:
+        return next(check for check in self.checks if check.name == name)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "ok": self.ok,
+            "submission_id": self.submission_id,
+            "signer": self.signer,
+            "checks": [
+                {"name": check.name, "status": check.status.value, "message": check.message}
+                for check in self.checks
+            ],
+        }
+
+
+class _Checks:
+    """Collects results in the declared order; whatever is left is skipped."""
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = names
+        self.results: dict[str, Check] = {}
+
+    def passed(self, name: str, message: str) -> None:
+        self.results[name] = Check(name, CheckStatus.PASSED, message)
+
+    def failed(self, name: str, message: str) -> None:
+        self.results[name] = Check(name, CheckStatus.FAILED, message)
+
+    def skipped(self, name: str, message: str) -> None:
+        self.results[name] = Check(name, CheckStatus.SKIPPED, message)
+
+    def done(self, reason: str = "") -> tuple[Check, ...]:
+        return tuple(
+            self.results.get(name) or Check(name, CheckStatus.SKIPPED, f"not run: {reason}")
+            for name in self.names
+        )
+
+
+def verify_submission(
+    envelope_path: Path,
+    *,
+    decrypt_records: RecordSource | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> VerificationReport:
+    """Verify ``submission.dsse.json`` and the ``package.age`` and ``card.json`` beside it."""
+    checks = _Checks(SUBMISSION_CHECKS)
+    opened = _open_envelope(envelope_path, checks)
+    if opened is None:
+        return VerificationReport("submission", checks.done("the envelope is unusable"))
+    envelope, signer = opened
+    try:
+        statement = parse_statement(
+            envelope.payload,
+            predicate_type=CONTRIBUTION_PREDICATE,
+            subject_names=(PACKAGE_FILE, CARD_FILE),
+        )
+        checks.passed("statement", "in-toto Statement v1 with the package and card as subjects")
+    except InvalidStatement as exc:
+        checks.failed("statement", exc.message)
+        return VerificationReport("submission", checks.done("the statement is malformed"), signer)
+    try:
+        manifest = Manifest.from_json(statement.predicate, where="predicate", check_consent=False)
+        checks.passed("manifest", "the manifest follows manifest.schema.json")
+    except InvalidManifest as exc:
+        checks.failed("manifest", exc.message)
+        return VerificationReport("submission", checks.done("the manifest is malformed"), signer)
+    submission_id = sha256_canonical_hex(statement.predicate)
+    _check_signer(checks, signer, manifest.contributor, "manifest")
+    _check_consent(checks, statement.predicate, manifest)
+    _check_subjects(checks, statement, manifest)
+    folder = envelope_path.parent
+    package_ok = _check_package(
+        checks, folder / PACKAGE_FILE, statement, manifest, progress, cancel
+    )
+    _check_card(checks, folder / CARD_FILE, statement, cancel)
+    if decrypt_records is None:
+        checks.skipped("commitment", "not checked: no identity that can decrypt the package")
+    elif not package_ok:
+        checks.skipped("commitment", "not run: the package does not match the manifest")
+    else:
+        _check_commitment(checks, folder / PACKAGE_FILE, manifest, decrypt_records, cancel)
+    return VerificationReport("submission", checks.done(), signer, submission_id, manifest)
+
+
+def verify_revocation(
+    envelope: Path | bytes, *, submission: Manifest | None = None
+) -> VerificationReport:
+    """Verify a revocation; given the ``submission``, also that it revokes that one."""
+    checks = _Checks(REVOCATION_CHECKS)
+    opened = _open_envelope(envelope, checks)
+    if opened is None:
+        return VerificationReport("revocation", checks.done("the envelope is unusable"))
+    found, signer = opened
+    try:
+        statement = parse_statement(
+            found.payload, predicate_type=REVOCATION_PREDICATE, subject_names=(REVOCATION_SUBJECT,)
+        )
+        checks.passed("statement", "in-toto Statement v1 naming the revoked submission")
+    except InvalidStatement as exc:
+        checks.failed("statement", exc.message)
+        return VerificationReport("revocation", checks.done("the statement is malformed"), signer)
+    try:
+        revocation = Revocation.from_json(statement.predicate, where="predicate")
+    except InvalidRevocation as exc:
+        checks.failed("revocation", exc.message)
+        return VerificationReport("revocation", checks.done("the revocation is malformed"), signer)
+    if statement.subjects[0].sha256 != revocation.submission:
+        checks.failed(
+            "revocation",
+            f"subject mismatch: the statement names {statement.subjects[0].sha256}, "
+            f"the revocation {revocation.submission}",
+        )
+    else:
+        checks.passed("revocation", "the revocation follows revocation.schema.json")
+    _check_signer(checks, signer, revocation.contributor, "revocation")
+    if submission is None:
+        checks.skipped("submission", "not checked: no submission given to compare with")
+    elif submission.digest() != revocation.submission:
+        checks.failed(
+            "submission",
+            f"submission mismatch: expected {submission.digest()}, "
+            f"the revocation names {revocation.submission}",
+        )
+    elif submission.contributor != revocation.contributor:
+        checks.failed(
+            "submission",
+            f"contributor mismatch: the submission is by {submission.contributor}, "
+            f"the revocation by {revocation.contributor}",
+        )
+    else:
+        checks.passed("submission", f"revokes submission {revocation.submission}")
+    return VerificationReport(
+        "revocation", checks.done(), signer, revocation.submission, submission, revocation
+    )
+
+
+def _open_envelope(source: Path | bytes, checks: _Checks) -> tuple[Envelope, str] | None:
+    """Parse the envelope and find who signed it; records the first two checks."""
+    if isinstance(source, Path):
+        try:
+            with source.open("rb") as handle:
+                data = handle.read(MAX_ENVELOPE_BYTES + 1)
+        except OSError as exc:
+            checks.failed("envelope", f"cannot read {source.name}: {exc.strerror}")
+            return None
+    else:
+        data = source
+    try:
+        envelope = Envelope.from_bytes(data)
+    except InvalidEnvelope as exc:
+        checks.failed("envelope", exc.message)
+        return None
+    if envelope.payload_type != IN_TOTO_PAYLOAD_TYPE:
+        checks.failed(
+            "envelope",
+            f"envelope: payloadType {envelope.payload_type!r}, expected {IN_TOTO_PAYLOAD_TYPE!r}",
+        )
+        return None
+    checks.passed("envelope", "DSSE envelope with one signature over an in-toto statement")
+    candidates = _candidate_signers(envelope)
+    signer = next((did for did in candidates if envelope.signed_by(did)), None)
+    if signer is None:
+        named = " or ".join(candidates) if candidates else "no usable did:key"
+        checks.failed(
+            "signature",
+            f"signature does not verify: the signed statement was changed, or it was not "
+            f"signed by {named}",
+        )
+        return None
+    checks.passed("signature", f"valid Ed25519 signature by {signer}")
+    return envelope, signer
+
+
+def _candidate_signers(envelope: Envelope) -> list[str]:
+    """The keyid hint, then the signer the (not yet trusted) payload claims."""
+    candidates = [envelope.keyid] if envelope.keyid.startswith("did:key:") else []
+    try:
+        claimed = _parse_loosely(envelope.payload)["predicate"]["contributor"]
+    except (ValueError, TypeError, KeyError):
+        claimed = None
+    if isinstance(claimed, str) and claimed not in candidates and len(claimed) < 200:
+        candidates.append(claimed)
+    return candidates
+
+
+def _parse_loosely(payload: bytes) -> Any:
+    return json.loads(payload)
+
+
+def _check_signer(checks: _Checks, signer: str, claimed: str, document: str) -> None:
+    if signer == claimed:
+        checks.passed("signer", f"signed by the contributor the {document} names")
+    else:
+        checks.failed(
+            "signer",
+            f"signer mismatch: signed by {signer}, but the {document} names contributor {claimed}",
+        )
+
+
+def _check_consent(checks: _Checks, predicate: object, manifest: Manifest) -> None:
+    assert isinstance(predicate, dict)
+    declared = predicate["consent"]["sha256"]
+    if declared == manifest.consent_sha256:
+        checks.passed("consent", f"consent terms match their digest {declared}")
+    else:
+        checks.failed(
+            "consent",
+            f"consent digest mismatch: expected {declared}, got {manifest.consent_sha256}",
+        )
+
+
+def _check_subjects(checks: _Checks, statement: Statement, manifest: Manifest) -> None:
+    package, card = statement.subjects
+    if package.sha256 != manifest.package_sha256:
+        checks.failed(
+            "subjects",
+            f"package subject mismatch: the statement says {package.sha256}, "
+            f"the manifest {manifest.package_sha256}",
+        )
+    elif card.sha256 != manifest.card_sha256:
+        checks.failed(
+            "subjects",
+            f"card subject mismatch: the statement says {card.sha256}, "
+            f"the manifest {manifest.card_sha256}",
+        )
+    else:
+        checks.passed("subjects", "the statement's subjects match the manifest")
+
+
+def _check_package(
+    checks: _Checks,
+    path: Path,
+    statement: Statement,
+    manifest: Manifest,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> bool:
+    expected = statement.subjects[0].sha256
+    try:
+        size = path.stat().st_size
+    except OSError:
+        checks.failed("package", f"{PACKAGE_FILE} not found beside the envelope")
+        return False
+    if size != manifest.package_size:
+        checks.failed(
+            "package",
+            f"package size mismatch: the manifest says {manifest.package_size} bytes, "
+            f"{PACKAGE_FILE} has {size}",
+        )
+        return False
+    try:
+        digest, _ = file_sha256(path, stage="verify", progress=progress, cancel=cancel)
+    except (NotFound, StorageError) as exc:
+        checks.failed("package", f"{PACKAGE_FILE}: {exc.message}")
+        return False
+    if digest != expected:
+        checks.failed("package", f"package digest mismatch: expected {expected}, got {digest}")
+        return False
+    with path.open("rb") as handle:
+        if handle.read(len(AGE_MAGIC)) != AGE_MAGIC:
+            checks.failed("package", f"{PACKAGE_FILE} is not an age v1 file")
+            return False
+    checks.passed("package", f"{PACKAGE_FILE} matches its digest {expected} and size {size}")
+    return True
+
+
+def _check_card(checks: _Checks, path: Path, statement: Statement, cancel: CancelToken) -> None:
+    expected = statement.subjects[1].sha256
+    try:
+        digest, _ = file_sha256(path, stage="verify", cancel=cancel)
+    except NotFound:
+        checks.failed("card", f"{CARD_FILE} not found beside the envelope")
+        return
+    except StorageError as exc:
+        checks.failed("card", f"{CARD_FILE}: {exc.message}")
+        return
+    if digest == expected:
+        checks.passed("card", f"{CARD_FILE} matches its digest {expected}")
+    else:
+        checks.failed("card", f"card digest mismatch: expected {expected}, got {digest}")
+
+
+def _check_commitment(
+    checks: _Checks,
+    package: Path,
+    manifest: Manifest,
+    decrypt_records: RecordSource,
+    cancel: CancelToken,
+) -> None:
+    accumulator = MerkleAccumulator()
+    try:
+        for record in decrypt_records(package):
+            if accumulator.count % 1024 == 0:
+                cancel.raise_if_cancelled()
+            accumulator.add(record_digest(record))
+    except Cancelled:
+        raise
+    except TesseraError as exc:
+        checks.failed("commitment", f"cannot read the records: {exc}")
+        return
+    root = accumulator.root().hex()
+    if root != manifest.commitment:
+        checks.failed(
+            "commitment", f"commitment mismatch: expected {manifest.commitment}, got {root}"
+        )
+    elif accumulator.count != manifest.records:
+        checks.failed(
+            "commitment",
+            f"record count mismatch: the manifest says {manifest.records}, "
+            f"the package holds {accumulator.count}",
+        )
+    else:
+        checks.passed("commitment", f"{accumulator.count} records hash to the commitment {root}")
