@@ -166,7 +166,7 @@ class Fields:
 
 
 def check_text(value: str, where: str, error: type[InvalidInput], *, max_length: int) -> None:
-    """Words a person typed: non-blank, bounded, no control characters but tab and newline."""
+    """Words a person typed: non-blank, bounded, no control characters but tab, LF and CR."""
     if not value.strip():
         raise error(f"{where}: must not be empty")
     if len(value) > max_length:
