@@ -273,7 +273,7 @@ def _candidate_signers(envelope: Envelope) -> list[str]:
     candidates = [envelope.keyid] if envelope.keyid.startswith("did:key:") else []
     try:
         claimed = _parse_loosely(envelope.payload)["predicate"]["contributor"]
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         claimed = None
     if isinstance(claimed, str) and claimed not in candidates and len(claimed) < 200:
         candidates.append(claimed)
