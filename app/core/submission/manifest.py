@@ -191,21 +191,31 @@ class Manifest:
             raise InvalidManifest(exc.message) from None
         if terms.to_json() != consent.raw("terms"):
             raise consent.fail("terms", "not in normal form (jurisdictions sorted, no duplicates)")
-        manifest = cls(
-            commitment=dataset.text("commitment", max_length=64, pattern=HEX_SHA256),
-            records=dataset.integer("records"),
-            package_sha256=package.text("sha256", max_length=64, pattern=HEX_SHA256),
-            package_size=package.integer("size"),
-            recipients=tuple(str(recipient) for recipient in recipients),
-            card_sha256=card.text("sha256", max_length=64, pattern=HEX_SHA256),
-            terms=terms,
-            contributor=top.text("contributor", max_length=128),
-            created=top.time("created"),
-            nonce=top.text("nonce", max_length=32),
-            client=top.text("client", max_length=129),
-            network=top.optional_text("network", max_length=512),
-            organization_credential=credential,
-        )
+        for index, recipient in enumerate(recipients):
+            if not AGE_RECIPIENT.fullmatch(str(recipient)):
+                raise InvalidManifest(
+                    f"{package.path('recipients')}[{index}]: not an age recipient (age1...)"
+                )
+        try:
+            manifest = cls(
+                commitment=dataset.text("commitment", max_length=64, pattern=HEX_SHA256),
+                records=dataset.integer("records"),
+                package_sha256=package.text("sha256", max_length=64, pattern=HEX_SHA256),
+                package_size=package.integer("size"),
+                recipients=tuple(str(recipient) for recipient in recipients),
+                card_sha256=card.text("sha256", max_length=64, pattern=HEX_SHA256),
+                terms=terms,
+                contributor=top.text("contributor", max_length=128),
+                created=top.time("created"),
+                nonce=top.text("nonce", max_length=32, pattern=NONCE),
+                client=top.text("client", max_length=129, pattern=CLIENT_NAME),
+                network=top.optional_text("network", max_length=512, pattern=DID),
+                organization_credential=credential,
+            )
+        except InvalidManifest as exc:
+            if exc.message.startswith(where):
+                raise
+            raise InvalidManifest(f"{where}: {exc.message.removeprefix('manifest: ')}") from None
         if check_consent and terms_digest != manifest.consent_sha256:
             raise consent.fail(
                 "sha256",
