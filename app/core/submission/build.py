@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from app.core.consent.terms import ConsentTerms
-from app.core.errors import NotFound
-from app.core.fsutil import atomic_write_bytes, storage_error
+from app.core.errors import NotFound, StorageError
+from app.core.fsutil import atomic_write_bytes
 from app.core.progress import (
     NEVER_CANCELLED,
     CancelToken,
@@ -73,7 +73,9 @@ def file_sha256(
     except FileNotFoundError:
         raise NotFound(f"{path.name} not found in {path.parent}") from None
     except OSError as exc:
-        raise storage_error(exc, path) from None
+        raise StorageError(
+            f"cannot read {path.name}: {exc.strerror or type(exc).__name__}"
+        ) from None
     return digest.hexdigest(), done
 
 

@@ -333,22 +333,16 @@ def _check_package(
     cancel: CancelToken,
 ) -> bool:
     expected = statement.subjects[0].sha256
-    try:
-        size = path.stat().st_size
-    except OSError:
-        checks.failed("package", f"{PACKAGE_FILE} not found beside the envelope")
+    hashed = _hash_beside(checks, "package", path, cancel, progress)
+    if hashed is None:
         return False
+    digest, size = hashed
     if size != manifest.package_size:
         checks.failed(
             "package",
             f"package size mismatch: the manifest says {manifest.package_size} bytes, "
             f"{PACKAGE_FILE} has {size}",
         )
-        return False
-    try:
-        digest, _ = file_sha256(path, stage="verify", progress=progress, cancel=cancel)
-    except (NotFound, StorageError) as exc:
-        checks.failed("package", f"{PACKAGE_FILE}: {exc.message}")
         return False
     if digest != expected:
         checks.failed("package", f"package digest mismatch: expected {expected}, got {digest}")
@@ -363,18 +357,30 @@ def _check_package(
 
 def _check_card(checks: _Checks, path: Path, statement: Statement, cancel: CancelToken) -> None:
     expected = statement.subjects[1].sha256
-    try:
-        digest, _ = file_sha256(path, stage="verify", cancel=cancel)
-    except NotFound:
-        checks.failed("card", f"{CARD_FILE} not found beside the envelope")
+    hashed = _hash_beside(checks, "card", path, cancel)
+    if hashed is None:
         return
-    except StorageError as exc:
-        checks.failed("card", f"{CARD_FILE}: {exc.message}")
-        return
-    if digest == expected:
+    if hashed[0] == expected:
         checks.passed("card", f"{CARD_FILE} matches its digest {expected}")
     else:
-        checks.failed("card", f"card digest mismatch: expected {expected}, got {digest}")
+        checks.failed("card", f"card digest mismatch: expected {expected}, got {hashed[0]}")
+
+
+def _hash_beside(
+    checks: _Checks,
+    check: str,
+    path: Path,
+    cancel: CancelToken,
+    progress: ProgressCallback = no_progress,
+) -> tuple[str, int] | None:
+    """Digest and size of a file named beside the envelope, or a failed check saying why not."""
+    try:
+        return file_sha256(path, stage="verify", progress=progress, cancel=cancel)
+    except NotFound:
+        checks.failed(check, f"{path.name} not found beside the envelope")
+    except StorageError as exc:
+        checks.failed(check, exc.message)
+    return None
 
 
 def _check_commitment(

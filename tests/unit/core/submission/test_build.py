@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.core.consent.templates import load_terms
-from app.core.errors import Cancelled, NotFound
+from app.core.errors import Cancelled, NotFound, StorageError
 from app.core.progress import CancelToken, ProgressEvent
 from app.core.submission.build import build_submission, file_sha256, sign_submission
 from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE, SUBMISSION_FILE
@@ -86,3 +86,9 @@ def test_file_sha256_matches_hashlib(tmp_path: Path) -> None:
     empty = tmp_path / "empty"
     empty.write_bytes(b"")
     assert file_sha256(empty) == (hashlib.sha256(b"").hexdigest(), 0)
+
+
+def test_unreadable_input_is_named(tmp_path: Path, signer: SeedSigner) -> None:
+    (tmp_path / PACKAGE_FILE).mkdir()
+    with pytest.raises(StorageError, match=r"cannot read package\.age: "):
+        _build(tmp_path, signer)

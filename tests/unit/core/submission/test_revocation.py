@@ -152,3 +152,18 @@ def test_revocation_version_is_checked(folder: Folder) -> None:
     document["revocation_version"] = 2
     with pytest.raises(InvalidRevocation, match="version 2 is not supported"):
         Revocation.from_json(document)
+
+
+def test_malformed_revocation_predicate_is_named(folder: Folder, signer: SeedSigner) -> None:
+    statement = json.loads(_revocation(folder).statement())
+    del statement["predicate"]["nonce"]
+    envelope = sign_envelope(bytes(rfc8785.dumps(statement)), IN_TOTO_PAYLOAD_TYPE, signer)
+    report = verify_revocation(envelope.to_bytes())
+    assert report.check("revocation").message == "predicate.nonce: missing"
+    assert report.check("signer").message == "not run: the revocation is malformed"
+
+
+def test_revocation_contributor_must_sign() -> None:
+    x25519 = "did:key:z6LSnjagzhe8Df6gZmroW3wjDd7XQLwAuYfwa4ZeTBCGFoYc"
+    with pytest.raises(InvalidRevocation, match="must be an Ed25519 did:key"):
+        make_revocation("a" * 64, x25519)

@@ -373,3 +373,40 @@ def test_a_copied_folder_verifies_anywhere(folder: Folder, tmp_path: Path) -> No
     copy = tmp_path / "elsewhere"
     shutil.copytree(folder.path, copy)
     assert verify_submission(copy / SUBMISSION_FILE, decrypt_records=records_source()).ok
+
+
+def test_a_package_that_is_not_age_is_named(tmp_path: Path, signer: SeedSigner) -> None:
+    from app.core.consent.templates import load_terms
+    from app.core.submission.build import build_submission
+
+    (tmp_path / PACKAGE_FILE).write_bytes(b"PK\x03\x04 not an age file")
+    (tmp_path / CARD_FILE).write_bytes(b"{}")
+    built = build_submission(
+        tmp_path,
+        commitment="a" * 64,
+        records=1,
+        terms=load_terms("custom"),
+        recipients=["age1xjnu4zaaa48r7fxxpm9k2hujxkkpkyke0t4xnrz4fhut78v4puksfqqtje"],
+        signer=signer,
+    )
+    report = verify_submission(built.envelope_path)
+    assert _failed(report) == {"package": "package.age is not an age v1 file"}
+
+
+def test_unreadable_files_are_named(folder: Folder) -> None:
+    for name in (PACKAGE_FILE, CARD_FILE):
+        (folder.path / name).unlink()
+        (folder.path / name).mkdir()
+    failures = _failed(_verify(folder))
+    assert failures["package"].startswith("cannot read package.age: ")
+    assert failures["card"].startswith("cannot read card.json: ")
+
+
+def test_cancel_inside_the_record_source_propagates(folder: Folder) -> None:
+    from app.core.errors import Cancelled
+
+    def cancelled(_package: Path) -> list[object]:
+        raise Cancelled()
+
+    with pytest.raises(Cancelled):
+        verify_submission(folder.envelope, decrypt_records=cancelled)
