@@ -109,9 +109,6 @@ class Fields:
     def path(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
 
-    def has(self, key: str) -> bool:
-        return key in self.value
-
     def raw(self, key: str) -> object:
         return self.value.get(key)
 

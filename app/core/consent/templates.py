@@ -140,14 +140,14 @@ def load_terms(spec: str | Path) -> ConsentTerms:
     if isinstance(spec, str) and spec in TEMPLATES:
         return TEMPLATES[spec].terms
     path = Path(spec)
-    if not path.is_file():
-        raise NotFound(
-            f"no consent template or file named {str(spec)!r}",
-            hint="templates: " + ", ".join(TEMPLATES),
-        )
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_TERMS_FILE + 1)
+    except FileNotFoundError:
+        raise NotFound(
+            f"no consent template or file named {str(spec)!r}",
+            hint="templates: " + ", ".join(TEMPLATES),
+        ) from None
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror}") from None
     if len(data) > MAX_TERMS_FILE:

@@ -107,6 +107,10 @@ def test_cawg_partial_assertion_keeps_the_base() -> None:
             {"entries": {"cawg.ai_training": {"use": "constrained", "constraint_info": 5}}},
             "expected text",
         ),
+        (
+            {"entries": {"cawg.ai_training": {"use": "constrained", "constraint_info": "a\x00"}}},
+            "control character",
+        ),
     ],
 )
 def test_cawg_errors_are_named(assertion: object, words: str) -> None:

@@ -228,3 +228,165 @@ def test_model_rule_violations_surface_as_import_errors() -> None:
     condition["rightOperand"] = "   "
     with pytest.raises(UnsupportedPolicy, match="must not be empty"):
         from_odrl(policy)
+
+
+def _fixed_policy() -> dict[str, Any]:
+    return to_odrl(_terms())
+
+
+def _each_permission(policy: dict[str, Any], change: Any) -> dict[str, Any]:
+    for rule in policy["permission"]:
+        change(rule)
+    return policy
+
+
+def _each_rule(policy: dict[str, Any], change: Any) -> dict[str, Any]:
+    for rule in policy["permission"] + policy["prohibition"]:
+        change(rule)
+    return policy
+
+
+def _scope(rule: dict[str, Any], left: str, operator: str | None = None) -> dict[str, Any]:
+    return next(
+        c
+        for c in rule["constraint"]
+        if c["leftOperand"] == left and (operator is None or c["operator"] == operator)
+    )
+
+
+MORE_UNSUPPORTED: list[tuple[Any, str]] = [
+    (lambda p: p.update({"tessera:contact": 5}), r"tessera:contact: .*not a string"),
+    (lambda p: p.update({"tessera:revocationMethod": 5}), r"tessera:revocationMethod"),
+    (lambda p: p.pop("target"), r"a rule without a target"),
+    (
+        lambda p: _each_permission(p, lambda r: r["duty"].append({"action": "attribute"})),
+        r"a second 'attribute' duty",
+    ),
+    (
+        lambda p: _each_permission(p, lambda r: r["duty"][0].update({"tessera:credit": 5})),
+        r"tessera:credit: .*not text",
+    ),
+    (
+        lambda p: _each_permission(p, lambda r: r["duty"][0].update(extra=1)),
+        r"duty\[0\]: .*the member 'extra'",
+    ),
+    (
+        lambda p: _each_permission(
+            p, lambda r: r["duty"][1]["constraint"][0].update(leftOperand="count")
+        ),
+        r"'count' 'eq' on compensation",
+    ),
+    (
+        lambda p: _each_permission(
+            p, lambda r: r["duty"][1]["constraint"][0].update(rightOperand={"@value": "much"})
+        ),
+        r"not a decimal string",
+    ),
+    (
+        lambda p: _each_permission(
+            p, lambda r: r["duty"][1]["constraint"][0].update(unit="urn:iso:std:iso:4217:euro")
+        ),
+        r"the currency 'euro'",
+    ),
+    (
+        lambda p: _each_permission(p, lambda r: r["duty"][1].update({"tessera:compensation": "x"})),
+        r"tessera:compensation: .*'x'",
+    ),
+    (
+        lambda p: _each_permission(p, lambda r: r["duty"][1].update({"tessera:details": 5})),
+        r"tessera:details: .*not text",
+    ),
+    (
+        lambda p: _each_rule(p, lambda r: r["constraint"][0].update(rightOperand=5)),
+        r"the purpose 5",
+    ),
+    (
+        lambda p: _each_rule(
+            p, lambda r: _scope(r, "dateTime").update(rightOperand={"@value": "x", "@type": "y"})
+        ),
+        r"not an xsd:dateTime value",
+    ),
+    (
+        lambda p: _each_rule(p, lambda r: _scope(r, "dateTime").update(rightOperand=5)),
+        r"a date that is not text",
+    ),
+    (
+        lambda p: _each_rule(p, lambda r: _scope(r, "spatial").update(operator="neq")),
+        r"spatial constraint 'neq'",
+    ),
+    (
+        lambda p: _each_rule(p, lambda r: _scope(r, "spatial").update(rightOperand=["FR", "FR"])),
+        r"a jurisdiction listed twice",
+    ),
+    (
+        lambda p: _each_rule(p, lambda r: _scope(r, "spatial").update(rightOperand=["France"])),
+        r"ISO 3166 code",
+    ),
+    (
+        lambda p: _each_rule(p, lambda r: _scope(r, "spatial").pop("operator")),
+        r"not leftOperand/operator/rightOperand",
+    ),
+    (lambda p: p["permission"][0].update(constraint=5), r"constraint: .*not an array"),
+    (
+        lambda p: _each_rule(
+            p,
+            lambda r: r["constraint"].append(
+                {
+                    "leftOperand": "dateTime",
+                    "operator": "lt",
+                    "rightOperand": {"@value": "2024-01-01T00:00:00Z", "@type": "xsd:dateTime"},
+                }
+            ),
+        ),
+        r"the end must come after the start",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "words"), MORE_UNSUPPORTED)
+def test_more_unsupported_features_are_named(change: Any, words: str) -> None:
+    policy = _fixed_policy()
+    change(policy)
+    with pytest.raises(UnsupportedPolicy, match=words):
+        from_odrl(policy)
+
+
+def test_compensation_kind_is_inferred_from_foreign_duties() -> None:
+    policy = _each_permission(_fixed_policy(), lambda r: r["duty"][1].pop("tessera:compensation"))
+    assert from_odrl(policy).compensation.kind is CompensationKind.FIXED
+    policy = _each_permission(
+        _fixed_policy(),
+        lambda r: (r["duty"][1].pop("tessera:compensation"), r["duty"][1].pop("constraint")),
+    )
+    assert from_odrl(policy).compensation == Compensation(CompensationKind.NEGOTIATED)
+
+
+def test_plain_date_strings_are_read() -> None:
+    policy = _each_rule(
+        _fixed_policy(), lambda r: _scope(r, "dateTime").update(rightOperand="2025-01-01T00:00:00Z")
+    )
+    assert from_odrl(policy) == _terms()
+
+
+def test_a_condition_on_a_prohibition_is_refused() -> None:
+    policy = _fixed_policy()
+    policy["prohibition"][0]["constraint"].append(
+        {"leftOperand": "tessera:condition", "operator": "eq", "rightOperand": "x"}
+    )
+    with pytest.raises(UnsupportedPolicy, match="a condition on a prohibition"):
+        from_odrl(policy)
+
+
+def test_a_foreign_purpose_iri_is_refused() -> None:
+    policy = _fixed_policy()
+    policy["permission"][0]["constraint"][0]["rightOperand"] = {"@id": "https://example.org/p"}
+    with pytest.raises(UnsupportedPolicy, match="the purpose"):
+        from_odrl(policy)
+
+
+def test_a_policy_of_prohibitions_only() -> None:
+    terms = ConsentTerms(uses={use: NOT_ALLOWED for use in Use}, jurisdictions=("FR",))
+    policy = to_odrl(terms)
+    assert "permission" not in policy
+    assert len(policy["prohibition"]) == len(Use)
+    assert from_odrl(policy) == terms

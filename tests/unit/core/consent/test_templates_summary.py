@@ -34,7 +34,7 @@ from app.core.consent.terms import (
     Validity,
     constrained,
 )
-from app.core.errors import NotFound
+from app.core.errors import NotFound, StorageError
 from tests.unit.core.consent.strategies import consent_terms
 
 
@@ -72,6 +72,11 @@ def test_unknown_template_or_file(tmp_path: Path) -> None:
         load_terms("nope")
     with pytest.raises(NotFound, match="no consent template named 'nope'"):
         get_template("nope")
+
+
+def test_a_folder_is_not_terms(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match="cannot read"):
+        load_terms(tmp_path)
 
 
 def test_load_terms_from_file(tmp_path: Path) -> None:
