@@ -23,6 +23,7 @@ RECORD_SCHEMA = "https://tessera.dev/consent/record/v1"
 DPV = "https://w3id.org/dpv#"
 STANDARD = "ISO/IEC TS 27560:2023"
 DEFAULT_WITHDRAWAL = "A signed Tessera revocation of the submission, sent to the network."
+DEFAULT_RETENTION = "Kept while the consent holds: until it is withdrawn or expires."
 
 
 def to_consent_record(
@@ -34,6 +35,7 @@ def to_consent_record(
     controllers: Sequence[str] = (),
     recipients: Sequence[str] = (),
     data_categories: Sequence[str] = (),
+    retention: str | None = None,
     withdrawn: datetime | None = None,
     now: datetime | None = None,
     translate: Translate = untranslated,
@@ -75,6 +77,10 @@ def to_consent_record(
         "validity": {
             "from": format_utc(terms.validity.start or given),
             "until": None if until is None else format_utc(until),
+        },
+        "retention": {
+            "until": None if until is None else format_utc(until),
+            "description": retention or DEFAULT_RETENTION,
         },
         "withdrawal": {
             "possible": revocation.revocable,

@@ -194,6 +194,10 @@ def test_consent_record_fields() -> None:
     assert record["jurisdictions"] == ["EU"]
     assert record["validity"] == {"from": "2025-01-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
     assert record["withdrawal"] == {"possible": True, "method": "email me"}
+    assert record["retention"]["until"] == "2026-01-01T00:00:00Z"
+    assert record["retention"]["description"].startswith("Kept while the consent holds")
+    custom = _record(retention="Deleted after the study ends.")
+    assert custom["retention"]["description"] == "Deleted after the study ends."
     statuses = {purpose["purpose"]: purpose["status"] for purpose in record["purposes"]}
     assert statuses["tessera:commercial"] == Permission.NOT_ALLOWED.value
     assert statuses["tessera:ai_training"] == Permission.ALLOWED.value
