@@ -147,6 +147,14 @@ class Fields:
             raise self.fail(key, f"must be between {minimum} and {maximum}")
         return value
 
+    def version(self, key: str, supported: int) -> None:
+        """A format version this code reads, or an error saying which one it does."""
+        version = self.integer(key)
+        if version != supported:
+            raise self.fail(
+                key, f"version {version} is not supported; this Tessera reads version {supported}"
+            )
+
     def time(self, key: str) -> datetime:
         return parse_utc(self.text(key, max_length=20), where=self.path(key), error=self.error)
 

@@ -274,12 +274,7 @@ class ConsentTerms:
                 "contact",
             ),
         )
-        version = top.integer("schema_version")
-        if version != SCHEMA_VERSION:
-            raise top.fail(
-                "schema_version",
-                f"version {version} is not supported; this Tessera reads version {SCHEMA_VERSION}",
-            )
+        top.version("schema_version", SCHEMA_VERSION)
         return _built(
             where,
             cls,

@@ -154,13 +154,7 @@ class Manifest:
                 "client",
             ),
         )
-        version = top.integer("manifest_version")
-        if version != MANIFEST_VERSION:
-            raise top.fail(
-                "manifest_version",
-                f"version {version} is not supported; this Tessera reads version "
-                f"{MANIFEST_VERSION}",
-            )
+        top.version("manifest_version", MANIFEST_VERSION)
         dataset = Fields(
             top.raw("dataset"),
             top.path("dataset"),

@@ -92,13 +92,7 @@ class Revocation:
                 "nonce",
             ),
         )
-        version = top.integer("revocation_version")
-        if version != REVOCATION_VERSION:
-            raise top.fail(
-                "revocation_version",
-                f"version {version} is not supported; this Tessera reads version "
-                f"{REVOCATION_VERSION}",
-            )
+        top.version("revocation_version", REVOCATION_VERSION)
         return cls(
             submission=top.text("submission", max_length=64, pattern=HEX_SHA256),
             contributor=top.text("contributor", max_length=128),
