@@ -73,7 +73,7 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
                 os.fsync(handle.fileno())
                 if temp is None:
                     temp = folder / f".{path.name}.{secrets.token_hex(8)}.tmp"
-                    os.link(f"/proc/self/fd/{handle.fileno()}", temp)
+                    _link_unnamed(handle.fileno(), temp)
         if not special:
             assert temp is not None
             os.replace(temp, path)
@@ -84,6 +84,20 @@ def atomic_output(path: Path) -> Iterator[BinaryIO]:
     except BaseException:
         _discard(temp)
         raise
+
+
+def _link_unnamed(fd: int, target: Path) -> None:
+    """Give an ``O_TMPFILE`` file a name.
+
+    Plain ``link`` would try to link the ``/proc`` symlink itself; ``linkat``
+    with ``AT_SYMLINK_FOLLOW`` links the file it points to. Passing a
+    directory descriptor makes ``os.link`` use ``linkat``.
+    """
+    folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.link(f"/proc/self/fd/{fd}", target.name, dst_dir_fd=folder, follow_symlinks=True)
+    finally:
+        os.close(folder)
 
 
 def _discard(temp: Path | None) -> None:
