@@ -41,7 +41,9 @@ BATCH_CHUNKS: Final = 64
 """Chunks read per batch (4 MiB of plaintext)."""
 MIN_RUN: Final = 4
 """Fewest chunks worth handing to a worker thread."""
-IN_FLIGHT: Final = 2
+FIRST_BATCH: Final = 4
+"""Chunks in the first batch of a stream of unknown size."""
+IN_FLIGHT: Final = 3
 """Batches being processed while the next one is read."""
 
 _NOT_FINAL: Final = "the payload is truncated: it ends without a final chunk"
@@ -170,11 +172,13 @@ class _Runner:
 
 
 class _Batch:
-    __slots__ = ("count", "futures", "inbuf", "outbuf", "runs", "size")
+    __slots__ = ("chunks", "count", "futures", "inbuf", "limit", "outbuf", "runs", "size")
 
-    def __init__(self, in_size: int, out_size: int) -> None:
-        self.inbuf = memoryview(bytearray(in_size))
-        self.outbuf = memoryview(bytearray(out_size))
+    def __init__(self, chunks: int, in_chunk: int, out_chunk: int) -> None:
+        self.chunks = chunks
+        self.inbuf = memoryview(bytearray(chunks * in_chunk))
+        self.outbuf = memoryview(bytearray(chunks * out_chunk))
+        self.limit = 0
         self.size = 0
         self.count = 0
         self.runs: list[tuple[int, int]] = []
@@ -182,7 +186,12 @@ class _Batch:
 
 
 class _Pipeline:
-    """Reads batches in order with one batch of look-ahead (to find the end)."""
+    """Reads batches in order with one batch of look-ahead (to find the end).
+
+    Batches start small and double up to ``batch_chunks``, so a short stream
+    costs little memory and a long one gets large batches; a size hint lets
+    a large file start at full size.
+    """
 
     def __init__(
         self,
@@ -193,18 +202,24 @@ class _Pipeline:
         workers: int | None,
         size_hint: int | None,
     ) -> None:
-        if size_hint is not None:
-            batch_chunks = max(1, min(batch_chunks, -(-size_hint // in_chunk)))
         self.source = source
-        self.in_size = batch_chunks * in_chunk
-        self.out_size = batch_chunks * out_chunk
+        self.in_chunk = in_chunk
+        self.out_chunk = out_chunk
+        self.max_chunks = batch_chunks
+        wanted = FIRST_BATCH if size_hint is None else -(-size_hint // in_chunk)
+        self.next_chunks = max(1, min(batch_chunks, wanted))
         self.runner = _Runner(default_workers() if workers is None else workers)
         self.pending: deque[_Batch] = deque()
         self._free: list[_Batch] = []
 
     def read(self) -> _Batch:
-        batch = self._free.pop() if self._free else _Batch(self.in_size, self.out_size)
-        batch.size = self.source.readinto(batch.inbuf)
+        chunks = self.next_chunks
+        self.next_chunks = min(self.max_chunks, chunks * 2)
+        batch = self._free.pop() if self._free else None
+        if batch is None or batch.chunks < chunks:
+            batch = _Batch(chunks, self.in_chunk, self.out_chunk)
+        batch.limit = chunks * self.in_chunk
+        batch.size = self.source.readinto(batch.inbuf[: batch.limit])
         return batch
 
     def recycle(self, batch: _Batch) -> None:
@@ -226,7 +241,7 @@ def _drive(
     try:
         while True:
             cancel.raise_if_cancelled()
-            at_end = current.size < pipeline.in_size
+            at_end = current.size < current.limit
             following = None
             if not at_end:
                 following = pipeline.read()

@@ -88,10 +88,12 @@ def new_stanzas(
             raise InvalidInput("give either the full set of recipients or changes, not both")
         check_recipients(recipients)
         return [stanza for r in recipients for stanza in r.wrap(file_key)]
+    unwanted = set(remove)
+    if unwanted & set(add):
+        raise InvalidInput("a recipient cannot be both added and removed")
     kept: list[Stanza] = []
     present: set[Recipient] = set()
     removed: set[Recipient] = set()
-    unwanted = set(remove)
     for stanza in header.stanzas:
         owner = _owner(stanza, file_key, identities)
         if owner is not None and owner in unwanted:
@@ -106,7 +108,7 @@ def new_stanzas(
                 f"cannot find the stanza of {_short(recipient)}: a stanza can only be recognised "
                 "with its identity; rewrap to the full list of recipients instead"
             )
-    added = [r for r in dict.fromkeys(add) if r not in present and r not in unwanted]
+    added = [r for r in dict.fromkeys(add) if r not in present]
     labels = {_stanza_labels(stanza) for stanza in kept} | {r.labels for r in added}
     if len(labels) > 1:
         if any(label.startswith("scrypt-") for group in labels for label in group):

@@ -106,3 +106,12 @@ def test_strictness(text: bytes, message: str) -> None:
 def test_fast_path_falls_back_for_irregular_lines() -> None:
     text = armored(bytes(range(256)) * 40).replace(b"\n", b"\r\n")
     assert dearmor(text) == bytes(range(256)) * 40
+
+
+@pytest.mark.parametrize("tail", [b"", b"\n \t\r\n" * 10])
+def test_small_reads_across_every_boundary(monkeypatch: pytest.MonkeyPatch, tail: bytes) -> None:
+    monkeypatch.setattr(a, "_BLOCK", 7)
+    data = bytes(range(256)) * 2
+    assert dearmor(b"\n  \n" + armored(data) + tail) == data
+    with pytest.raises(ArmorError, match="data after the end"):
+        dearmor(armored(data) + tail + b"x")
