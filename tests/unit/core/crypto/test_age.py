@@ -107,7 +107,8 @@ def test_read_header_without_keys(
     assert info.recipient_count == 2
     assert not info.passphrase
     assert sealed[info.header_size - 1 : info.header_size] == b"\n"
-    assert sealed[: info.header_size].endswith(b"\n") and b"---" in sealed[: info.header_size]
+    assert sealed[: info.header_size].endswith(b"\n")
+    assert b"---" in sealed[: info.header_size]
     path = tmp_path / "f.age"
     path.write_bytes(sealed)
     assert read_header(path) == info

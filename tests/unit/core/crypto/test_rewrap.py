@@ -231,8 +231,12 @@ def test_streams_without_descriptors(alice: X25519Identity, bob: X25519Identity)
     size=st.sampled_from([0, 1, CHUNK, CHUNK + 1]),
 )
 def test_recipient_set_is_exact_and_payload_unchanged(
-    before: set[int], add: set[int], remove: set[int], size: int, tmp_path_factory: pytest.TempPathFactory
-) -> None:  # fmt: skip
+    before: set[int],
+    add: set[int],
+    remove: set[int],
+    size: int,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
     people = PEOPLE
     remove &= before  # only recipients we can recognise: their identities are given
     add -= remove

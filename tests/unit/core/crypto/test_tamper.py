@@ -193,10 +193,10 @@ def test_changed_header_or_mac(alice: X25519Identity, bob: X25519Identity) -> No
     assert attempt(without_bob, [alice])[0].__class__ is HMACError
     # Another valid MAC (from another file) in place of this one.
     other = encrypt_bytes(b"payload", [alice.recipient, bob.recipient]).split(b"\n")
-    swapped_mac = b"\n".join(lines[:5] + [other[5]] + lines[6:])
+    swapped_mac = b"\n".join([*lines[:5], other[5], *lines[6:]])
     assert attempt(swapped_mac, [alice])[0].__class__ is HMACError
     # A grease stanza added: ignored by identities, caught by the MAC.
-    greased = b"\n".join(lines[:5] + [b"-> grease x", b""] + lines[5:])
+    greased = b"\n".join([*lines[:5], b"-> grease x", b"", *lines[5:]])
     assert attempt(greased, [alice])[0].__class__ is HMACError
 
 
