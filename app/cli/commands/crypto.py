@@ -29,13 +29,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Encrypt IN (or standard input) into an age file any age tool can open.",
     )
     encrypt.add_argument(
-        "-r", "--recipient", action="append", default=[], metavar="RECIPIENT",
+        "-r",
+        "--recipient",
+        action="append",
+        default=[],
+        metavar="RECIPIENT",
         help="encrypt to this age1... recipient (repeatable)",
-    )  # fmt: skip
+    )
     encrypt.add_argument(
-        "-R", "--recipients-file", action="append", default=[], metavar="PATH",
+        "-R",
+        "--recipients-file",
+        action="append",
+        default=[],
+        metavar="PATH",
         help="encrypt to every recipient listed in this file (repeatable)",
-    )  # fmt: skip
+    )
     encrypt.add_argument(
         "-p", "--passphrase", action="store_true", help="encrypt with a passphrase"
     )
@@ -53,9 +61,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         ),
     )
     decrypt.add_argument(
-        "-i", "--identity-file", action="append", default=[], metavar="PATH",
+        "-i",
+        "--identity-file",
+        action="append",
+        default=[],
+        metavar="PATH",
         help="use the identities in this file (repeatable)",
-    )  # fmt: skip
+    )
     decrypt.add_argument("--identity", metavar="NAME", help="use this vault identity")
     decrypt.add_argument("-o", "--output", metavar="OUT", help="write to OUT, not stdout")
     decrypt.add_argument("input", nargs="?", metavar="IN", help="file to decrypt (default stdin)")
@@ -71,17 +83,27 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     rewrap.add_argument("--identity", metavar="NAME", help="open IN with this vault identity")
     rewrap.add_argument(
-        "-i", "--identity-file", action="append", default=[], metavar="PATH",
+        "-i",
+        "--identity-file",
+        action="append",
+        default=[],
+        metavar="PATH",
         help="open IN with the identities in this file (repeatable)",
-    )  # fmt: skip
+    )
     rewrap.add_argument(
-        "--add-recipient", action="append", default=[], metavar="RECIPIENT",
+        "--add-recipient",
+        action="append",
+        default=[],
+        metavar="RECIPIENT",
         help="give this recipient access (repeatable)",
-    )  # fmt: skip
+    )
     rewrap.add_argument(
-        "--remove-recipient", action="append", default=[], metavar="RECIPIENT",
+        "--remove-recipient",
+        action="append",
+        default=[],
+        metavar="RECIPIENT",
         help="take access away from this recipient (repeatable)",
-    )  # fmt: skip
+    )
     rewrap.add_argument("-o", "--output", metavar="OUT", required=True, help="file to write")
     rewrap.add_argument("input", metavar="IN", help="age file to rewrap")
     rewrap.set_defaults(handler=run_rewrap, usage_error=rewrap.error)

@@ -129,9 +129,12 @@ def test_streams_with_progress(alice: X25519Identity) -> None:
     plain = io.BytesIO()
     events.clear()
     got = decrypt_stream(
-        io.BytesIO(sealed.getvalue()), plain, [alice], progress=events.append,
+        io.BytesIO(sealed.getvalue()),
+        plain,
+        [alice],
+        progress=events.append,
         size_hint=len(sealed.getvalue()),
-    )  # fmt: skip
+    )
     assert got == len(data)
     assert plain.getvalue() == data
     assert events[-1].total == events[-1].done
@@ -151,9 +154,13 @@ def test_truncated_before_the_nonce(alice: X25519Identity) -> None:
     armor=st.booleans(),
 )
 def test_round_trip_any_data_any_recipient_set(
-    data: bytes, chosen: set[int], armor: bool, alice: X25519Identity, bob: X25519Identity,
+    data: bytes,
+    chosen: set[int],
+    armor: bool,
+    alice: X25519Identity,
+    bob: X25519Identity,
     carol: X25519Identity,
-) -> None:  # fmt: skip
+) -> None:
     people = [alice, bob, carol]
     sealed = encrypt_bytes(data, [people[i].recipient for i in sorted(chosen)], armor=armor)
     assert read_header(sealed).recipient_count == len(chosen)

@@ -10,8 +10,12 @@ from app.core.crypto import bech32
 from app.core.crypto.errors import KeyFormatError
 
 # Valid BIP 173 strings (from the BIP's test vectors) with an empty data part.
-BIP173_VALID = ["A12UEL5L", "a12uel5l", "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
-                "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w"]  # fmt: skip
+BIP173_VALID = [
+    "A12UEL5L",
+    "a12uel5l",
+    "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw",
+    "split1checkupstagehandshakeupstreamerranterredcaperred2y9e3w",
+]
 
 
 @given(

@@ -33,18 +33,26 @@ def reference_seal(data: bytes) -> bytes:
 def seal(data: bytes, **options: object) -> bytes:
     out = io.BytesIO()
     p.seal_payload(
-        Source(io.BytesIO(data)), out, KEY, progress=lambda _e: None,
-        cancel=NEVER_CANCELLED, **options,  # type: ignore[arg-type]
-    )  # fmt: skip
+        Source(io.BytesIO(data)),
+        out,
+        KEY,
+        progress=lambda _e: None,
+        cancel=NEVER_CANCELLED,
+        **options,  # type: ignore[arg-type]
+    )
     return out.getvalue()
 
 
 def open_(sealed: bytes, out: io.BytesIO | None = None, **options: object) -> bytes:
     out = out if out is not None else io.BytesIO()
     p.open_payload(
-        Source(io.BytesIO(sealed)), out, KEY, progress=lambda _e: None,
-        cancel=NEVER_CANCELLED, **options,  # type: ignore[arg-type]
-    )  # fmt: skip
+        Source(io.BytesIO(sealed)),
+        out,
+        KEY,
+        progress=lambda _e: None,
+        cancel=NEVER_CANCELLED,
+        **options,  # type: ignore[arg-type]
+    )
     return out.getvalue()
 
 
@@ -105,16 +113,25 @@ def test_progress_reports_every_batch() -> None:
     events: list[ProgressEvent] = []
     data = bytes(5 * C)
     p.seal_payload(
-        Source(io.BytesIO(data)), io.BytesIO(), KEY, progress=events.append,
-        cancel=NEVER_CANCELLED, batch_chunks=2, total=len(data),
-    )  # fmt: skip
+        Source(io.BytesIO(data)),
+        io.BytesIO(),
+        KEY,
+        progress=events.append,
+        cancel=NEVER_CANCELLED,
+        batch_chunks=2,
+        total=len(data),
+    )
     assert [e.done for e in events] == [2 * C, 4 * C, 5 * C]
     assert all(e.total == len(data) and e.stage == "encrypt" for e in events)
     events.clear()
     p.open_payload(
-        Source(io.BytesIO(reference_seal(data))), io.BytesIO(), KEY, progress=events.append,
-        cancel=NEVER_CANCELLED, batch_chunks=2,
-    )  # fmt: skip
+        Source(io.BytesIO(reference_seal(data))),
+        io.BytesIO(),
+        KEY,
+        progress=events.append,
+        cancel=NEVER_CANCELLED,
+        batch_chunks=2,
+    )
     assert events[-1].done == len(data) + 5 * 16
     assert events[-1].stage == "decrypt"
 

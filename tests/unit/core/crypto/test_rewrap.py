@@ -124,8 +124,9 @@ def test_rules_still_hold(
 
 
 def test_the_result_is_authenticated(alice: X25519Identity, bob: X25519Identity) -> None:
-    rewrapped = bytearray(rewrap_bytes(encrypt_bytes(b"x", [alice.recipient]), [alice],
-                                       add=[bob.recipient]))  # fmt: skip
+    rewrapped = bytearray(
+        rewrap_bytes(encrypt_bytes(b"x", [alice.recipient]), [alice], add=[bob.recipient])
+    )
     rewrapped[read_header(bytes(rewrapped)).header_size - 5] ^= 1
     with pytest.raises(HMACError):
         decrypt_bytes(bytes(rewrapped), [bob])
@@ -206,9 +207,11 @@ def test_pipes_are_copied_by_reading(alice: X25519Identity, bob: X25519Identity)
     )
     result = subprocess.run(
         [sys.executable, "-c", script, alice.to_string(), bob.recipient.to_string()],
-        input=sealed, capture_output=True, check=True,
+        input=sealed,
+        capture_output=True,
+        check=True,
         cwd=Path(__file__).resolve().parents[4],
-    )  # fmt: skip
+    )
     assert decrypt_bytes(result.stdout, [bob]) == bytes(2 * CHUNK)
 
 
@@ -249,10 +252,12 @@ def test_recipient_set_is_exact_and_payload_unchanged(
     source.write_bytes(encrypt_bytes(data, [people[i].recipient for i in sorted(before)]))
     target = folder / "out.age"
     info = rewrap_file(
-        source, target, [people[i] for i in sorted(before)],
+        source,
+        target,
+        [people[i] for i in sorted(before)],
         add=[people[i].recipient for i in sorted(add)],
         remove=[people[i].recipient for i in sorted(remove)],
-    )  # fmt: skip
+    )
     result = target.read_bytes()
     assert payload_of(result) == payload_of(source.read_bytes())
     assert info.recipient_count == len(after)

@@ -36,8 +36,16 @@ EXPECTED_ERRORS: dict[str, type[AgeError] | None] = {
     "payload failure": PayloadError,
     "armor failure": ArmorError,
 }
-KNOWN_KEYS = {"expect", "payload", "identity", "passphrase", "armored", "compressed", "file key",
-              "comment"}  # fmt: skip
+KNOWN_KEYS = {
+    "expect",
+    "payload",
+    "identity",
+    "passphrase",
+    "armored",
+    "compressed",
+    "file key",
+    "comment",
+}
 VECTOR_COUNT = 143
 
 
