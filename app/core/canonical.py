@@ -76,6 +76,35 @@ def sha256_canonical_hex(value: object, *, what: str = "JSON value") -> str:
     return hashlib.sha256(canonical_json(value, what=what)).hexdigest()
 
 
+def loads_strict(data: bytes | str, *, what: str) -> object:
+    """Parse JSON that is about to be hashed or verified: one meaning only.
+
+    Duplicate keys, NaN and Infinity, invalid UTF-8 and runaway nesting are
+    refused, because each would let two readers see different documents.
+    """
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        result: dict[str, object] = {}
+        for key, value in items:
+            if key in result:
+                raise NotIJSON(f"{what}: an object has the same key twice")
+            result[key] = value
+        return result
+
+    def no_constant(name: str) -> object:
+        raise NotIJSON(f"{what}: {name} is not JSON")
+
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes | bytearray) else data
+        return json.loads(text, object_pairs_hook=pairs, parse_constant=no_constant)
+    except UnicodeDecodeError:
+        raise NotIJSON(f"{what}: not UTF-8 text") from None
+    except RecursionError:
+        raise NotIJSON(f"{what}: nested too deeply") from None
+    except json.JSONDecodeError as exc:
+        raise NotIJSON(f"{what}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+
+
 def _plain(value: object) -> bool:
     """True when the C encoder's output is already canonical for ``value``."""
     if isinstance(value, str):

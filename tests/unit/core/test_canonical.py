@@ -18,6 +18,7 @@ from app.core.canonical import (
     MAX_SAFE_INTEGER,
     NotIJSON,
     canonical_json,
+    loads_strict,
     sha256_canonical,
     sha256_canonical_hex,
 )
@@ -193,3 +194,24 @@ def test_runaway_nesting_is_an_input_error() -> None:
     circular["self"] = circular
     with pytest.raises(NotIJSON, match="nested too deeply"):
         canonical_json(circular)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (b'{"a": 1, "a": 2}', "same key twice"),
+        (b"[NaN]", "NaN is not JSON"),
+        (b"[-Infinity]", "-Infinity is not JSON"),
+        (b"\xc3\x28", "not UTF-8"),
+        (b'{"a": ', "not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_strict_reader_refuses_ambiguous_json(text: bytes, message: str) -> None:
+    with pytest.raises(NotIJSON, match=message):
+        loads_strict(text, what="proof")
+
+
+def test_strict_reader_reads_plain_json() -> None:
+    assert loads_strict('{"a": [1, 2.5, "x"]}', what="doc") == {"a": [1, 2.5, "x"]}
+    assert loads_strict(b'{"nested": {"a": null}}', what="doc") == {"nested": {"a": None}}

@@ -1,0 +1,1 @@
+"""Dataset preparation: import, normalisation, dedupe, PII, commitment, card."""
