@@ -1,0 +1,294 @@
+"""Exact and near-duplicate detection."""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+import random
+import struct
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.core.datasets.dedupe import (
+    EXACT_KEY_SIZE,
+    DuplicateCluster,
+    DuplicateMember,
+    ExactDeduper,
+    MinHashParams,
+    NearDuplicateIndex,
+    NearMatch,
+    _BandTable,
+    estimate_similarity,
+    exact_key,
+    lsh_parameters,
+    minhash,
+    minhash_batch,
+    record_text,
+    removals,
+    shingles,
+)
+
+# -- exact -------------------------------------------------------------------------
+
+
+def test_exact_key_ignores_key_order_and_number_spelling() -> None:
+    assert exact_key({"a": 1, "b": [2.0]}) == exact_key({"b": [2], "a": 1})
+    assert exact_key({"a": 1}) != exact_key({"a": 2})
+    assert len(exact_key({})) == EXACT_KEY_SIZE
+
+
+@settings(max_examples=100)
+@given(st.lists(st.integers(0, 40), max_size=300), st.integers(1, 64))
+def test_exact_deduper_matches_a_dictionary(values: list[int], capacity: int) -> None:
+    deduper = ExactDeduper(capacity)
+    first_seen: dict[int, int] = {}
+    expected_pairs: list[tuple[int, int]] = []
+    for index, value in enumerate(values):
+        answer = deduper.add(index, exact_key({"v": value}))
+        if value in first_seen:
+            assert answer == first_seen[value]
+            expected_pairs.append((index, first_seen[value]))
+        else:
+            assert answer is None
+            first_seen[value] = index
+    assert len(deduper) == len(first_seen)
+    assert deduper.duplicates == len(expected_pairs)
+    clusters = deduper.clusters()
+    assert all(cluster.kind == "exact" for cluster in clusters)
+    assert sorted(
+        (member.index, cluster.representative) for cluster in clusters for member in cluster.members
+    ) == sorted(expected_pairs)
+    assert all(member.similarity == 1.0 for cluster in clusters for member in cluster.members)
+    assert [cluster.representative for cluster in clusters] == sorted(
+        {first for _, first in expected_pairs}
+    )
+
+
+def test_exact_deduper_grows_past_many_keys() -> None:
+    deduper = ExactDeduper(4)
+    for index in range(5000):
+        assert deduper.add_record(index, {"n": index}) is None
+    assert deduper.add_record(5000, {"n": 4321}) == 4321
+    assert len(deduper) == 5000
+
+
+def test_exact_deduper_needs_sixteen_bytes() -> None:
+    with pytest.raises(ValueError, match="16 bytes"):
+        ExactDeduper().add(0, b"short")
+
+
+def test_removals_follow_the_review() -> None:
+    clusters = [
+        DuplicateCluster("exact", 0, (DuplicateMember(3, 1.0), DuplicateMember(5, 1.0))),
+        DuplicateCluster("near", 1, (DuplicateMember(4, 0.9),)),
+    ]
+    assert clusters[0].indices == (0, 3, 5)
+    assert removals(clusters) == {3, 4, 5}
+    # Keep record 4 instead of its representative 1.
+    assert removals(clusters, keep={4}, drop={1}) == {1, 3, 5}
+
+
+# -- MinHash -------------------------------------------------------------------------
+
+PARAMS = MinHashParams()
+_rng = random.Random(7)
+VOCAB = ["".join(_rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(6)) for _ in range(3000)]
+
+
+def _text(rng: random.Random, words: int = 170) -> list[str]:
+    return [rng.choice(VOCAB) for _ in range(words)]
+
+
+def _jaccard(first: str, second: str, params: MinHashParams = PARAMS) -> float:
+    a, b = set(shingles(first, params)), set(shingles(second, params))
+    return len(a & b) / len(a | b)
+
+
+def test_params_are_checked_and_picklable() -> None:
+    for bad in (
+        {"num_perm": 100},
+        {"shingle": "line"},
+        {"shingle_size": 0},
+        {"seed": -1},
+    ):
+        with pytest.raises(ValueError, match="must"):
+            MinHashParams(**bad)  # type: ignore[arg-type]
+    params = MinHashParams(num_perm=64, shingle="char", shingle_size=4, seed=9)
+    assert pickle.loads(pickle.dumps(params)) == params  # noqa: S301 (our own bytes)
+    assert params.signature_size == 256
+
+
+def test_word_shingles_ignore_case_and_punctuation() -> None:
+    assert list(shingles("Hello, World! How are_you", PARAMS)) == [
+        b"hello world how",
+        b"world how are",
+        b"how are you",
+    ]
+    assert list(shingles("Just two", PARAMS)) == [b"just two"]
+    assert list(shingles("  ...  ", PARAMS)) == []
+    assert minhash("Hello, WORLD: how are you?", PARAMS) == minhash(
+        "hello world how are you", PARAMS
+    )
+
+
+def test_char_shingles_are_characters_not_bytes() -> None:
+    params = MinHashParams(shingle="char", shingle_size=3)
+    grams = [gram.decode("utf-32-le") for gram in shingles("Été  à", params)]
+    assert grams == ["été", "té ", "é à"]
+    assert [gram.decode("utf-32-le") for gram in shingles("ab", params)] == ["ab"]
+    assert list(shingles("", params)) == []
+
+
+def test_signatures_are_deterministic_and_seeded() -> None:
+    text = " ".join(_text(random.Random(1)))
+    signature = minhash(text, PARAMS)
+    assert len(signature) == PARAMS.signature_size
+    assert minhash(text, PARAMS) == signature
+    assert minhash(text, MinHashParams(seed=1)) != signature
+    assert minhash("", PARAMS) == b""
+    assert minhash("!!!", PARAMS) == b""
+
+
+def test_a_single_shingle_fills_every_bin() -> None:
+    """Densification copies the one value everywhere, so equal texts still match fully."""
+    signature = minhash("alpha beta gamma", PARAMS)
+    values = set(struct.unpack(f"<{PARAMS.num_perm}I", signature))
+    assert len(values) == 1
+    assert estimate_similarity(signature, minhash("Alpha, beta; gamma.", PARAMS)) == 1.0
+
+
+@pytest.mark.parametrize("words", [25, 170])
+def test_estimates_track_jaccard(words: int) -> None:
+    rng = random.Random(words)
+    errors = []
+    for _ in range(120):
+        base = _text(rng, words)
+        changed = [rng.choice(VOCAB) if rng.random() < 0.08 else word for word in base]
+        first, second = " ".join(base), " ".join(changed)
+        estimate = estimate_similarity(minhash(first, PARAMS), minhash(second, PARAMS))
+        errors.append(estimate - _jaccard(first, second))
+    bias = sum(errors) / len(errors)
+    spread = (sum(error * error for error in errors) / len(errors)) ** 0.5
+    assert abs(bias) < 0.02
+    assert spread < 0.06  # one-permutation MinHash at 128 bins: about 0.035 expected
+
+
+def test_estimate_needs_comparable_signatures() -> None:
+    with pytest.raises(ValueError, match="different lengths"):
+        estimate_similarity(b"\x00" * 8, b"\x00" * 12)
+    with pytest.raises(ValueError, match="empty"):
+        estimate_similarity(b"", b"")
+
+
+def test_batches_in_worker_processes_give_the_same_signatures() -> None:
+    texts = [" ".join(_text(random.Random(seed), 60)) for seed in range(12)]
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        remote = [
+            signature
+            for batch in pool.map(minhash_batch, [texts[:6], texts[6:]], [PARAMS, PARAMS])
+            for signature in batch
+        ]
+    assert remote == minhash_batch(texts, PARAMS)
+
+
+def test_record_text() -> None:
+    record = {"b": "second", "a": {"z": 2.5, "y": [True, None, "first", 3]}, "c": ""}
+    assert record_text(record) == "first\n3\n2.5\nsecond\n"
+    assert record_text(record, fields=["b", "missing"]) == "second"
+    assert record_text("plain") == "plain"
+
+
+# -- LSH -----------------------------------------------------------------------------
+
+
+def test_lsh_parameters() -> None:
+    assert lsh_parameters(0.8, 128) == (12, 10)
+    for threshold in (0.5, 0.7, 0.8, 0.9):
+        for num_perm in (64, 128):
+            bands, rows = lsh_parameters(threshold, num_perm)
+            assert bands * rows <= num_perm
+            at_threshold = 1 - (1 - threshold**rows) ** bands
+            assert 0.4 < at_threshold < 0.95
+    with pytest.raises(ValueError, match="threshold"):
+        lsh_parameters(1.0, 128)
+
+
+def test_near_duplicates_are_found_and_clustered() -> None:
+    rng = random.Random(3)
+    index = NearDuplicateIndex(PARAMS)
+    base = _text(rng)
+    one_word = list(base)
+    one_word[50] = "changed"
+    texts = [
+        " ".join(base),  # 0
+        " ".join(_text(rng)),  # 1, unrelated
+        " ".join(one_word),  # 2, near 0
+        " ".join(base).upper() + "!",  # 3, same words as 0
+        "",  # 4, no text
+        " ".join(_text(rng)),  # 5, unrelated
+    ]
+    answers = [index.add(number, minhash(text, PARAMS)) for number, text in enumerate(texts)]
+    assert answers[0] is None
+    assert answers[1] is None
+    assert isinstance(answers[2], NearMatch)
+    assert answers[2].representative == 0
+    assert answers[2].similarity >= 0.8
+    assert answers[3] == NearMatch(0, 1.0)
+    assert answers[4] is None
+    assert answers[5] is None
+    assert len(index) == 3  # 0, 1 and 5: duplicates and empty records are not indexed
+    assert index.duplicates == 2
+    (cluster,) = index.clusters()
+    assert cluster.kind == "near"
+    assert cluster.representative == 0
+    assert [member.index for member in cluster.members] == [2, 3]
+
+
+def test_unrelated_texts_do_not_match() -> None:
+    rng = random.Random(11)
+    index = NearDuplicateIndex(PARAMS)
+    for number in range(300):
+        assert index.add(number, minhash(" ".join(_text(rng, 40)), PARAMS)) is None
+    assert index.clusters() == []
+
+
+def test_a_lower_threshold_finds_looser_duplicates() -> None:
+    rng = random.Random(5)
+    base = _text(rng)
+    loose = [rng.choice(VOCAB) if rng.random() < 0.12 else word for word in base]
+    similarity = _jaccard(" ".join(base), " ".join(loose))
+    assert 0.45 < similarity < 0.75
+    strict, lenient = NearDuplicateIndex(PARAMS, 0.8), NearDuplicateIndex(PARAMS, 0.4)
+    for index in (strict, lenient):
+        index.add(0, minhash(" ".join(base), PARAMS))
+    assert strict.add(1, minhash(" ".join(loose), PARAMS)) is None
+    assert lenient.add(1, minhash(" ".join(loose), PARAMS)) is not None
+
+
+def test_index_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match="threshold"):
+        NearDuplicateIndex(PARAMS, 1.5)
+    with pytest.raises(ValueError, match="both"):
+        NearDuplicateIndex(PARAMS, bands=4)
+    with pytest.raises(ValueError, match="num_perm"):
+        NearDuplicateIndex(PARAMS, bands=20, rows=20)
+    index = NearDuplicateIndex(PARAMS, bands=16, rows=8)
+    with pytest.raises(ValueError, match="params"):
+        index.add(0, b"\x00" * 64)
+
+
+def test_band_table_caps_crowded_keys_and_survives_growth() -> None:
+    table = _BandTable(max_bucket=5, size=8)
+    for slot in range(20):
+        table.insert(77, slot)
+    assert table.candidates([77], limit=100) == [0, 1, 2, 3, 4]
+    for key in range(1, 3000):
+        table.insert(1000 + key, key)
+    assert table.candidates([1500], limit=10) == [500]
+    assert sorted(table.candidates([77], limit=100)) == [0, 1, 2, 3, 4]
+    assert len(table.candidates([77, 1500], limit=3)) == 3
+    assert table.candidates([999_999], limit=10) == []
