@@ -123,7 +123,8 @@ _DATA_TYPES: Mapping[str, str] = {
 }
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _SPDX = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+\-]*")
-_URL = re.compile(r"[a-z][a-z0-9+.\-]*:\S+")
+_URL = re.compile(r"(https?://|urn:)\S+")
+"""Web addresses and URNs only: a card is shown to people, and javascript: is a URL too."""
 _DID = re.compile(r"did:[a-z0-9]+:\S+")
 _MAX_TEXT = 10_000
 
@@ -530,8 +531,14 @@ def _check(info: CardInput, facts: PipelineFacts) -> None:
         and info.collection_start > info.collection_end
     ):
         raise InvalidCard("collection timeframe: the start is after the end")
-    if info.consent is not None and not _HEX64.fullmatch(info.consent.sha256):
-        raise InvalidCard("consent: the digest must be 64 lowercase hex digits")
+    if info.consent is not None:
+        _text("consent name", info.consent.name, required=True)
+        for line in info.consent.summary:
+            _text("consent summary", line, required=True)
+        if not _HEX64.fullmatch(info.consent.sha256):
+            raise InvalidCard("consent: the digest must be 64 lowercase hex digits")
+        if info.consent.url is not None and not _URL.fullmatch(info.consent.url):
+            raise InvalidCard(f"consent: {info.consent.url!r} is not a URL")
     if not _HEX64.fullmatch(facts.commitment) or not _HEX64.fullmatch(facts.package_sha256):
         raise ValueError("commitment and package digest are 64 lowercase hex digits")
     if facts.prepared_at.tzinfo is None:

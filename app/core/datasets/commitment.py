@@ -197,6 +197,17 @@ class LeafHashes(Sequence[bytes]):
                 return cls(b"")
             return cls(mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ))
 
+    def close(self) -> None:
+        """Release a mapped file; plain buffers need nothing."""
+        if isinstance(self._buffer, mmap.mmap):
+            self._buffer.close()
+
+    def __enter__(self) -> LeafHashes:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
     def __len__(self) -> int:
         return self._count
 
@@ -472,9 +483,9 @@ def make_proof_document(
     if record is not None and record_leaf_hash(record) != leaves[index]:
         raise ValueError(f"the record given is not record {index} of this dataset")
     proof = inclusion_proof(leaves, index, progress=progress, cancel=cancel)
-    builder = MerkleBuilder()
-    builder.extend(leaves)
-    return ProofDocument(proof, builder.root(), record)
+    root = root_from_inclusion(proof)  # the path was built from every leaf: this is the root
+    assert root is not None
+    return ProofDocument(proof, root, record)
 
 
 def parse_proof_document(data: bytes | str | Mapping[str, object]) -> ProofDocument:

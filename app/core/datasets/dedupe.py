@@ -143,6 +143,8 @@ class ExactDeduper:
         """Record ``index`` has ``key``: the index of its first occurrence, or None if new."""
         if len(key) < EXACT_KEY_SIZE:
             raise ValueError("an exact key is at least 16 bytes")
+        if index < 0:
+            raise ValueError("record indices start at 0")
         low = int.from_bytes(key[:8], "little")
         high = int.from_bytes(key[8:16], "little")
         slot = low & self._mask

@@ -447,6 +447,8 @@ def test_leaf_hashes_written_by_a_builder_serve_proofs(tmp_path: Path) -> None:
         for record in records:
             builder.add_record(record)
     assert store.stat().st_size == 21 * 32
+    with LeafHashes.open(store) as mapped:
+        assert mapped[5] == record_leaf_hash(records[5])
     leaves = LeafHashes.open(store)
     assert len(leaves) == 21
     assert leaves[0] == record_leaf_hash(records[0])

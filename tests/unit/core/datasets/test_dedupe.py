@@ -75,9 +75,11 @@ def test_exact_deduper_grows_past_many_keys() -> None:
     assert len(deduper) == 5000
 
 
-def test_exact_deduper_needs_sixteen_bytes() -> None:
+def test_exact_deduper_needs_sixteen_bytes_and_an_index() -> None:
     with pytest.raises(ValueError, match="16 bytes"):
         ExactDeduper().add(0, b"short")
+    with pytest.raises(ValueError, match="start at 0"):
+        ExactDeduper().add(-1, bytes(16))
 
 
 def test_removals_follow_the_review() -> None:
