@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,13 @@ from app.core.crypto.base import FILE_KEY_SIZE, Identity, Recipient
 from app.core.crypto.errors import HeaderError, NoIdentityMatch
 from app.core.crypto.header import Header, encode_header, parse_header
 from app.core.crypto.output import atomic_output
-from app.core.crypto.payload import NONCE_SIZE, open_payload, payload_key, seal_payload
+from app.core.crypto.payload import (
+    NONCE_SIZE,
+    FileRange,
+    open_payload,
+    payload_key,
+    seal_payload,
+)
 from app.core.crypto.scrypt import STANZA_TYPE as SCRYPT_TYPE
 from app.core.crypto.scrypt import ScryptIdentity
 from app.core.crypto.streams import Source, write_all
@@ -88,6 +95,33 @@ def _info(header: Header, armored: bool) -> HeaderInfo:
     return HeaderInfo(tuple(s.type for s in header.stanzas), armored, header.size)
 
 
+def _regular_file(src: object) -> tuple[int, int, int] | None:
+    """Descriptor, position and size when ``src`` is a regular file."""
+    try:
+        fd = src.fileno()  # type: ignore[attr-defined]
+        info = os.fstat(fd)
+        position = src.tell()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return fd, position, info.st_size
+
+
+def _rest_of(origin: tuple[int, int, int] | None, consumed: int) -> FileRange | None:
+    if origin is None:
+        return None
+    fd, position, size = origin
+    start = position + consumed
+    return FileRange(fd, start, max(0, size - start))
+
+
+def _skip_to_end(src: object, file_range: FileRange | None) -> None:
+    """Leave a file read by position where a sequential reader would be."""
+    if file_range is not None:
+        src.seek(file_range.offset + file_range.size)  # type: ignore[attr-defined]
+
+
 def _open_source(src: BinaryIO, armor: bool | None) -> tuple[Source, bool]:
     source = Source(src)
     if armor is None:
@@ -146,6 +180,7 @@ def encrypt_stream(
         _wipe(file_key)
     sink: BinaryIO | ArmorWriter = ArmorWriter(dst) if armor else dst
     write_all(sink, header + nonce)
+    file_range = _rest_of(_regular_file(src), 0)
     size = seal_payload(
         Source(src),
         sink,
@@ -154,7 +189,9 @@ def encrypt_stream(
         progress=progress,
         cancel=cancel,
         total=size_hint,
+        file_range=file_range,
     )
+    _skip_to_end(src, file_range)
     if isinstance(sink, ArmorWriter):
         sink.close()
     _flush(dst)
@@ -181,6 +218,7 @@ def decrypt_stream(
     must be discarded (:func:`decrypt_file` does so). ``armor=None`` detects
     ASCII armor.
     """
+    origin = _regular_file(src)
     source, armored = _open_source(src, armor)
     header = parse_header(source)
     chosen = _identities(identities, _info(header, armored))
@@ -188,6 +226,7 @@ def decrypt_stream(
     nonce = source.read(NONCE_SIZE)
     if len(nonce) != NONCE_SIZE:
         raise HeaderError("the file ends before the payload starts")
+    file_range = None if armored else _rest_of(origin, source.consumed)
     size = open_payload(
         source,
         dst,
@@ -196,7 +235,9 @@ def decrypt_stream(
         progress=progress,
         cancel=cancel,
         total=None if size_hint is None or armored else size_hint - source.consumed,
+        file_range=file_range,
     )
+    _skip_to_end(src, file_range)
     _flush(dst)
     return size
 

@@ -23,6 +23,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Final, cast
 
 from cryptography.exceptions import InvalidTag
@@ -31,6 +32,7 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from app.core.crypto.errors import PayloadError
 from app.core.crypto.header import hkdf
 from app.core.crypto.streams import Source, Writable, write_all
+from app.core.errors import StorageError
 from app.core.progress import CancelToken, ProgressCallback, ProgressEvent
 
 CHUNK: Final = 1 << 16
@@ -172,7 +174,7 @@ class _Runner:
 
 
 class _Batch:
-    __slots__ = ("chunks", "count", "futures", "inbuf", "limit", "outbuf", "runs", "size")
+    __slots__ = ("chunks", "count", "futures", "inbuf", "limit", "offset", "outbuf", "runs", "size")
 
     def __init__(self, chunks: int, in_chunk: int, out_chunk: int) -> None:
         self.chunks = chunks
@@ -181,8 +183,37 @@ class _Batch:
         self.limit = 0
         self.size = 0
         self.count = 0
+        self.offset: int | None = None
         self.runs: list[tuple[int, int]] = []
         self.futures: list[Future[object]] = []
+
+
+@dataclass(frozen=True, slots=True)
+class FileRange:
+    """Input that is the rest of a regular file: ``size`` bytes from ``offset``.
+
+    Such input is read by position (``pread``) inside the worker threads, so
+    copying it out of the page cache is spread over the cores as well
+    instead of holding up the thread that writes the output.
+    """
+
+    fd: int
+    offset: int
+    size: int
+
+
+def _pread_into(fd: int, view: memoryview, offset: int) -> None:
+    done = 0
+    while done < len(view):
+        try:
+            count = os.preadv(fd, [view[done:]], offset + done)
+        except OSError as exc:
+            raise StorageError(
+                f"could not read the input: {exc.strerror or type(exc).__name__}"
+            ) from None
+        if count == 0:
+            raise StorageError("the input file shrank while it was being read")
+        done += count
 
 
 class _Pipeline:
@@ -201,8 +232,14 @@ class _Pipeline:
         batch_chunks: int,
         workers: int | None,
         size_hint: int | None,
+        file_range: FileRange | None,
     ) -> None:
         self.source = source
+        self.file_range = file_range
+        if file_range is not None:
+            size_hint = file_range.size
+            self._offset = file_range.offset
+            self._remaining = file_range.size
         self.in_chunk = in_chunk
         self.out_chunk = out_chunk
         self.max_chunks = batch_chunks
@@ -219,8 +256,27 @@ class _Pipeline:
         if batch is None or batch.chunks < chunks:
             batch = _Batch(chunks, self.in_chunk, self.out_chunk)
         batch.limit = chunks * self.in_chunk
-        batch.size = self.source.readinto(batch.inbuf[: batch.limit])
+        if self.file_range is None:
+            batch.size = self.source.readinto(batch.inbuf[: batch.limit])
+        else:
+            batch.size = min(batch.limit, self._remaining)
+            batch.offset = self._offset
+            self._offset += batch.size
+            self._remaining -= batch.size
         return batch
+
+    def fetch(self, batch: _Batch, first: int, end: int, last: int) -> memoryview:
+        """The input of chunks ``first`` to ``end``, read now if read by position."""
+        start = first * self.in_chunk
+        view = batch.inbuf[start : start + (end - first - 1) * self.in_chunk + last]
+        if self.file_range is not None and batch.offset is not None:
+            _pread_into(self.file_range.fd, view, batch.offset + start)
+        return view
+
+    def check_end(self) -> None:
+        """A file read by position must not have grown meanwhile."""
+        if self.file_range is not None and os.pread(self.file_range.fd, 1, self._offset):
+            raise StorageError("the input file grew while it was being read")
 
     def recycle(self, batch: _Batch) -> None:
         batch.futures = []
@@ -260,6 +316,7 @@ def _drive(
                 finish(batch)
                 pipeline.recycle(batch)
             if following is None:
+                pipeline.check_end()
                 return
             current = following
     finally:
@@ -276,10 +333,13 @@ def seal_payload(
     cancel: CancelToken,
     total: int | None = None,
     batch_chunks: int = BATCH_CHUNKS,
+    file_range: FileRange | None = None,
 ) -> int:
-    """Encrypt everything ``source`` holds into ``sink``; the plaintext size."""
+    """Encrypt everything ``source`` (or ``file_range``) holds into ``sink``; its size."""
     aead = ChaCha20Poly1305(key)
-    pipeline = _Pipeline(source, CHUNK, SEALED_CHUNK, batch_chunks, workers, total)
+    pipeline = _Pipeline(source, CHUNK, SEALED_CHUNK, batch_chunks, workers, total, file_range)
+    if file_range is not None:
+        total = file_range.size
     done = 0
 
     def start(batch: _Batch, counter: int, final: bool, inline: bool) -> None:
@@ -291,7 +351,7 @@ def seal_payload(
             def job(first: int = first, end: int = end, run_last: int = run_last) -> None:
                 _seal_run(
                     aead,
-                    batch.inbuf[first * CHUNK :],
+                    pipeline.fetch(batch, first, end, run_last),
                     batch.outbuf[first * SEALED_CHUNK :],
                     counter + first,
                     end - first,
@@ -323,14 +383,17 @@ def open_payload(
     cancel: CancelToken,
     total: int | None = None,
     batch_chunks: int = BATCH_CHUNKS,
+    file_range: FileRange | None = None,
 ) -> int:
-    """Decrypt the payload in ``source`` into ``sink``; the plaintext size.
+    """Decrypt the payload in ``source`` (or ``file_range``) into ``sink``; the plaintext size.
 
     Only authenticated chunks reach ``sink``, in order. On a
     :class:`PayloadError` the chunks before the damage have been written.
     """
     aead = ChaCha20Poly1305(key)
-    pipeline = _Pipeline(source, SEALED_CHUNK, CHUNK, batch_chunks, workers, total)
+    pipeline = _Pipeline(source, SEALED_CHUNK, CHUNK, batch_chunks, workers, total, file_range)
+    if file_range is not None:
+        total = file_range.size
     released = 0
     done = 0
 
@@ -345,7 +408,7 @@ def open_payload(
             def job(first: int = first, end: int = end, run_last: int = run_last) -> object:
                 return _open_run(
                     aead,
-                    batch.inbuf[first * SEALED_CHUNK :],
+                    pipeline.fetch(batch, first, end, run_last),
                     batch.outbuf[first * CHUNK :],
                     counter + first,
                     end - first,

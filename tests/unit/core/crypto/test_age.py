@@ -325,3 +325,66 @@ def test_a_full_disk_is_reported_and_leaves_nothing(
     with pytest.raises(DiskFull):
         encrypt_file(source, out / "a.age", [alice.recipient])
     assert list(out.iterdir()) == []
+
+
+def test_devices_as_input_are_read_as_streams(alice: X25519Identity) -> None:
+    with open(os.devnull, "rb") as empty:
+        sealed = io.BytesIO()
+        assert encrypt_stream(empty, sealed, [alice.recipient]) == 0
+    assert decrypt_bytes(sealed.getvalue(), [alice]) == b""
+
+
+def test_regular_file_streams_end_where_a_reader_would(
+    alice: X25519Identity, tmp_path: Path
+) -> None:
+    path = tmp_path / "data"
+    path.write_bytes(b"0123456789" * 10000)
+    with path.open("rb") as handle:
+        handle.read(10)
+        sealed = io.BytesIO()
+        encrypt_stream(handle, sealed, [alice.recipient])
+        assert handle.tell() == 100000
+        assert handle.read() == b""
+    assert decrypt_bytes(sealed.getvalue(), [alice]) == (b"0123456789" * 10000)[10:]
+
+
+@pytest.mark.parametrize("fadvise", [True, False])
+def test_large_outputs_are_synced_while_written(
+    alice: X25519Identity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fadvise: bool
+) -> None:
+    monkeypatch.setattr(output_module, "SYNC_STEP", CHUNK)
+    if not fadvise:
+        monkeypatch.delattr(output_module.os, "posix_fadvise")
+    synced: list[int] = []
+    real = os.fdatasync
+
+    def counting(fd: int) -> None:
+        synced.append(fd)
+        real(fd)
+
+    monkeypatch.setattr(output_module.os, "fdatasync", counting)
+    source = tmp_path / "big"
+    source.write_bytes(os.urandom(300 * CHUNK))
+    encrypt_file(source, tmp_path / "big.age", [alice.recipient])
+    assert synced
+    assert decrypt_bytes((tmp_path / "big.age").read_bytes(), [alice]) == source.read_bytes()
+
+
+def test_background_sync_errors_are_reported(
+    alice: X25519Identity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.errors import StorageError as Storage
+
+    monkeypatch.setattr(output_module, "SYNC_STEP", CHUNK)
+
+    def failing(_fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(output_module.os, "fdatasync", failing)
+    source = tmp_path / "big"
+    source.write_bytes(bytes(300 * CHUNK))
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(Storage, match="Input/output error"):
+        encrypt_file(source, out / "big.age", [alice.recipient])
+    assert list(out.iterdir()) == []

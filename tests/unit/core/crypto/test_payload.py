@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 from app.core.crypto import PayloadError
 from app.core.crypto import payload as p
 from app.core.crypto.streams import Source
-from app.core.errors import Cancelled
+from app.core.errors import Cancelled, StorageError
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressEvent
 
 KEY = bytes(range(32))
@@ -158,3 +160,76 @@ def test_runner_splits_evenly() -> None:
     assert runner.split(7, inline=True) == [(0, 7)]
     assert p._Runner(0).workers == 1
     assert p.default_workers() >= 1
+
+
+def _file_with(tmp_path: Path, data: bytes) -> Path:
+    path = tmp_path / "input.bin"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_files_are_read_by_position(tmp_path: Path, workers: int) -> None:
+    data = bytes(i % 251 for i in range(5 * C + 9))
+    path = _file_with(tmp_path, b"skip" + data)
+    with path.open("rb", buffering=0) as handle:
+        out = io.BytesIO()
+        size = p.seal_payload(
+            Source(handle),
+            out,
+            KEY,
+            progress=lambda _e: None,
+            cancel=NEVER_CANCELLED,
+            workers=workers,
+            batch_chunks=2,
+            file_range=p.FileRange(handle.fileno(), 4, len(data)),
+        )
+    assert size == len(data)
+    assert out.getvalue() == reference_seal(data)
+    sealed = _file_with(tmp_path, out.getvalue())
+    with sealed.open("rb", buffering=0) as handle:
+        plain = io.BytesIO()
+        p.open_payload(
+            Source(handle),
+            plain,
+            KEY,
+            progress=lambda _e: None,
+            cancel=NEVER_CANCELLED,
+            workers=workers,
+            batch_chunks=2,
+            file_range=p.FileRange(handle.fileno(), 0, len(out.getvalue())),
+        )
+    assert plain.getvalue() == data
+
+
+@pytest.mark.parametrize(
+    ("claimed", "message"),
+    [(3 * C + 10, "shrank"), (2 * C, "grew")],
+)
+def test_a_file_that_changes_size_while_read(tmp_path: Path, claimed: int, message: str) -> None:
+    path = _file_with(tmp_path, bytes(3 * C))
+    with path.open("rb", buffering=0) as handle, pytest.raises(StorageError, match=message):
+        p.seal_payload(
+            Source(handle),
+            io.BytesIO(),
+            KEY,
+            progress=lambda _e: None,
+            cancel=NEVER_CANCELLED,
+            file_range=p.FileRange(handle.fileno(), 0, claimed),
+        )
+
+
+def test_read_errors_by_position(tmp_path: Path) -> None:
+    folder = os.open(tmp_path, os.O_RDONLY)
+    try:
+        with pytest.raises(StorageError, match="could not read the input"):
+            p.seal_payload(
+                Source(io.BytesIO()),
+                io.BytesIO(),
+                KEY,
+                progress=lambda _e: None,
+                cancel=NEVER_CANCELLED,
+                file_range=p.FileRange(folder, 0, 10),
+            )
+    finally:
+        os.close(folder)
