@@ -91,7 +91,7 @@ def _flush(stream: object) -> None:
         flush()
 
 
-def _info(header: Header, armored: bool) -> HeaderInfo:
+def header_info(header: Header, armored: bool) -> HeaderInfo:
     return HeaderInfo(tuple(s.type for s in header.stanzas), armored, header.size)
 
 
@@ -122,7 +122,8 @@ def _skip_to_end(src: object, file_range: FileRange | None) -> None:
         src.seek(file_range.offset + file_range.size)  # type: ignore[attr-defined]
 
 
-def _open_source(src: BinaryIO, armor: bool | None) -> tuple[Source, bool]:
+def open_source(src: BinaryIO, armor: bool | None) -> tuple[Source, bool]:
+    """A source over ``src``, decoding armor if asked to or, with None, if it looks armored."""
     source = Source(src)
     if armor is None:
         armor = is_armored(source.peek(_PEEK))
@@ -148,7 +149,7 @@ def unwrap_file_key(header: Header, identities: Sequence[Identity]) -> bytes:
     raise NoIdentityMatch("none of the identities opens this file")
 
 
-def _identities(source: IdentitySource, info: HeaderInfo) -> Sequence[Identity]:
+def choose_identities(source: IdentitySource, info: HeaderInfo) -> Sequence[Identity]:
     return source(info) if callable(source) else source
 
 
@@ -219,9 +220,9 @@ def decrypt_stream(
     ASCII armor.
     """
     origin = _regular_file(src)
-    source, armored = _open_source(src, armor)
+    source, armored = open_source(src, armor)
     header = parse_header(source)
-    chosen = _identities(identities, _info(header, armored))
+    chosen = choose_identities(identities, header_info(header, armored))
     file_key = unwrap_file_key(header, chosen)
     nonce = source.read(NONCE_SIZE)
     if len(nonce) != NONCE_SIZE:
@@ -258,7 +259,8 @@ def decrypt_bytes(ciphertext: bytes, identities: IdentitySource) -> bytes:
     return out.getvalue()
 
 
-def _open_input(path: Path) -> tuple[BinaryIO, int | None]:
+def open_input(path: Path) -> tuple[BinaryIO, int | None]:
+    """An unbuffered handle (reads go straight into the payload buffers) and the size."""
     try:
         handle = open(path, "rb", buffering=0)  # noqa: SIM115 - the caller closes it
         stat = os.fstat(handle.fileno())
@@ -280,7 +282,7 @@ def encrypt_file(
 ) -> int:
     """Encrypt the file ``src`` into ``dst``, which appears only when complete."""
     check_recipients(recipients)
-    handle, size = _open_input(Path(src))
+    handle, size = open_input(Path(src))
     with handle, atomic_output(Path(dst)) as out:
         return encrypt_stream(
             handle,
@@ -310,7 +312,7 @@ def decrypt_file(
     device or pipe given as ``dst`` has received the authenticated chunks
     before the failure, as with :func:`decrypt_stream`.
     """
-    handle, size = _open_input(Path(src))
+    handle, size = open_input(Path(src))
     with handle, atomic_output(Path(dst)) as out:
         return decrypt_stream(
             handle,
@@ -332,8 +334,8 @@ def read_header(src: BinaryIO | Path | bytes, *, armor: bool | None = None) -> H
     if isinstance(src, bytes):
         return read_header(io.BytesIO(src), armor=armor)
     if isinstance(src, Path):
-        handle, _ = _open_input(src)
+        handle, _ = open_input(src)
         with handle:
             return read_header(handle, armor=armor)
-    source, armored = _open_source(src, armor)
-    return _info(parse_header(source), armored)
+    source, armored = open_source(src, armor)
+    return header_info(parse_header(source), armored)

@@ -71,7 +71,7 @@ def _nonce(counter: int, final: bool) -> bytes:
 
 
 def _seal_run(
-    aead: ChaCha20Poly1305,
+    key: bytes,
     src: memoryview,
     dst: memoryview,
     counter: int,
@@ -80,7 +80,7 @@ def _seal_run(
     final: bool,
 ) -> None:
     """Seal ``count`` chunks; all are full but the last, of ``last`` bytes."""
-    encrypt_into = aead.encrypt_into
+    encrypt_into = ChaCha20Poly1305(key).encrypt_into  # one cipher object per thread
     for index in range(count - 1):
         plain = index * CHUNK
         sealed = index * SEALED_CHUNK
@@ -102,7 +102,7 @@ def _seal_run(
 
 
 def _open_run(
-    aead: ChaCha20Poly1305,
+    key: bytes,
     src: memoryview,
     dst: memoryview,
     counter: int,
@@ -111,7 +111,7 @@ def _open_run(
     at_end: bool,
 ) -> tuple[int, str | None]:
     """Open ``count`` chunks; the plaintext bytes released and why it stopped early."""
-    decrypt_into = aead.decrypt_into
+    decrypt_into = ChaCha20Poly1305(key).decrypt_into  # one cipher object per thread
     produced = 0
     for index in range(count):
         size = last if index == count - 1 else SEALED_CHUNK
@@ -336,7 +336,6 @@ def seal_payload(
     file_range: FileRange | None = None,
 ) -> int:
     """Encrypt everything ``source`` (or ``file_range``) holds into ``sink``; its size."""
-    aead = ChaCha20Poly1305(key)
     pipeline = _Pipeline(source, CHUNK, SEALED_CHUNK, batch_chunks, workers, total, file_range)
     if file_range is not None:
         total = file_range.size
@@ -350,7 +349,7 @@ def seal_payload(
 
             def job(first: int = first, end: int = end, run_last: int = run_last) -> None:
                 _seal_run(
-                    aead,
+                    key,
                     pipeline.fetch(batch, first, end, run_last),
                     batch.outbuf[first * SEALED_CHUNK :],
                     counter + first,
@@ -390,7 +389,6 @@ def open_payload(
     Only authenticated chunks reach ``sink``, in order. On a
     :class:`PayloadError` the chunks before the damage have been written.
     """
-    aead = ChaCha20Poly1305(key)
     pipeline = _Pipeline(source, SEALED_CHUNK, CHUNK, batch_chunks, workers, total, file_range)
     if file_range is not None:
         total = file_range.size
@@ -407,7 +405,7 @@ def open_payload(
 
             def job(first: int = first, end: int = end, run_last: int = run_last) -> object:
                 return _open_run(
-                    aead,
+                    key,
                     pipeline.fetch(batch, first, end, run_last),
                     batch.outbuf[first * CHUNK :],
                     counter + first,

@@ -25,11 +25,11 @@ from typing import BinaryIO, Final
 from app.core.crypto.age import (
     HeaderInfo,
     IdentitySource,
-    _identities,
-    _info,
-    _open_input,
-    _open_source,
     check_recipients,
+    choose_identities,
+    header_info,
+    open_input,
+    open_source,
     unwrap_file_key,
 )
 from app.core.crypto.armor import ArmorWriter
@@ -40,6 +40,7 @@ from app.core.crypto.hybrid import STANZA_TYPE as HYBRID_TYPE
 from app.core.crypto.output import atomic_output
 from app.core.crypto.scrypt import STANZA_TYPE as SCRYPT_TYPE
 from app.core.crypto.streams import Source, write_all
+from app.core.crypto.x25519 import STANZA_TYPE as X25519_TYPE
 from app.core.errors import InvalidInput
 from app.core.progress import (
     NEVER_CANCELLED,
@@ -58,12 +59,15 @@ def _short(recipient: Recipient) -> str:
     return f"{text[:16]}...{text[-6:]}"
 
 
-def _stanza_labels(stanza: Stanza) -> frozenset[str]:
+def _stanza_labels(stanza: Stanza) -> frozenset[str] | None:
+    """The labels of a native stanza's recipient; None for types this does not know."""
     if stanza.type == SCRYPT_TYPE:
         return frozenset({"scrypt-existing"})
     if stanza.type == HYBRID_TYPE:
         return frozenset({POSTQUANTUM})
-    return frozenset()
+    if stanza.type == X25519_TYPE:
+        return frozenset()
+    return None
 
 
 def _owner(stanza: Stanza, file_key: bytes, identities: Sequence[Identity]) -> Recipient | None:
@@ -109,7 +113,8 @@ def new_stanzas(
                 "with its identity; rewrap to the full list of recipients instead"
             )
     added = [r for r in dict.fromkeys(add) if r not in present]
-    labels = {_stanza_labels(stanza) for stanza in kept} | {r.labels for r in added}
+    known = (_stanza_labels(stanza) for stanza in kept)
+    labels = {label for label in known if label is not None} | {r.labels for r in added}
     if len(labels) > 1:
         if any(label.startswith("scrypt-") for group in labels for label in group):
             raise InvalidInput("a passphrase-encrypted file cannot have other recipients")
@@ -175,9 +180,9 @@ def rewrap_stream(
 
     The output is armored when the input is, unless ``armor`` says otherwise.
     """
-    source, armored = _open_source(src, None)
+    source, armored = open_source(src, None)
     header = parse_header(source)
-    chosen = _identities(identities, _info(header, armored))
+    chosen = choose_identities(identities, header_info(header, armored))
     file_key = unwrap_file_key(header, chosen)
     stanzas = new_stanzas(header, file_key, chosen, add=add, remove=remove, recipients=recipients)
     encoded = encode_header(stanzas, file_key)
@@ -223,7 +228,7 @@ def rewrap_file(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> HeaderInfo:
     """Write ``dst``: ``src`` with a new header; ``dst`` appears only when complete."""
-    handle, _ = _open_input(Path(src))
+    handle, _ = open_input(Path(src))
     with handle, atomic_output(Path(dst)) as out:
         return rewrap_stream(
             handle,

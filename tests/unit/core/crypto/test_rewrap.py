@@ -304,3 +304,21 @@ def test_unseekable_input_with_a_descriptor(
     with open(read_end, "rb", buffering=0) as src, (tmp_path / "out.age").open("wb") as dst:
         rewrap_stream(src, dst, [alice], add=[bob.recipient])
     assert decrypt_bytes((tmp_path / "out.age").read_bytes(), [bob]) == b"through a pipe"
+
+
+def test_unknown_stanzas_do_not_block_adding(quantum: HybridIdentity) -> None:
+    """A stanza of a type this does not know (here grease) has no say in label checks."""
+    from app.core.crypto.header import Stanza, encode_header, parse_header
+    from app.core.crypto.streams import Source
+
+    sealed = encrypt_bytes(b"q", [quantum.recipient])
+    size = read_header(sealed).header_size
+    header = parse_header(Source(io.BytesIO(sealed)))
+    file_key = quantum.unwrap(header.stanzas)
+    assert file_key is not None
+    greased = encode_header([Stanza(("grease", "x"), b""), *header.stanzas], file_key)
+    result = rewrap_bytes(
+        greased + sealed[size:], [quantum], add=[HybridIdentity.generate().recipient]
+    )
+    assert read_header(result).stanza_types == ("grease", "mlkem768x25519", "mlkem768x25519")
+    assert decrypt_bytes(result, [quantum]) == b"q"
