@@ -212,12 +212,13 @@ def decrypt_stream(
 ) -> int:
     """Decrypt ``src`` into ``dst``; the plaintext size.
 
-    Only authenticated plaintext is written to ``dst``, chunk by chunk (64 KiB)
-    in order, as each chunk's tag verifies. If the file turns out to be
-    damaged or truncated further on, this raises after having written the
-    authentic chunks before the damage: the output is then incomplete and
-    must be discarded (:func:`decrypt_file` does so). ``armor=None`` detects
-    ASCII armor.
+    Only authenticated plaintext is ever written to ``dst``: the payload is
+    made of 64 KiB chunks, each with its own tag, and a chunk reaches ``dst``
+    only after its tag has verified, in order (a few MiB of verified chunks
+    per write). If the file turns out to be damaged, truncated or extended
+    further on, this raises after having written the authentic chunks before
+    the damage: the output is then incomplete and must be discarded
+    (:func:`decrypt_file` does so). ``armor=None`` detects ASCII armor.
     """
     origin = _regular_file(src)
     source, armored = open_source(src, armor)
