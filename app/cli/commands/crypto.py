@@ -164,9 +164,14 @@ def _vault_identities(ctx: CliContext, name: str | None) -> list[Identity]:
 
 
 def _identity_chooser(
-    ctx: CliContext, files: list[str], name: str | None
+    ctx: CliContext, files: list[str], name: str | None, *, whole_vault: bool = False
 ) -> Callable[[HeaderInfo], list[Identity]]:
-    """Identities picked once the header is known: a passphrase only if needed."""
+    """Identities picked once the header is known: a passphrase only if needed.
+
+    ``whole_vault`` adds every vault identity after the chosen ones when the
+    vault is in use: a rewrap can then recognise (and remove) the stanzas of
+    all of them, while the chosen identity still opens the file.
+    """
 
     def choose(info: HeaderInfo) -> list[Identity]:
         from app.core.crypto import ScryptIdentity, parse_identity_file
@@ -178,6 +183,8 @@ def _identity_chooser(
             identities += parse_identity_file(_read_text(path, "identity file"))
         if name is not None or not files:
             identities += _vault_identities(ctx, name)
+            if whole_vault and name is not None:
+                identities += _vault_identities(ctx, None)
         return identities
 
     return choose
@@ -253,7 +260,7 @@ def run_rewrap(ctx: CliContext, args: argparse.Namespace) -> int:
         info = crypto.rewrap_file(
             Path(args.input),
             Path(args.output),
-            _identity_chooser(ctx, args.identity_file, args.identity),
+            _identity_chooser(ctx, args.identity_file, args.identity, whole_vault=bool(remove)),
             add=add,
             remove=remove,
             progress=ctx.progress("Rewrapping"),

@@ -333,6 +333,25 @@ def test_vault_identities(vault: Path, tmp_path: Path) -> None:
         vault, "decrypt", "--identity", "bob", str(tmp_path / "b.age"), passphrase="vault pw"
     )
     assert as_bob.stdout == b"for alice"
+    # Bob's stanza can be removed while opening with alice: bob is in the vault too.
+    only_alice = tessera(
+        vault,
+        "--json",
+        "rewrap",
+        "--identity",
+        "alice",
+        "--remove-recipient",
+        bob,
+        "-o",
+        str(tmp_path / "a2.age"),
+        str(tmp_path / "ab.age"),
+        passphrase="vault pw",
+    )
+    assert json.loads(only_alice.stdout)["recipient_count"] == 1, only_alice.stderr
+    gone = tessera(
+        vault, "decrypt", "--identity", "bob", str(tmp_path / "a2.age"), passphrase="vault pw"
+    )
+    assert error_line(gone).startswith("tessera: error: no matching identity")
 
 
 def test_rewrap_with_an_identity_file(tmp_path: Path, keys: tuple[X25519Identity, Path]) -> None:
