@@ -42,7 +42,7 @@ from app.core.crypto.keys import (
     parse_recipient,
     parse_recipients_file,
 )
-from app.core.crypto.rewrap import rewrap_file, rewrap_stream
+from app.core.crypto.rewrap import NewHeader, rewrap_file, rewrap_header, rewrap_stream
 
 __all__ = [
     "AgeError",
@@ -55,6 +55,7 @@ __all__ = [
     "Identity",
     "IdentitySource",
     "KeyFormatError",
+    "NewHeader",
     "NoIdentityMatch",
     "PayloadError",
     "Recipient",
@@ -74,5 +75,6 @@ __all__ = [
     "parse_recipients_file",
     "read_header",
     "rewrap_file",
+    "rewrap_header",
     "rewrap_stream",
 ]

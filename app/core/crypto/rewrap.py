@@ -19,6 +19,7 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Final
 
@@ -162,6 +163,45 @@ def _copy_stream(
         progress(ProgressEvent("rewrap", copied))
         if count < len(buffer):
             return copied
+
+
+@dataclass(frozen=True, slots=True)
+class NewHeader:
+    """A rewrapped header, to be followed by the original file from ``payload_offset``."""
+
+    header: bytes
+    payload_offset: int
+    info: HeaderInfo
+
+
+def rewrap_header(
+    src: BinaryIO | Path,
+    identities: IdentitySource,
+    *,
+    add: Sequence[Recipient] = (),
+    remove: Sequence[Recipient] = (),
+    recipients: Sequence[Recipient] | None = None,
+) -> NewHeader:
+    """Only the new header of a binary age file, in time independent of its size.
+
+    The rewrapped file is ``header`` followed by the bytes of ``src`` from
+    ``payload_offset`` on, so a caller can send or store the two pieces
+    without copying the payload at all.
+    """
+    if isinstance(src, Path):
+        handle, _ = open_input(src)
+        with handle:
+            return rewrap_header(handle, identities, add=add, remove=remove, recipients=recipients)
+    source, armored = open_source(src, None)
+    if armored:
+        raise InvalidInput("an armored file cannot keep its payload in place; use rewrap_file")
+    header = parse_header(source)
+    chosen = choose_identities(identities, header_info(header, armored))
+    file_key = unwrap_file_key(header, chosen)
+    stanzas = new_stanzas(header, file_key, chosen, add=add, remove=remove, recipients=recipients)
+    encoded = encode_header(stanzas, file_key)
+    info = HeaderInfo(tuple(stanza.type for stanza in stanzas), False, len(encoded))
+    return NewHeader(encoded, header.size, info)
 
 
 def rewrap_stream(

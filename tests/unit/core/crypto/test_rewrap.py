@@ -322,3 +322,22 @@ def test_unknown_stanzas_do_not_block_adding(quantum: HybridIdentity) -> None:
     )
     assert read_header(result).stanza_types == ("grease", "mlkem768x25519", "mlkem768x25519")
     assert decrypt_bytes(result, [quantum]) == b"q"
+
+
+def test_header_only_rewrap_keeps_the_payload_in_place(
+    alice: X25519Identity, bob: X25519Identity, tmp_path: Path
+) -> None:
+    from app.core.crypto import rewrap_header
+
+    sealed = encrypt_bytes(os.urandom(3 * CHUNK), [alice.recipient])
+    path = tmp_path / "a.age"
+    path.write_bytes(sealed)
+    new = rewrap_header(path, [alice], add=[bob.recipient])
+    assert new.payload_offset == read_header(sealed).header_size
+    assert new.info.recipient_count == 2
+    assert new.info.header_size == len(new.header)
+    combined = new.header + sealed[new.payload_offset :]
+    assert decrypt_bytes(combined, [bob]) == decrypt_bytes(sealed, [alice])
+    armored = encrypt_bytes(b"x", [alice.recipient], armor=True)
+    with pytest.raises(InvalidInput, match="armored"):
+        rewrap_header(io.BytesIO(armored), [alice], add=[bob.recipient])
