@@ -2,8 +2,11 @@
 
 The header only wraps the file key, so whoever can open a file can give it a
 new header (new stanzas, new MAC) in front of the unchanged payload: no
-re-encryption, and for binary files no pass over the payload beyond copying
-it (``copy_file_range``, which filesystems with reflinks do without copying).
+re-encryption. :func:`rewrap_header` returns just the new header and where
+the payload starts, in time independent of the file size, for callers that
+keep the payload where it is; :func:`rewrap_file` writes a new file, copying
+a binary payload inside the kernel (``copy_file_range``, which filesystems
+with reflinks do without copying data).
 
 Whom a stanza is for cannot be read from it: X25519 and post-quantum stanzas
 are anonymous by design. A stanza can be attributed only by opening it, so
