@@ -9,12 +9,13 @@ the X25519 secret, as the X-Wing KEM defines.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
 from typing import Final
 
-from cryptography.exceptions import InvalidTag
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hpke
 from cryptography.hazmat.primitives.asymmetric.mlkem import MLKEM768PrivateKey, MLKEM768PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -35,9 +36,16 @@ PUBLIC_SIZE: Final = MLKEM_PUBLIC_SIZE + X25519_SIZE
 ENC_SIZE: Final = MLKEM_CIPHERTEXT_SIZE + X25519_SIZE
 LABEL: Final = "postquantum"
 _INFO: Final = b"age-encryption.org/mlkem768x25519"
-_SUITE: Final = hpke.Suite(
-    hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305
+_UNSUPPORTED: Final = (
+    "post-quantum keys need a build of the cryptography library with ML-KEM "
+    "(the official wheels have it)"
 )
+
+
+@functools.cache
+def _suite() -> hpke.Suite:
+    """The HPKE suite, made on first use: not every backend has ML-KEM."""
+    return hpke.Suite(hpke.KEM.MLKEM768_X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +61,8 @@ class HybridRecipient(Recipient):
             MLKEM768PublicKey.from_public_bytes(self.public[:MLKEM_PUBLIC_SIZE])
         except ValueError:
             raise KeyFormatError("the post-quantum recipient's ML-KEM key is invalid") from None
+        except UnsupportedAlgorithm:
+            raise KeyFormatError(_UNSUPPORTED) from None
 
     @classmethod
     def from_string(cls, text: str) -> HybridRecipient:
@@ -76,7 +86,7 @@ class HybridRecipient(Recipient):
             MLKEM768PublicKey.from_public_bytes(self.public[:MLKEM_PUBLIC_SIZE]),
             X25519PublicKey.from_public_bytes(self.public[MLKEM_PUBLIC_SIZE:]),
         )
-        sealed = _SUITE.encrypt(file_key, public, info=_INFO)
+        sealed = _suite().encrypt(file_key, public, info=_INFO)
         enc, body = sealed[:ENC_SIZE], sealed[ENC_SIZE:]
         return [Stanza((STANZA_TYPE, b64encode(enc)), body)]
 
@@ -90,7 +100,10 @@ class HybridIdentity(Identity):
         if len(seed) != SEED_SIZE:
             raise KeyFormatError("a post-quantum identity is a 32-byte seed")
         expanded = hashlib.shake_256(seed).digest(96)
-        mlkem = MLKEM768PrivateKey.from_seed_bytes(expanded[:64])
+        try:
+            mlkem = MLKEM768PrivateKey.from_seed_bytes(expanded[:64])
+        except UnsupportedAlgorithm:
+            raise KeyFormatError(_UNSUPPORTED) from None
         self._x25519 = X25519PrivateKey.from_private_bytes(expanded[64:])
         self._key = hpke.MLKEM768X25519PrivateKey(mlkem, self._x25519)
         self._seed = bytes(seed)
@@ -138,6 +151,6 @@ class HybridIdentity(Identity):
         except ValueError:
             raise HeaderError("the mlkem768x25519 share is a low-order point") from None
         try:
-            return _SUITE.decrypt(enc + stanza.body, self._key, info=_INFO)
+            return _suite().decrypt(enc + stanza.body, self._key, info=_INFO)
         except InvalidTag:
             return None

@@ -220,3 +220,22 @@ def test_any_32_bytes_make_an_x25519_identity(secret: bytes) -> None:
     identity = X25519Identity.from_bytes(secret)
     assert parse_identity(identity.to_string()).recipient == identity.recipient
     assert identity.unwrap(identity.recipient.wrap(FILE_KEY)) == FILE_KEY
+
+
+def test_backends_without_ml_kem_say_so(
+    quantum: HybridIdentity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cryptography.exceptions import UnsupportedAlgorithm
+
+    from app.core.crypto import hybrid
+
+    def unsupported(*_args: object) -> None:
+        raise UnsupportedAlgorithm("no ML-KEM")
+
+    text = quantum.recipient.to_string()
+    monkeypatch.setattr(hybrid.MLKEM768PrivateKey, "from_seed_bytes", unsupported)
+    monkeypatch.setattr(hybrid.MLKEM768PublicKey, "from_public_bytes", unsupported)
+    with pytest.raises(KeyFormatError, match="ML-KEM"):
+        HybridIdentity.generate()
+    with pytest.raises(KeyFormatError, match="ML-KEM"):
+        parse_recipient(text)
