@@ -1,0 +1,215 @@
+"""JSON Lines, split for parallel parsing.
+
+The JSONL path is the one the benchmark measures against a plain
+``json.loads`` loop, so it is cut in two cheap halves. :func:`iter_jsonl_batches`
+reads large binary blocks and cuts them at the last newline: no per-line
+Python work at all. :func:`parse_jsonl_batch` turns one batch into records;
+it is a plain function of a plain value, so the pipeline can run it in a
+process pool (both sides pickle cheaply) or inline.
+
+A line longer than the cap is skipped while it streams by and reported as a
+rejection in its place, so a multi-gigabyte line costs one block of memory
+and the records around it still import. Duplicate keys in an object keep the
+last value, as ``json`` does; NaN and Infinity are refused, they are not JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.core.datasets.importers.options import ImportOptions
+from app.core.datasets.importers.source import Meter, Source
+from app.core.datasets.importers.textio import open_text, too_long, utf8_error_reason
+from app.core.datasets.records import (
+    DEFAULT_MAX_RECORD_BYTES,
+    ImportedRecord,
+    ImportItem,
+    RecordRejected,
+    SourceLocation,
+)
+from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
+
+DEFAULT_BATCH_BYTES = 4 * 1024 * 1024
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
+@dataclass(frozen=True, slots=True)
+class RawBatch:
+    """Whole lines of one JSONL source, undecoded.
+
+    ``first_line`` is the 1-based number of the first line in ``data``.
+    ``overlong`` marks a line that was longer than ``max_line`` and was
+    skipped: ``data`` is then empty and the batch stands for that one line.
+    """
+
+    path: str
+    first_line: int
+    data: bytes
+    max_line: int = DEFAULT_MAX_RECORD_BYTES
+    overlong: bool = False
+
+
+def iter_jsonl_batches(
+    path: str | os.PathLike[str] | Source,
+    batch_bytes: int = DEFAULT_BATCH_BYTES,
+    *,
+    max_line: int = DEFAULT_MAX_RECORD_BYTES,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+    meter: Meter | None = None,
+) -> Iterator[RawBatch]:
+    """Batches of about ``batch_bytes`` of whole lines, in order, from a JSONL source.
+
+    Raises :class:`~app.core.datasets.records.InvalidSource` for an empty,
+    unreadable or binary source.
+    """
+    source = path if isinstance(path, Source) else Source.from_path(Path(path))
+    if meter is None:
+        meter = Meter(progress, cancel, source.size)
+    options = ImportOptions(
+        block_size=max(1, batch_bytes), sample_bytes=min(batch_bytes, 64 * 1024)
+    )
+    with source.open() as stream:
+        text = open_text(stream, source.name, options, meter, utf8_by_line=True)
+        yield from _batches(text.blocks, source.name, max_line)
+    meter.finish()
+
+
+def _batches(blocks: Iterator[bytes], name: str, max_line: int) -> Iterator[RawBatch]:
+    line = 1
+    parts: list[bytes] = []
+    pending = 0
+    discarding = False
+    for block in blocks:
+        cut = block.rfind(b"\n")
+        if cut < 0:
+            if not discarding:
+                pending += len(block)
+                if pending > max_line:
+                    discarding = True
+                    parts.clear()
+                else:
+                    parts.append(block)
+            continue
+        start = 0
+        if discarding:
+            start = block.find(b"\n") + 1
+            yield RawBatch(name, line, b"", max_line, overlong=True)
+            line += 1
+            discarding = False
+        elif parts:
+            parts.append(block[: cut + 1])
+            data = b"".join(parts)
+            parts.clear()
+            yield RawBatch(name, line, data, max_line)
+            line += data.count(b"\n")
+            start = cut + 1
+        if start <= cut:
+            data = block[start : cut + 1]
+            yield RawBatch(name, line, data, max_line)
+            line += data.count(b"\n")
+        rest = block[cut + 1 :]
+        pending = len(rest)
+        if pending > max_line:
+            discarding = True
+        elif rest:
+            parts.append(rest)
+    if discarding:
+        yield RawBatch(name, line, b"", max_line, overlong=True)
+    elif parts:
+        yield RawBatch(name, line, b"".join(parts), max_line)
+
+
+def parse_jsonl_batch(batch: RawBatch) -> list[ImportedRecord | RecordRejected]:
+    """The records of one batch, with a rejection in place of each bad line.
+
+    Blank lines are skipped. Pure and picklable: safe to run in a worker.
+    """
+    path = batch.path
+    if batch.overlong:
+        location = SourceLocation(path, batch.first_line, batch.first_line - 1)
+        return [RecordRejected(location, too_long(batch.max_line))]
+    try:
+        text = batch.data.decode("utf-8")
+    except UnicodeDecodeError:
+        return _parse_lines_slowly(batch)
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    out: list[ImportedRecord | RecordRejected] = []
+    append = out.append
+    decode = _DECODER.decode
+    char_limit = batch.max_line // 4
+    number = batch.first_line - 1
+    for line in lines:
+        number += 1
+        if len(line) > char_limit and len(line.encode("utf-8", "surrogatepass")) > batch.max_line:
+            append(
+                RecordRejected(SourceLocation(path, number, number - 1), too_long(batch.max_line))
+            )
+            continue
+        try:
+            value = decode(line)
+        except (ValueError, RecursionError) as exc:
+            if line.isspace() or not line:
+                continue
+            append(RecordRejected(SourceLocation(path, number, number - 1), _json_reason(exc)))
+            continue
+        if type(value) is dict:
+            append(ImportedRecord(value, SourceLocation(path, number, number - 1)))
+        else:
+            append(RecordRejected(SourceLocation(path, number, number - 1), _not_object(value)))
+    return out
+
+
+def _parse_lines_slowly(batch: RawBatch) -> list[ImportedRecord | RecordRejected]:
+    """The batch holds bytes that are not UTF-8: find them line by line."""
+    out: list[ImportedRecord | RecordRejected] = []
+    raw_lines = batch.data.split(b"\n")
+    if raw_lines[-1] == b"":
+        raw_lines.pop()
+    for offset, raw in enumerate(raw_lines):
+        number = batch.first_line + offset
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            location = SourceLocation(batch.path, number, number - 1)
+            out.append(RecordRejected(location, utf8_error_reason(exc)))
+            continue
+        one = RawBatch(batch.path, number, raw, batch.max_line)
+        out.extend(parse_jsonl_batch(one))
+    return out
+
+
+def read_jsonl(source: Source, options: ImportOptions, meter: Meter) -> Iterator[ImportItem]:
+    """The records of a JSONL source, parsed here (the serial path)."""
+    batches = iter_jsonl_batches(
+        source, options.block_size, max_line=options.max_record_bytes, meter=meter
+    )
+    for batch in batches:
+        yield from parse_jsonl_batch(batch)
+
+
+def _json_reason(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "not valid JSON: nested too deeply"
+    if isinstance(exc, json.JSONDecodeError):
+        return f"not valid JSON: {exc.msg} (column {exc.colno})"
+    return f"not valid JSON: {exc}"
+
+
+def _not_object(value: object) -> str:
+    kind = {list: "an array", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+    return f"the line is {kind}, not a JSON object"
