@@ -32,7 +32,7 @@ JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, J
 JsonObject: TypeAlias = "dict[str, JsonValue]"
 """One record's data."""
 
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"(?<![\w-])\d+(?![\w-])")
 
 MiB = 1024 * 1024
 DEFAULT_MAX_RECORD_BYTES = 64 * MiB

@@ -189,6 +189,14 @@ class ImportStream(Iterator[ImportedRecord]):
 
         if fmt in ("csv", "tsv"):
             return read_delimited(source, options, meter, tab=fmt == "tsv", describe=describe)
+        if fmt in ("text", "markdown"):
+            return read_text(
+                source,
+                options,
+                meter,
+                markdown=fmt == "markdown",
+                describe=lambda encoding: describe(encoding, None, None),
+            )
         self._note(SourceInfo(source.name, fmt, _encoding_of(fmt, options)))
         if fmt == "jsonl":
             return read_jsonl(source, options, meter)
@@ -196,8 +204,6 @@ class ImportStream(Iterator[ImportedRecord]):
             return read_json(source, options, meter)
         if fmt == "parquet":
             return read_parquet(source, options, meter)
-        if fmt in ("text", "markdown"):
-            return read_text(source, options, meter, markdown=fmt == "markdown")
         return read_file(source, options, meter)
 
     def _note(self, info: SourceInfo) -> None:
@@ -248,9 +254,7 @@ def open_source(
 def _encoding_of(fmt: Format, options: ImportOptions) -> str | None:
     if fmt in ("parquet", "files"):
         return None
-    if fmt in ("jsonl", "json"):
-        return "utf-8"
-    return options.encoding
+    return options.encoding or "utf-8"
 
 
 def _unused() -> BinaryIO:

@@ -9,7 +9,7 @@ personal), it stays in the record's location.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from app.core.datasets.importers.options import ImportOptions
 from app.core.datasets.importers.source import Meter, Source
@@ -20,11 +20,18 @@ _FENCES = (b"```", b"~~~")
 
 
 def read_text(
-    source: Source, options: ImportOptions, meter: Meter, *, markdown: bool = False
+    source: Source,
+    options: ImportOptions,
+    meter: Meter,
+    *,
+    markdown: bool = False,
+    describe: Callable[[str], None] | None = None,
 ) -> Iterator[ImportItem]:
     """The text of a source as records, per ``options.text_unit``."""
     with source.open() as stream:
         text = open_text(stream, source.name, options, meter)
+        if describe is not None:
+            describe(text.encoding)
         if options.text_unit == "file":
             yield _whole(text.blocks, source.name, options.max_record_bytes)
         else:

@@ -1,0 +1,401 @@
+"""Streaming schema inference: what each column holds, in bounded memory, mergeable.
+
+Each worker process builds a :class:`SchemaBuilder` over its share of the
+records; the pipeline merges them (:meth:`SchemaBuilder.merge`) and reads the
+:class:`Schema`. Merging in any order gives the same answer as one builder
+over all records, so the split never shows in the result.
+
+Per column (top-level key): the JSON types seen and how often, the null rate
+(null or missing), the number of distinct values, string lengths, and the
+range of numbers. Distinct values are counted exactly up to ``distinct_cap``,
+then estimated by HyperLogLog (about 1.6 % standard error at the default
+precision); values are hashed with BLAKE2b, not ``hash()``, because Python's
+string hash differs between processes and the sketches must agree. String
+lengths go into a log-bucketed histogram (exact below 64 characters, within
+1/16 above), so quantiles merge exactly and memory stays constant. At most
+``max_columns`` columns are tracked; keys beyond are counted, not profiled,
+so records with arbitrary keys cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from app.core.datasets.records import JsonValue
+
+ColumnKind = Literal["string", "integer", "number", "boolean", "null", "object", "array", "mixed"]
+QUANTILES = (0.1, 0.5, 0.9, 0.99)
+_SMALL = 64
+_SUB_BITS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class LengthStats:
+    """String lengths in characters (code points)."""
+
+    count: int
+    min: int
+    max: int
+    mean: float
+    quantiles: dict[str, int]
+    """``{"p10": ..., "p50": ..., "p90": ..., "p99": ...}``"""
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnSchema:
+    """What one column holds."""
+
+    name: str
+    kind: ColumnKind
+    types: dict[str, int]
+    present: int
+    nulls: int
+    missing: int
+    null_rate: float
+    distinct: int
+    distinct_exact: bool
+    length: LengthStats | None
+    minimum: int | float | None
+    maximum: int | float | None
+
+    def to_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "name": self.name,
+            "kind": self.kind,
+            "types": dict(self.types),
+            "present": self.present,
+            "nulls": self.nulls,
+            "missing": self.missing,
+            "null_rate": self.null_rate,
+            "distinct": self.distinct,
+            "distinct_exact": self.distinct_exact,
+        }
+        if self.length is not None:
+            out["length"] = {
+                "count": self.length.count,
+                "min": self.length.min,
+                "max": self.length.max,
+                "mean": self.length.mean,
+                **self.length.quantiles,
+            }
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+            out["maximum"] = self.maximum
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Schema:
+    """The columns of a set of records, in the order they were first seen."""
+
+    records: int
+    columns: tuple[ColumnSchema, ...]
+    untracked_keys: int
+    """Key occurrences beyond ``max_columns`` columns, counted but not profiled."""
+
+    def column(self, name: str) -> ColumnSchema:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(name)
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "records": self.records,
+            "columns": [column.to_json() for column in self.columns],
+            "untracked_keys": self.untracked_keys,
+        }
+
+
+class _Distinct:
+    """Exact set of 64-bit value hashes up to a cap, then a HyperLogLog sketch."""
+
+    __slots__ = ("cap", "exact", "precision", "registers")
+
+    def __init__(self, cap: int, precision: int) -> None:
+        self.cap = cap
+        self.precision = precision
+        self.exact: set[int] | None = set()
+        self.registers: bytearray | None = None
+
+    def add(self, value_hash: int) -> None:
+        exact = self.exact
+        if exact is not None:
+            exact.add(value_hash)
+            if len(exact) > self.cap:
+                self._to_sketch()
+        else:
+            self._register(value_hash)
+
+    def _to_sketch(self) -> None:
+        exact = self.exact or set()
+        self.exact = None
+        self.registers = bytearray(1 << self.precision)
+        for value_hash in exact:
+            self._register(value_hash)
+
+    def _register(self, value_hash: int) -> None:
+        registers = self.registers
+        assert registers is not None
+        rest_bits = 64 - self.precision
+        slot = value_hash >> rest_bits
+        rest = value_hash & ((1 << rest_bits) - 1)
+        rank = rest_bits - rest.bit_length() + 1
+        if rank > registers[slot]:
+            registers[slot] = rank
+
+    def merge(self, other: _Distinct) -> None:
+        if other.exact is not None:
+            for value_hash in other.exact:
+                self.add(value_hash)
+            return
+        if self.exact is not None:
+            self._to_sketch()
+        assert self.registers is not None
+        assert other.registers is not None
+        self.registers = bytearray(map(max, self.registers, other.registers))
+
+    @property
+    def is_exact(self) -> bool:
+        return self.exact is not None
+
+    def count(self) -> int:
+        if self.exact is not None:
+            return len(self.exact)
+        assert self.registers is not None
+        m = len(self.registers)
+        alpha = 0.7213 / (1 + 1.079 / m)
+        estimate = alpha * m * m / math.fsum(2.0**-r for r in self.registers)
+        zeros = self.registers.count(0)
+        if estimate <= 2.5 * m and zeros:
+            estimate = m * math.log(m / zeros)
+        return max(self.cap + 1, round(estimate))
+
+
+class _Lengths:
+    """A log-bucketed histogram of lengths with exact count, sum, min and max."""
+
+    __slots__ = ("buckets", "count", "max", "min", "total")
+
+    def __init__(self) -> None:
+        self.buckets: dict[int, int] = {}
+        self.count = 0
+        self.total = 0
+        self.min = -1
+        self.max = -1
+
+    def add(self, length: int) -> None:
+        bucket = _bucket(length)
+        self.buckets[bucket] = self.buckets.get(bucket, 0) + 1
+        self.count += 1
+        self.total += length
+        if self.min < 0 or length < self.min:
+            self.min = length
+        if length > self.max:
+            self.max = length
+
+    def merge(self, other: _Lengths) -> None:
+        for bucket, count in other.buckets.items():
+            self.buckets[bucket] = self.buckets.get(bucket, 0) + count
+        if other.count:
+            self.min = other.min if self.min < 0 else min(self.min, other.min)
+            self.max = max(self.max, other.max)
+        self.count += other.count
+        self.total += other.total
+
+    def stats(self) -> LengthStats | None:
+        if not self.count:
+            return None
+        quantiles = {_label(q): self._quantile(q) for q in QUANTILES}
+        return LengthStats(self.count, self.min, self.max, self.total / self.count, quantiles)
+
+    def _quantile(self, q: float) -> int:
+        rank = q * (self.count - 1)
+        seen = 0
+        for bucket in sorted(self.buckets):
+            seen += self.buckets[bucket]
+            if seen > rank:
+                low, high = _bucket_range(bucket)
+                middle = (low + high) // 2
+                return min(max(middle, self.min), self.max)
+        return self.max
+
+
+def _bucket(length: int) -> int:
+    if length < _SMALL:
+        return length
+    exponent = length.bit_length() - 1
+    sub = (length >> (exponent - _SUB_BITS)) & ((1 << _SUB_BITS) - 1)
+    return _SMALL + (exponent - 6) * (1 << _SUB_BITS) + sub
+
+
+def _bucket_range(bucket: int) -> tuple[int, int]:
+    if bucket < _SMALL:
+        return bucket, bucket
+    exponent, sub = divmod(bucket - _SMALL, 1 << _SUB_BITS)
+    exponent += 6
+    low = ((1 << _SUB_BITS) + sub) << (exponent - _SUB_BITS)
+    return low, low + (1 << (exponent - _SUB_BITS)) - 1
+
+
+def _label(q: float) -> str:
+    return f"p{round(q * 100)}"
+
+
+class _Column:
+    __slots__ = ("distinct", "lengths", "maximum", "minimum", "present", "types")
+
+    def __init__(self, cap: int, precision: int) -> None:
+        self.present = 0
+        self.types: dict[str, int] = {}
+        self.distinct = _Distinct(cap, precision)
+        self.lengths = _Lengths()
+        self.minimum: int | float | None = None
+        self.maximum: int | float | None = None
+
+    def add(self, value: JsonValue) -> None:
+        self.present += 1
+        if value is None:
+            kind = "null"
+        elif isinstance(value, str):
+            kind = "string"
+            self.lengths.add(len(value))
+            self.distinct.add(_hash(b"s", value.encode("utf-8", "surrogatepass")))
+        elif isinstance(value, bool):
+            kind = "boolean"
+            self.distinct.add(_hash(b"b", b"1" if value else b"0"))
+        elif isinstance(value, int | float):
+            kind = "integer" if isinstance(value, int) else "number"
+            self._number(value)
+        else:
+            kind = "array" if isinstance(value, list) else "object"
+            text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            self.distinct.add(_hash(b"j", text.encode("utf-8", "surrogatepass")))
+        self.types[kind] = self.types.get(kind, 0) + 1
+
+    def _number(self, value: int | float) -> None:
+        if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+            spelled = str(int(value))
+        else:
+            spelled = repr(value)
+        self.distinct.add(_hash(b"n", spelled.encode("ascii")))
+        if self.minimum is None or value < self.minimum:
+            self.minimum = value
+        if self.maximum is None or value > self.maximum:
+            self.maximum = value
+
+    def merge(self, other: _Column) -> None:
+        self.present += other.present
+        for kind, count in other.types.items():
+            self.types[kind] = self.types.get(kind, 0) + count
+        self.distinct.merge(other.distinct)
+        self.lengths.merge(other.lengths)
+        if other.minimum is not None:
+            if self.minimum is None or other.minimum < self.minimum:
+                self.minimum = other.minimum
+            if self.maximum is None or (other.maximum is not None and other.maximum > self.maximum):
+                self.maximum = other.maximum
+
+    def result(self, name: str, records: int) -> ColumnSchema:
+        nulls = self.types.get("null", 0)
+        missing = records - self.present
+        return ColumnSchema(
+            name=name,
+            kind=_kind(self.types),
+            types=dict(sorted(self.types.items())),
+            present=self.present,
+            nulls=nulls,
+            missing=missing,
+            null_rate=(nulls + missing) / records if records else 0.0,
+            distinct=self.distinct.count(),
+            distinct_exact=self.distinct.is_exact,
+            length=self.lengths.stats(),
+            minimum=self.minimum,
+            maximum=self.maximum,
+        )
+
+
+def _hash(tag: bytes, data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(tag + data, digest_size=8).digest(), "big")
+
+
+def _kind(types: Mapping[str, int]) -> ColumnKind:
+    seen = {kind for kind, count in types.items() if count and kind != "null"}
+    if not seen:
+        return "null"
+    if seen <= {"integer", "number"}:
+        return "integer" if seen == {"integer"} else "number"
+    if len(seen) == 1:
+        only = seen.pop()
+        assert only in ("string", "boolean", "object", "array")
+        return only  # type: ignore[return-value]
+    return "mixed"
+
+
+class SchemaBuilder:
+    """Accumulates a schema record by record; merge builders from other processes.
+
+    Picklable, so a worker can send its builder back. Builders to be merged
+    must use the same ``distinct_cap`` and ``precision``.
+    """
+
+    __slots__ = ("_columns", "distinct_cap", "max_columns", "precision", "records", "untracked")
+
+    def __init__(
+        self, *, distinct_cap: int = 2048, max_columns: int = 512, precision: int = 12
+    ) -> None:
+        if not 4 <= precision <= 16:
+            raise ValueError("precision must be between 4 and 16")
+        self.distinct_cap = distinct_cap
+        self.max_columns = max_columns
+        self.precision = precision
+        self.records = 0
+        self.untracked = 0
+        self._columns: dict[str, _Column] = {}
+
+    def add(self, record: Mapping[str, JsonValue]) -> None:
+        self.records += 1
+        columns = self._columns
+        for key, value in record.items():
+            column = columns.get(key)
+            if column is None:
+                if len(columns) >= self.max_columns:
+                    self.untracked += 1
+                    continue
+                column = columns[key] = _Column(self.distinct_cap, self.precision)
+            column.add(value)
+
+    def add_all(self, records: Iterable[Mapping[str, JsonValue]]) -> SchemaBuilder:
+        for record in records:
+            self.add(record)
+        return self
+
+    def merge(self, other: SchemaBuilder) -> SchemaBuilder:
+        """Fold ``other`` into this builder (``other`` is left as it was); returns self."""
+        if (other.distinct_cap, other.precision) != (self.distinct_cap, self.precision):
+            raise ValueError("schema builders with different settings cannot be merged")
+        self.records += other.records
+        self.untracked += other.untracked
+        for key, theirs in other._columns.items():
+            mine = self._columns.get(key)
+            if mine is None:
+                if len(self._columns) >= self.max_columns:
+                    self.untracked += theirs.present
+                    continue
+                mine = self._columns[key] = _Column(self.distinct_cap, self.precision)
+            mine.merge(theirs)
+        return self
+
+    def result(self) -> Schema:
+        columns = tuple(column.result(name, self.records) for name, column in self._columns.items())
+        return Schema(self.records, columns, self.untracked)
+
+
+def infer_schema(records: Iterable[Mapping[str, JsonValue]]) -> Schema:
+    """The schema of ``records`` in one pass (a builder, added to and read)."""
+    return SchemaBuilder().add_all(records).result()
