@@ -1,9 +1,9 @@
 """Which format a path holds: by its name first, by its first bytes when the name says nothing.
 
-A folder is imported file by file in each file's own format when every file
-has one Tessera reads as data (all CSV, all Markdown, ...); as soon as one
-does not (a photo among the notes), the whole folder is a folder of files, so
-that nothing in it is silently left out. Hidden files (``.DS_Store``,
+A folder (or archive) whose files are all in one data format (all CSV; all
+text or Markdown) is imported file by file in that format; as soon as one is
+not (a photo among the notes, a table among the texts), the whole folder is a
+folder of files, so that nothing in it is silently left out or misread. Hidden files (``.DS_Store``,
 ``.git``) are never part of a folder.
 """
 

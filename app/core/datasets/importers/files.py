@@ -15,12 +15,31 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 
 from app.core.datasets.importers.options import ImportOptions
 from app.core.datasets.importers.source import Meter, Source, read_blocks, read_exactly
 from app.core.datasets.records import ImportedRecord, ImportItem, JsonObject, SourceLocation
 
 _TYPES = mimetypes.MimeTypes()
+_EXTRA = {
+    # Registered types that Python's table lacks in some versions.
+    ".md": "text/markdown",
+    ".markdown": "text/markdown",
+    ".jsonl": "application/jsonl",
+    ".ndjson": "application/x-ndjson",
+    ".parquet": "application/vnd.apache.parquet",
+    ".yaml": "application/yaml",
+    ".yml": "application/yaml",
+    ".toml": "application/toml",
+    ".webp": "image/webp",
+    ".heic": "image/heic",
+    ".avif": "image/avif",
+    ".flac": "audio/flac",
+    ".opus": "audio/opus",
+    ".m4a": "audio/mp4",
+    ".webm": "video/webm",
+}
 _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
     (b"\xff\xd8\xff", "image/jpeg"),
@@ -62,6 +81,9 @@ def read_file(source: Source, options: ImportOptions, meter: Meter) -> Iterator[
 
 def media_type(name: str, head: bytes) -> str:
     """A guess at the media type from the name, else the first bytes."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in _EXTRA:
+        return _EXTRA[suffix]
     guessed, _encoding = _TYPES.guess_type(name, strict=False)
     if guessed:
         return guessed

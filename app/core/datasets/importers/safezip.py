@@ -274,7 +274,7 @@ class _EntryReader(io.RawIOBase):
         super().close()
 
     def _corrupt(self, exc: BaseException) -> InvalidSource:
-        reason = str(exc).split("\n")[0][:120] or type(exc).__name__
-        if self._info.filename in reason:
+        reason = str(exc).split("\n")[0].split(" for file ")[0][:120]
+        if not reason or self._info.filename in reason:
             reason = type(exc).__name__
         return InvalidSource(self._name, f"entry {self._info.filename!r} is corrupt ({reason})")

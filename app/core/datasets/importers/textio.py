@@ -34,6 +34,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 _CONTROL = bytes(set(range(32)) - {9, 10, 12, 13}) + b"\x7f"
 _BINARY_CONTROL_SHARE = 0.05
+_BINARY_CONTROL_MIN = 32
 
 
 @dataclass(slots=True)
@@ -100,7 +101,7 @@ def _detect(head: bytes, name: str, *, utf8_by_line: bool) -> str:
     if nul >= 0:
         raise _binary(name, head, nul)
     controls = len(head) - len(head.translate(None, _CONTROL))
-    if controls > _BINARY_CONTROL_SHARE * len(head):
+    if controls > max(_BINARY_CONTROL_MIN, _BINARY_CONTROL_SHARE * len(head)):
         raise _binary(name, head, None)
     if utf8_by_line:
         return "utf-8"
