@@ -45,9 +45,9 @@ class SourceLocation(NamedTuple):
     ``path`` is the file as the user named it; an entry of a Zip archive is
     ``archive.zip!/folder/entry.csv``. ``line`` is 1-based, ``None`` for
     formats without lines (Parquet, whole files). ``index`` is the record's
-    0-based position in its source: unique and increasing, dense for most
-    formats; for line-based formats it is the line's position (``line - 1``),
-    so blank lines leave gaps.
+    0-based position in its source: unique and increasing, dense (0, 1, 2,
+    ...) for every format but JSON Lines, where it is the line's position
+    (``line - 1``, so that batches parsed apart agree) and blank lines leave gaps.
     """
 
     path: str

@@ -128,7 +128,7 @@ def read_delimited(
                     line=start,
                 ) from None
             except csv.Error as exc:
-                yield RecordRejected(SourceLocation(name, start, index), f"not valid CSV: {exc}")
+                yield RecordRejected(SourceLocation(name, start, index), _csv_reason(exc))
                 index += 1
                 continue
             if not row:
@@ -197,6 +197,16 @@ def _dialect(sample: bytes, options: ImportOptions, *, tab: bool) -> dict[str, A
         "skipinitialspace": skipinitialspace,
         "strict": False,
     }
+
+
+def _csv_reason(exc: csv.Error) -> str:
+    message = str(exc)
+    if "new-line character" in message:
+        return (
+            "not valid CSV: a line break (CR) inside a field that is not quoted; "
+            "files with CR-only line endings need converting to LF or CRLF"
+        )
+    return f"not valid CSV: {message}"
 
 
 def _raise_field_limit(limit: int) -> None:

@@ -3,8 +3,9 @@
 A folder (or archive) whose files are all in one data format (all CSV; all
 text or Markdown) is imported file by file in that format; as soon as one is
 not (a photo among the notes, a table among the texts), the whole folder is a
-folder of files, so that nothing in it is silently left out or misread. Hidden files (``.DS_Store``,
-``.git``) are never part of a folder.
+folder of files, so that nothing in it is silently left out or misread.
+Hidden files (``.DS_Store``, ``.git``, and the ``__MACOSX`` folder in
+archives) are left out unless asked for.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from app.core.datasets.importers.options import Format
+from app.core.datasets.importers.source import read_error
 from app.core.datasets.records import InvalidSource
 
 EXTENSIONS: dict[str, Format] = {
@@ -51,8 +53,6 @@ def detect_format(path: str | os.PathLike[str]) -> Format:
         with open(target, "rb") as handle:
             head = handle.read(_SNIFF)
     except OSError as exc:
-        from app.core.datasets.importers.source import read_error
-
         raise read_error(str(target), exc) from None
     return sniff_format(head, by_name)
 
@@ -134,6 +134,12 @@ def walk_files(folder: Path, *, include_hidden: bool = False) -> Iterator[tuple[
             else:
                 yield _relative(folder, path), path
         stack.extend(reversed(subfolders))
+
+
+def is_hidden(relative: str) -> bool:
+    """A hidden file or folder, or the resource forks macOS adds to the archives it makes."""
+    parts = relative.replace("\\", "/").split("/")
+    return parts[0] == "__MACOSX" or any(part.startswith(".") for part in parts if part)
 
 
 def _relative(root: Path, path: Path) -> str:

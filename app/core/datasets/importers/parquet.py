@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from app.core.datasets.importers.options import ImportOptions
-from app.core.datasets.importers.source import Meter, Source
+from app.core.datasets.importers.source import Meter, Source, read_error
 from app.core.datasets.records import (
     ImportedRecord,
     ImportItem,
@@ -49,8 +49,6 @@ def read_parquet(source: Source, options: ImportOptions, meter: Meter) -> Iterat
         except OSError as exc:
             if isinstance(exc, pa.ArrowException):
                 raise _invalid(name, exc) from None
-            from app.core.datasets.importers.source import read_error
-
             raise read_error(name, exc) from None
         except (pa.ArrowException, ValueError) as exc:
             raise _invalid(name, exc) from None

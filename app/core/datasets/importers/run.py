@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterator, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +22,7 @@ from app.core.datasets.importers.detect import (
     detect_format,
     folder_format,
     format_from_name,
+    is_hidden,
     walk_files,
 )
 from app.core.datasets.importers.files import read_file
@@ -84,7 +84,6 @@ class ImportStream(Iterator[ImportedRecord]):
         self._options = options
         self._meter = meter
         self._measure_total = measure_total
-        self._stack = ExitStack()
         self._records = self._run()
 
     @property
@@ -100,7 +99,6 @@ class ImportStream(Iterator[ImportedRecord]):
     def close(self) -> None:
         """Stop reading and close every open file; safe to call twice."""
         self._records.close()
-        self._stack.close()
 
     def __enter__(self) -> ImportStream:
         return self
@@ -114,25 +112,30 @@ class ImportStream(Iterator[ImportedRecord]):
         self.close()
 
     def _run(self) -> Generator[ImportedRecord, None, None]:
-        with self._stack:
-            if self._measure_total:
-                self._meter.total = self._measure()
-            reject = self.policy.reject
-            for path in self._paths:
-                try:
-                    for source, fmt in self._plan(path):
-                        self._meter.check()
-                        try:
-                            for item in self._read(source, fmt):
-                                if type(item) is ImportedRecord:
-                                    yield item
-                                else:
-                                    reject(item)  # type: ignore[arg-type]
-                        except InvalidSource as exc:
-                            self.policy.reject_source(exc)
-                except InvalidSource as exc:
-                    self.policy.reject_source(exc)
-            self._meter.finish()
+        if self._measure_total:
+            self._meter.total = self._measure()
+        reject = self.policy.reject
+        for path in self._paths:
+            plan = self._plan(path)
+            try:
+                for source, fmt in plan:
+                    self._meter.check()
+                    items = self._read(source, fmt)
+                    try:
+                        for item in items:
+                            if type(item) is ImportedRecord:
+                                yield item
+                            else:
+                                reject(item)  # type: ignore[arg-type]
+                    except InvalidSource as exc:
+                        self.policy.reject_source(exc)
+                    finally:
+                        _close(items)
+            except InvalidSource as exc:
+                self.policy.reject_source(exc)
+            finally:
+                plan.close()
+        self._meter.finish()
 
     def _measure(self) -> int:
         """The bytes the import will read, for progress; problems are left to the reading pass."""
@@ -145,23 +148,38 @@ class ImportStream(Iterator[ImportedRecord]):
                 continue
         return total
 
-    def _plan(self, path: Path, *, measure: bool = False) -> Iterator[tuple[Source, Format]]:
+    def _plan(
+        self, path: Path, *, measure: bool = False
+    ) -> Generator[tuple[Source, Format], None, None]:
         if not os.path.lexists(path):
             raise InvalidSource(str(path), "does not exist")
-        fmt = self._format or detect_format(path)
         if path.is_dir():
-            yield from self._folder(path, fmt)
-        elif fmt == "zip" or (self._format is not None and format_from_name(path.name) == "zip"):
+            yield from self._folder(path, measure=measure)
+            return
+        fmt = self._format or detect_format(path)
+        if fmt == "zip" or (self._format is not None and format_from_name(path.name) == "zip"):
             yield from self._archive(path, None if fmt == "zip" else fmt, measure=measure)
         else:
             yield Source.from_path(path), fmt
 
-    def _folder(self, folder: Path, fmt: Format) -> Iterator[tuple[Source, Format]]:
+    def _folder(self, folder: Path, *, measure: bool) -> Iterator[tuple[Source, Format]]:
         hidden = self._options.include_hidden
+        chosen = self._format
+        overall: Format = "files"
+        if chosen is None:
+            overall = folder_format(name for name, _ in walk_files(folder, include_hidden=hidden))
         empty = True
         for relative, path in walk_files(folder, include_hidden=hidden):
             empty = False
-            own = fmt if fmt == "files" or self._format is not None else format_from_name(relative)
+            if chosen == "zip":
+                yield from self._archive(path, None, measure=measure)
+                continue
+            if chosen is not None:
+                own: Format | None = chosen
+            elif overall == "files":
+                own = "files"
+            else:
+                own = format_from_name(relative)
             yield Source.from_path(path, relative), own or "files"
         if empty:
             raise InvalidSource(str(folder), "the folder holds no files", skippable=True)
@@ -171,8 +189,11 @@ class ImportStream(Iterator[ImportedRecord]):
     ) -> Iterator[tuple[Source, Format]]:
         with SafeZip(path, self._options.zip_limits) as archive:
             entries = archive.entries()
+            if not self._options.include_hidden:
+                entries = [entry for entry in entries if not is_hidden(entry.relative)]
             if measure:
-                yield Source(str(path), path.name, archive.total_size, _unused), "zip"
+                size = sum(entry.size or 0 for entry in entries)
+                yield Source(str(path), path.name, size, _unused), "zip"
                 return
             if not entries:
                 raise InvalidSource(str(path), "the archive holds no files", skippable=True)
@@ -255,6 +276,13 @@ def _encoding_of(fmt: Format, options: ImportOptions) -> str | None:
     if fmt in ("parquet", "files"):
         return None
     return options.encoding or "utf-8"
+
+
+def _close(items: Iterator[ImportItem]) -> None:
+    """Close a reader at once, so that its file closes now, not when collected."""
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
 
 
 def _unused() -> BinaryIO:

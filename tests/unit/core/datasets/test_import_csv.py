@@ -267,3 +267,30 @@ def test_locations_are_dense_and_increasing(tmp_path: Path) -> None:
     records: list[ImportedRecord] = list(open_source(path, options=ImportOptions(block_size=100)))
     assert [r.location.index for r in records] == list(range(1000))
     assert [r.location.line for r in records] == list(range(2, 1002))
+
+
+def test_bare_carriage_return_in_a_field_is_explained(tmp_path: Path) -> None:
+    path = write(tmp_path, "cr.csv", b"a,b\n1,2\nx\ry,z\n3,4\n")
+    policy = BadRecordPolicy.skip()
+    assert rows(path, policy=policy) == [{"a": "1", "b": "2"}, {"a": "3", "b": "4"}]
+    (rejected,) = policy.report().details
+    assert rejected.location.line == 3
+    assert "CR-only line endings" in rejected.reason
+    assert "universal-newline" not in rejected.reason
+
+
+def test_broken_utf16_names_the_line(tmp_path: Path) -> None:
+    good = "a\tb\n1\t2\n3\t4\n".encode("utf-16-le")
+    lone_surrogate = b"\x00\xd8x\x00"
+    path = write(tmp_path, "u.tsv", b"\xff\xfe" + good + lone_surrogate + "\n".encode("utf-16-le"))
+    with pytest.raises(InvalidSource, match=r"line 4: the text is not valid utf-16"):
+        list(open_source(path, options=ImportOptions(sample_bytes=8, block_size=6)))
+    odd = write(tmp_path, "odd.tsv", b"\xff\xfe" + good + b"\x00")
+    with pytest.raises(InvalidSource, match=r"line 4: the text is not valid utf-16"):
+        list(open_source(odd))
+
+
+def test_control_characters_mean_binary(tmp_path: Path) -> None:
+    path = write(tmp_path, "ctl.csv", bytes(range(1, 9)) * 100)
+    with pytest.raises(InvalidSource, match="binary"):
+        list(open_source(path))

@@ -163,3 +163,14 @@ def test_round_trip(
     )
     options = ImportOptions(block_size=block, sample_bytes=block)
     assert [r.data for r in open_source(path, "json", options)] == records
+
+
+def test_nan_is_not_json(tmp_path: Path) -> None:
+    path = write(tmp_path, '[{"a": 1},\n{"a": NaN}]')
+    with pytest.raises(InvalidSource, match="line 2: not valid JSON: NaN is not JSON"):
+        list(open_source(path))
+
+
+def test_utf16_json_with_a_bom(tmp_path: Path) -> None:
+    path = write(tmp_path, '[{"name": "Zoë"}]'.encode("utf-16"))
+    assert [r.data for r in open_source(path)] == [{"name": "Zoë"}]

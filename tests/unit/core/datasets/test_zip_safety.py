@@ -211,3 +211,28 @@ def test_entries_read_in_memory_never_extracted(tmp_path: Path) -> None:
     before = set(tmp_path.iterdir())
     assert [r.data for r in open_source(path)] == [{"a": 1}]
     assert set(tmp_path.iterdir()) == before
+
+
+def test_macos_resource_forks_and_hidden_entries_are_left_out(tmp_path: Path) -> None:
+    path = make_zip(
+        tmp_path / "mac.zip",
+        {
+            "notes/a.md": b"alpha",
+            "__MACOSX/notes/._a.md": b"\x00\x05\x16\x07 resource fork",
+            "notes/.DS_Store": b"\x00\x00\x00\x01Bud1",
+        },
+    )
+    stream = open_source(path)
+    assert [r.data for r in stream] == [{"text": "alpha"}]
+    assert stream.sources[0].format == "markdown"
+    hidden = open_source(path, options=ImportOptions(include_hidden=True))
+    assert [r.data["name"] for r in hidden] == ["notes/a.md", "__MACOSX/notes/._a.md", "notes/.DS_Store"]
+
+
+def test_a_folder_of_archives_with_format_zip(tmp_path: Path) -> None:
+    folder = tmp_path / "drops"
+    folder.mkdir()
+    make_zip(folder / "1.zip", {"a.jsonl": b'{"n": 1}\n'})
+    make_zip(folder / "2.zip", {"b.jsonl": b'{"n": 2}\n'})
+    assert [r.data for r in open_source(folder, "zip")] == [{"n": 1}, {"n": 2}]
+    assert [r.data["name"] for r in open_source(folder)] == ["1.zip", "2.zip"]
