@@ -65,12 +65,15 @@ def iter_jsonl_batches(
     batch_bytes: int = DEFAULT_BATCH_BYTES,
     *,
     max_line: int = DEFAULT_MAX_RECORD_BYTES,
+    encoding: str | None = None,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
     meter: Meter | None = None,
 ) -> Iterator[RawBatch]:
     """Batches of about ``batch_bytes`` of whole lines, in order, from a JSONL source.
 
+    JSON Lines is UTF-8 (a byte order mark, UTF-16 or UTF-32 with one, is
+    recognised); ``encoding`` overrides that for files made otherwise.
     Raises :class:`~app.core.datasets.records.InvalidSource` for an empty,
     unreadable or binary source.
     """
@@ -78,7 +81,9 @@ def iter_jsonl_batches(
     if meter is None:
         meter = Meter(progress, cancel, source.size)
     options = ImportOptions(
-        block_size=max(1, batch_bytes), sample_bytes=min(batch_bytes, 64 * 1024)
+        encoding=encoding,
+        block_size=max(1, batch_bytes),
+        sample_bytes=max(1, min(batch_bytes, 64 * 1024)),
     )
     with source.open() as stream:
         text = open_text(stream, source.name, options, meter, utf8_by_line=True)
@@ -197,7 +202,11 @@ def _parse_lines_slowly(batch: RawBatch) -> list[ImportedRecord | RecordRejected
 def read_jsonl(source: Source, options: ImportOptions, meter: Meter) -> Iterator[ImportItem]:
     """The records of a JSONL source, parsed here (the serial path)."""
     batches = iter_jsonl_batches(
-        source, options.block_size, max_line=options.max_record_bytes, meter=meter
+        source,
+        options.block_size,
+        max_line=options.max_record_bytes,
+        encoding=options.encoding,
+        meter=meter,
     )
     for batch in batches:
         yield from parse_jsonl_batch(batch)

@@ -218,3 +218,15 @@ def test_round_trip(
     items = parse_all(path, batch_bytes)
     assert [i.data for i in items if isinstance(i, ImportedRecord)] == records
     assert not [i for i in items if isinstance(i, RecordRejected)]
+
+
+def test_chosen_encoding_applies(tmp_path: Path) -> None:
+    path = write(tmp_path, '{"name": "Zoë"}\n'.encode("latin-1"))
+    policy = BadRecordPolicy.skip()
+    assert list(open_source(path, policy=policy)) == []
+    assert "choose it with --encoding" in policy.report().details[0].reason
+    chosen = open_source(path, options=ImportOptions(encoding="latin-1"))
+    assert [r.data for r in chosen] == [{"name": "Zoë"}]
+    assert [b.data for b in iter_jsonl_batches(path, encoding="latin-1")] == [
+        '{"name": "Zoë"}\n'.encode()
+    ]
