@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.core.datasets.importers.options import ImportOptions
-from app.core.datasets.importers.source import Meter, Source
+from app.core.datasets.importers.source import Meter, Source, read_error
 from app.core.datasets.importers.textio import open_text, too_long, utf8_error_reason
 from app.core.datasets.records import (
     DEFAULT_MAX_RECORD_BYTES,
     ImportedRecord,
     ImportItem,
+    InvalidSource,
     RecordRejected,
     SourceLocation,
 )
@@ -46,11 +47,14 @@ _DECODER = json.JSONDecoder(parse_constant=_no_constant)
 
 @dataclass(frozen=True, slots=True)
 class RawBatch:
-    """Whole lines of one JSONL source, undecoded.
+    """Whole lines of one JSONL source, undecoded, or where to find them.
 
-    ``first_line`` is the 1-based number of the first line in ``data``.
+    ``first_line`` is the 1-based number of the batch's first line.
     ``overlong`` marks a line that was longer than ``max_line`` and was
-    skipped: ``data`` is then empty and the batch stands for that one line.
+    skipped: the batch then stands for that one line and holds no bytes.
+    A batch made ``by_reference`` holds no bytes either but ``offset`` and
+    ``length`` in the file at ``path``: a worker reads them itself, so
+    only a few numbers cross the process boundary instead of the data.
     """
 
     path: str
@@ -58,6 +62,24 @@ class RawBatch:
     data: bytes
     max_line: int = DEFAULT_MAX_RECORD_BYTES
     overlong: bool = False
+    offset: int = -1
+    length: int = 0
+
+    def load(self) -> bytes:
+        """The batch's bytes, read from the file when the batch is a reference."""
+        if self.offset < 0:
+            return self.data
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(self.offset)
+                data = handle.read(self.length)
+        except OSError as exc:
+            raise read_error(self.path, exc) from None
+        if len(data) != self.length:
+            raise InvalidSource(
+                self.path, "the file changed while it was read", line=self.first_line
+            )
+        return data
 
 
 def iter_jsonl_batches(
@@ -66,6 +88,7 @@ def iter_jsonl_batches(
     *,
     max_line: int = DEFAULT_MAX_RECORD_BYTES,
     encoding: str | None = None,
+    by_reference: bool = False,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
     meter: Meter | None = None,
@@ -74,6 +97,9 @@ def iter_jsonl_batches(
 
     JSON Lines is UTF-8 (a byte order mark, UTF-16 or UTF-32 with one, is
     recognised); ``encoding`` overrides that for files made otherwise.
+    ``by_reference`` makes batches that point into the file rather than
+    carry its bytes, when the source is a file read as it is (UTF-8); other
+    sources (archive entries, transcoded text) carry their bytes anyway.
     Raises :class:`~app.core.datasets.records.InvalidSource` for an empty,
     unreadable or binary source.
     """
@@ -87,15 +113,27 @@ def iter_jsonl_batches(
     )
     with source.open() as stream:
         text = open_text(stream, source.name, options, meter, utf8_by_line=True)
-        yield from _batches(text.blocks, source.name, max_line)
+        base = text.offset if by_reference and source.is_file else None
+        yield from _batches(text.blocks, source.name, max_line, base)
     meter.finish()
 
 
-def _batches(blocks: Iterator[bytes], name: str, max_line: int) -> Iterator[RawBatch]:
+def _batches(
+    blocks: Iterator[bytes], name: str, max_line: int, base: int | None
+) -> Iterator[RawBatch]:
+    """Cut blocks into batches at newlines; ``base`` (the blocks' file offset) makes references."""
     line = 1
     parts: list[bytes] = []
-    pending = 0
+    pending = 0  # bytes of the line that is not complete yet
+    pending_at = 0  # where that line starts, counted in block bytes
+    position = 0  # block bytes before the current block
     discarding = False
+
+    def batch(first: int, at: int, length: int, pieces: list[bytes]) -> RawBatch:
+        if base is not None:
+            return RawBatch(name, first, b"", max_line, offset=base + at, length=length)
+        return RawBatch(name, first, b"".join(pieces), max_line)
+
     for block in blocks:
         cut = block.rfind(b"\n")
         if cut < 0:
@@ -104,8 +142,9 @@ def _batches(blocks: Iterator[bytes], name: str, max_line: int) -> Iterator[RawB
                 if pending > max_line:
                     discarding = True
                     parts.clear()
-                else:
+                elif base is None:
                     parts.append(block)
+            position += len(block)
             continue
         start = 0
         if discarding:
@@ -113,27 +152,27 @@ def _batches(blocks: Iterator[bytes], name: str, max_line: int) -> Iterator[RawB
             yield RawBatch(name, line, b"", max_line, overlong=True)
             line += 1
             discarding = False
-        elif parts:
-            parts.append(block[: cut + 1])
-            data = b"".join(parts)
+        elif pending:
+            head = block[: cut + 1] if base is None else b""
+            yield batch(line, pending_at, pending + cut + 1, [*parts, head])
+            line += block.count(b"\n", 0, cut + 1)
             parts.clear()
-            yield RawBatch(name, line, data, max_line)
-            line += data.count(b"\n")
             start = cut + 1
         if start <= cut:
-            data = block[start : cut + 1]
-            yield RawBatch(name, line, data, max_line)
-            line += data.count(b"\n")
-        rest = block[cut + 1 :]
-        pending = len(rest)
+            piece = block[start : cut + 1] if base is None else b""
+            yield batch(line, position + start, cut + 1 - start, [piece])
+            line += block.count(b"\n", start, cut + 1)
+        pending = len(block) - cut - 1
+        pending_at = position + cut + 1
+        position += len(block)
         if pending > max_line:
             discarding = True
-        elif rest:
-            parts.append(rest)
+        elif pending and base is None:
+            parts.append(block[cut + 1 :])
     if discarding:
         yield RawBatch(name, line, b"", max_line, overlong=True)
-    elif parts:
-        yield RawBatch(name, line, b"".join(parts), max_line)
+    elif pending:
+        yield batch(line, pending_at, pending, parts)
 
 
 def parse_jsonl_batch(batch: RawBatch) -> list[ImportedRecord | RecordRejected]:
@@ -147,10 +186,11 @@ def parse_jsonl_batch(batch: RawBatch) -> list[ImportedRecord | RecordRejected]:
     if batch.overlong:
         location = SourceLocation(path, batch.first_line, batch.first_line - 1)
         return [RecordRejected(location, too_long(batch.max_line))]
+    data = batch.load()
     try:
-        text = batch.data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return _parse_lines_slowly(batch)
+        return _parse_lines_slowly(path, batch.first_line, data, batch.max_line)
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
@@ -180,22 +220,23 @@ def parse_jsonl_batch(batch: RawBatch) -> list[ImportedRecord | RecordRejected]:
     return out
 
 
-def _parse_lines_slowly(batch: RawBatch) -> list[ImportedRecord | RecordRejected]:
+def _parse_lines_slowly(
+    path: str, first_line: int, data: bytes, max_line: int
+) -> list[ImportedRecord | RecordRejected]:
     """The batch holds bytes that are not UTF-8: find them line by line."""
     out: list[ImportedRecord | RecordRejected] = []
-    raw_lines = batch.data.split(b"\n")
+    raw_lines = data.split(b"\n")
     if raw_lines[-1] == b"":
         raw_lines.pop()
     for offset, raw in enumerate(raw_lines):
-        number = batch.first_line + offset
+        number = first_line + offset
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            location = SourceLocation(batch.path, number, number - 1)
+            location = SourceLocation(path, number, number - 1)
             out.append(RecordRejected(location, utf8_error_reason(exc)))
             continue
-        one = RawBatch(batch.path, number, raw, batch.max_line)
-        out.extend(parse_jsonl_batch(one))
+        out.extend(parse_jsonl_batch(RawBatch(path, number, raw, max_line)))
     return out
 
 

@@ -39,10 +39,16 @@ _BINARY_CONTROL_MIN = 32
 
 @dataclass(slots=True)
 class TextStream:
-    """A source's content as UTF-8 byte blocks, and the encoding it was read in."""
+    """A source's content as UTF-8 byte blocks, and the encoding it was read in.
+
+    ``offset`` is where the blocks start in the source when they are its own
+    bytes (UTF-8 read as it is: 0, or 3 after a byte order mark); ``None``
+    when they were transcoded.
+    """
 
     encoding: str
     blocks: Iterator[bytes]
+    offset: int | None = None
 
 
 def codec_name(encoding: str) -> str:
@@ -79,11 +85,14 @@ def open_text(
     else:
         codec = _detect(head, name, utf8_by_line=utf8_by_line)
     if codec in ("utf-8", "utf-8-sig"):
+        offset = 0
         if head.startswith(codecs.BOM_UTF8):
             head = head[len(codecs.BOM_UTF8) :]
+            offset = len(codecs.BOM_UTF8)
         if not head and not allow_empty:
             raise InvalidSource(name, "the file is empty", skippable=True)
-        return TextStream("utf-8" if codec == "utf-8" else "utf-8-sig", _chain(head, rest))
+        name_ = "utf-8" if codec == "utf-8" else "utf-8-sig"
+        return TextStream(name_, _chain(head, rest), offset)
     blocks = _transcode(_chain(head, rest), codec, name)
     first = next(blocks, b"")
     if not first and not allow_empty:

@@ -230,3 +230,48 @@ def test_chosen_encoding_applies(tmp_path: Path) -> None:
     assert [b.data for b in iter_jsonl_batches(path, encoding="latin-1")] == [
         '{"name": "Zoë"}\n'.encode()
     ]
+
+
+@pytest.mark.parametrize("batch_bytes", [1, 5, 64, 1000, 1 << 16])
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_batches_by_reference_point_at_the_same_bytes(
+    tmp_path: Path, batch_bytes: int, bom: bytes
+) -> None:
+    long_line = b'{"x": "' + b"y" * 3000 + b'"}'
+    lines = [
+        json.dumps({"n": n, "t": "é" * (n % 7)}, ensure_ascii=False).encode() for n in range(60)
+    ]
+    lines[10] = long_line
+    lines[30] = b""
+    path = write(tmp_path, bom + b"\n".join(lines))
+    shipped = list(iter_jsonl_batches(path, batch_bytes, max_line=2000))
+    referenced = list(iter_jsonl_batches(path, batch_bytes, max_line=2000, by_reference=True))
+    assert [b.first_line for b in referenced] == [b.first_line for b in shipped]
+    assert [b.overlong for b in referenced] == [b.overlong for b in shipped]
+    assert all(b.data == b"" for b in referenced)
+    assert [b.load() for b in referenced] == [b.data for b in shipped]
+    assert [parse_jsonl_batch(b) for b in referenced] == [parse_jsonl_batch(b) for b in shipped]
+
+
+def test_references_travel_light_to_workers(tmp_path: Path) -> None:
+    lines = [json.dumps({"n": n, "text": "word " * 50}) for n in range(5000)]
+    path = write(tmp_path, ("\n".join(lines) + "\n").encode())
+    batches = list(iter_jsonl_batches(path, 64 * 1024, by_reference=True))
+    assert all(len(pickle.dumps(b)) < 400 for b in batches)
+    with ProcessPoolExecutor(2) as pool:
+        counts = list(pool.map(len, pool.map(parse_jsonl_batch, batches)))
+    assert sum(counts) == 5000
+
+
+def test_reference_to_a_changed_file_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, b'{"a": 1}\n' * 100)
+    (batch,) = iter_jsonl_batches(path, by_reference=True)
+    path.write_bytes(b'{"a": 1}\n')
+    with pytest.raises(InvalidSource, match="changed while it was read"):
+        parse_jsonl_batch(batch)
+
+
+def test_transcoded_and_archived_sources_carry_their_bytes(tmp_path: Path) -> None:
+    path = write(tmp_path, '{"a": 1}\n'.encode("utf-16"))
+    (batch,) = iter_jsonl_batches(path, by_reference=True)
+    assert (batch.data, batch.offset) == (b'{"a": 1}\n', -1)
