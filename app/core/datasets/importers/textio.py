@@ -68,14 +68,13 @@ def open_text(
     options: ImportOptions,
     meter: Meter,
     *,
-    allow_empty: bool = False,
     utf8_by_line: bool = False,
 ) -> TextStream:
     """Detect (or apply the chosen) encoding and return the content as UTF-8 blocks.
 
-    Raises :class:`InvalidSource` for an empty source (unless ``allow_empty``)
-    and for binary data, :class:`EncodingUnsure` when the text is not UTF-8
-    and no encoding was chosen. Formats that are UTF-8 by definition (JSON
+    Raises :class:`InvalidSource` for an empty source and for binary data,
+    :class:`EncodingUnsure` when the text is not UTF-8 and no encoding was
+    chosen. Formats that are UTF-8 by definition (JSON
     Lines) pass ``utf8_by_line``: bad bytes then reject their own line.
     """
     head = read_exactly(stream, name, options.sample_bytes, meter)
@@ -89,13 +88,13 @@ def open_text(
         if head.startswith(codecs.BOM_UTF8):
             head = head[len(codecs.BOM_UTF8) :]
             offset = len(codecs.BOM_UTF8)
-        if not head and not allow_empty:
+        if not head:
             raise InvalidSource(name, "the file is empty", skippable=True)
-        name_ = "utf-8" if codec == "utf-8" else "utf-8-sig"
-        return TextStream(name_, _chain(head, rest), offset)
+        label = "utf-8" if codec == "utf-8" else "utf-8-sig"
+        return TextStream(label, _chain(head, rest), offset)
     blocks = _transcode(_chain(head, rest), codec, name)
     first = next(blocks, b"")
-    if not first and not allow_empty:
+    if not first:
         raise InvalidSource(name, "the file is empty", skippable=True)
     return TextStream(codec, _chain(first, blocks))
 

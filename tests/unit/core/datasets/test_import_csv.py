@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from app.core.datasets.importers import ImportOptions, open_source
@@ -248,6 +248,13 @@ def test_round_trip_through_csv_writer(
     terminator: str,
     encoding: str,
 ) -> None:
+    # csv.writer leaves a bare CR unquoted when the line terminator has none:
+    # its output is then ambiguous to any reader.
+    assume(
+        quoting == csv.QUOTE_ALL
+        or "\r" in terminator
+        or not any("\r" in c for r in table for c in r)
+    )
     width = len(table[0]) if table else 1
     header = [f"col{n}" for n in range(width)]
     buffer = io.StringIO()
