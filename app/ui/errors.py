@@ -24,6 +24,8 @@ from app.ui.tasks import assert_gui_thread
 
 log = logging.getLogger(__name__)
 
+_parentless: set[QMessageBox] = set()  # kept alive until closed; Qt owns the others
+
 
 def sentence(text: str) -> str:
     """``"wrong passphrase"`` -> ``"Wrong passphrase."``"""
@@ -61,6 +63,9 @@ def show_error(parent: QWidget | None, exc: BaseException) -> QMessageBox | None
         box = bug_box(parent, exc)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     box.setWindowModality(Qt.WindowModality.WindowModal)
+    if parent is None:
+        _parentless.add(box)
+        box.finished.connect(lambda _result: _parentless.discard(box))
     box.open()
     return box
 

@@ -109,12 +109,14 @@ class TaskManager:
         """True when every op has delivered its result (tests wait on this)."""
         return not self._running
 
-    def _started(self, op: Op[object]) -> None:
-        if self._closed:
-            raise RuntimeError("the task manager is shut down")
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _track(self, op: Op[object]) -> None:
         self._running.add(op)
 
-    def _delivered(self, op: Op[object]) -> None:
+    def _untrack(self, op: Op[object]) -> None:
         self._running.discard(op)
 
     def shutdown(self, *, wait: bool = True) -> None:
@@ -291,11 +293,14 @@ class Op(Generic[T]):
         if self._started:
             raise RuntimeError("an op runs once")
         self._started = True
+        if self._tasks.closed:
+            log.debug("op dropped: the app is shutting down")
+            return
         courier = _Courier()
         courier.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
         courier.progressed.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self._courier = courier
-        self._tasks._started(self)  # type: ignore[arg-type]
+        self._tasks._track(self)  # type: ignore[arg-type]
         if not self._quiet:
             self._feedback = _Feedback(self, self._parent, self._label)  # type: ignore[arg-type]
             self._feedback.start()
@@ -320,7 +325,7 @@ class Op(Generic[T]):
         if self._courier is not None:
             self._courier.deleteLater()
             self._courier = None
-        self._tasks._delivered(self)  # type: ignore[arg-type]
+        self._tasks._untrack(self)  # type: ignore[arg-type]
         ok, value = outcome
         if self._parent is not None and not shiboken6.isValid(self._parent):
             if not ok and not isinstance(value, Exception):
