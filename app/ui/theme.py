@@ -186,10 +186,11 @@ def apply(app: QApplication, tokens: Tokens) -> None:
     """Make ``tokens`` the app's look: style, palette and style sheet."""
     global _current
     _current = tokens
-    if app.style().name().lower() != "fusion":
+    if app.property("tessera-style") != "fusion":
         fusion = QStyleFactory.create("Fusion")
         if fusion is not None:
             app.setStyle(fusion)
+            app.setProperty("tessera-style", "fusion")
     app.setPalette(build_palette(tokens))
     template = resources.read_text("styles/tessera.qss") or FALLBACK_QSS
     app.setStyleSheet(render_stylesheet(template, tokens))

@@ -226,7 +226,11 @@ def test_macos_resource_forks_and_hidden_entries_are_left_out(tmp_path: Path) ->
     assert [r.data for r in stream] == [{"text": "alpha"}]
     assert stream.sources[0].format == "markdown"
     hidden = open_source(path, options=ImportOptions(include_hidden=True))
-    assert [r.data["name"] for r in hidden] == ["notes/a.md", "__MACOSX/notes/._a.md", "notes/.DS_Store"]
+    assert [r.data["name"] for r in hidden] == [
+        "notes/a.md",
+        "__MACOSX/notes/._a.md",
+        "notes/.DS_Store",
+    ]
 
 
 def test_a_folder_of_archives_with_format_zip(tmp_path: Path) -> None:

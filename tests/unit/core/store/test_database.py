@@ -109,19 +109,28 @@ def test_damaged_page_is_detected(vault_file: Path) -> None:
     raw[4096 * 3 + 100] ^= 0xFF  # inside a later page, past the first
     vault_file.write_bytes(bytes(raw))
     conn = database.open_existing(vault_file, KEY)
-    with pytest.raises(VaultCorrupt):
+
+    def read_everything() -> None:
         with database.translated_errors():
             conn.execute("SELECT count(*), max(length(value)) FROM meta").fetchall()
             if database.integrity_check(conn):
                 raise VaultCorrupt("integrity check failed")
+
+    with pytest.raises(VaultCorrupt):
+        read_everything()
     conn.close()
 
 
 def test_transaction_rolls_back(vault_file: Path) -> None:
     conn = database.create(vault_file, KEY)
-    with pytest.raises(RuntimeError), database.transaction(conn):
-        conn.execute("INSERT INTO meta (key, value) VALUES ('a', 'b')")
-        raise RuntimeError("boom")
+
+    def insert_then_fail() -> None:
+        with database.transaction(conn):
+            conn.execute("INSERT INTO meta (key, value) VALUES ('a', 'b')")
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        insert_then_fail()
     assert conn.execute("SELECT count(*) FROM meta").fetchone()[0] == 0
     conn.close()
 
