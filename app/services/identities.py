@@ -253,6 +253,7 @@ def restore_identity(
 ) -> IdentityInfo:
     """Bring an identity back from a backup; its keys must match its did."""
     from app.core.crypto import ScryptIdentity, decrypt_bytes
+    from app.core.crypto.errors import KeyFormatError
     from app.core.crypto.keys import X25519Identity
 
     try:
@@ -262,14 +263,17 @@ def restore_identity(
     except OSError as exc:
         raise storage_error(exc, source) from None
     plain = decrypt_bytes(sealed, [ScryptIdentity(passphrase)])
+    age_secret = seed = bytearray()
     try:
         document = json.loads(plain)
         if not isinstance(document, dict) or document.get("format") != BACKUP_FORMAT:
             raise InvalidInput(f"{source.name} is not a Tessera identity backup")
-        seed = bytearray(base64.b64decode(document["signing_seed"], validate=True))
         age_secret = bytearray(X25519Identity.from_string(document["age_identity"]).to_bytes())
+        seed = bytearray(base64.b64decode(document["signing_seed"], validate=True))
         keys = IdentityKeys(seed, age_secret)
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, KeyFormatError):
+        for partial in (age_secret, seed):
+            partial[:] = bytes(len(partial))
         raise InvalidInput(f"{source.name} is a damaged identity backup") from None
     try:
         if keys.did != document.get("did") or keys.recipient != document.get("recipient"):
