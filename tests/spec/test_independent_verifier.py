@@ -30,7 +30,7 @@ import pytest
 import rfc8785
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -311,11 +311,18 @@ def verify(folder: Path, identity: str | None = None) -> dict[str, Any]:
         raise Failed("package", "digest mismatch")
     if not package.startswith(b"age-encryption.org/v1\n"):
         raise Failed("package", "not an age v1 file")
-    # 9. card
+    # 9. recipients: stanza types against the recipients' kinds (their Bech32 HRP)
+    header = package[: package.index(b"\n---") + 1].decode("ascii").split("\n")
+    stanza_types = sorted(line.split(" ")[1] for line in header if line.startswith("-> "))
+    kinds = {"age": "X25519", "age1pq": "mlkem768x25519"}
+    declared = [kinds.get(r.rpartition("1")[0]) for r in manifest["package"]["recipients"]]
+    if None not in declared and stanza_types != sorted(str(kind) for kind in declared):
+        raise Failed("recipients", f"stanzas {stanza_types}, recipients {declared}")
+    # 10. card
     if _sha256_hex((folder / "card.json").read_bytes()) != card_digest:
         raise Failed("card", "digest mismatch")
     result: dict[str, Any] = {"signer": signer, "submission_id": _sha256_hex(jcs(manifest))}
-    # 10. commitment, from the decrypted records
+    # 11. commitment, from the decrypted records
     if identity is not None:
         records = [json.loads(line) for line in age_decrypt(package, identity).splitlines()]
         root = merkle_tree_hash([hashlib.sha256(jcs(record)).digest() for record in records])
@@ -404,6 +411,39 @@ def _edit_payload(data: bytes) -> bytes:
     statement["predicate"]["dataset"]["records"] += 1
     envelope["payload"] = base64.b64encode(jcs(statement)).decode("ascii")
     return json.dumps(envelope).encode()
+
+
+def _resign(folder: Path, edit_manifest: Any) -> None:
+    """Sign an edited manifest with the vectors' contributor seed (bytes 0 to 31)."""
+    envelope = json.loads((folder / "submission.dsse.json").read_bytes())
+    statement = json.loads(base64.b64decode(envelope["payload"]))
+    edit_manifest(statement["predicate"])
+    statement["subject"][0]["digest"]["sha256"] = statement["predicate"]["package"]["sha256"]
+    payload = jcs(statement)
+    key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
+    envelope["payload"] = base64.b64encode(payload).decode("ascii")
+    envelope["signatures"][0]["sig"] = base64.b64encode(key.sign(pae(IN_TOTO, payload))).decode()
+    (folder / "submission.dsse.json").write_bytes(jcs(envelope))
+
+
+def test_a_stanza_missing_from_the_header_is_noticed(tmp_path: Path) -> None:
+    """A package re-signed with one of its two declared stanzas removed fails check 9."""
+    folder = tmp_path / "copy"
+    shutil.copytree(VECTORS, folder)
+    package = (folder / "package.age").read_bytes()
+    first = package.index(b"\n-> ") + 1
+    second = package.index(b"\n-> ", first) + 1
+    after = package.index(b"\n", package.index(b"\n", second) + 1) + 1
+    shortened = package[:second] + package[after:]
+    (folder / "package.age").write_bytes(shortened)
+
+    def edit(manifest: dict[str, Any]) -> None:
+        manifest["package"].update(sha256=_sha256_hex(shortened), size=len(shortened))
+
+    _resign(folder, edit)
+    with pytest.raises(Failed) as failure:
+        verify(folder)
+    assert failure.value.check == "recipients"
 
 
 @pytest.mark.parametrize(

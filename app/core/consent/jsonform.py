@@ -6,21 +6,22 @@ missing keys, wrong types and floats, and every error names the JSON path of
 the offending value ("uses.ai_training.constraint"), never its content beyond
 what the user typed themselves.
 
-Canonical bytes are RFC 8785 (JCS) through the ``rfc8785`` package; digests
-are SHA-256 over those bytes.
+Canonical bytes are RFC 8785 (JCS) and digests SHA-256 over them, both from
+:mod:`app.core.canonical`, the one encoder Tessera hashes with. Parsing stays
+here because these documents are schema-shaped, not contributor data: errors
+may name the offending key, and each document type raises its own error.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-import rfc8785
-
+from app.core.canonical import canonical_json as _canonical_json
+from app.core.canonical import sha256_canonical_hex as _sha256_canonical_hex
 from app.core.errors import InvalidInput
 
 HEX_SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -29,13 +30,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def canonical_json(value: Any) -> bytes:
-    """RFC 8785 canonical bytes of a JSON value."""
-    return bytes(rfc8785.dumps(value))
+    """RFC 8785 canonical bytes of a JSON value (:class:`~app.core.canonical.NotIJSON` if none)."""
+    return _canonical_json(value, what="document")
 
 
 def sha256_canonical_hex(value: Any) -> str:
     """Lowercase hex SHA-256 of the RFC 8785 canonical bytes."""
-    return hashlib.sha256(canonical_json(value)).hexdigest()
+    return _sha256_canonical_hex(value, what="document")
 
 
 def loads_strict(data: bytes | str, *, what: str, error: type[InvalidInput] = InvalidInput) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.core.canonical import NotIJSON
 from app.core.consent.jsonform import HEX_SHA256, Fields, canonical_json, loads_strict
 from app.core.errors import InvalidInput
 
@@ -53,7 +54,11 @@ def parse_statement(
 ) -> Statement:
     """Parse and check shape: canonical bytes, type, predicate type, subject names in order."""
     value = loads_strict(payload, what="statement", error=InvalidStatement)
-    if canonical_json(value) != payload:
+    try:
+        canonical = canonical_json(value)
+    except NotIJSON as exc:  # a signed payload with, say, an integer beyond 2^53
+        raise InvalidStatement(f"statement: {exc.message.removeprefix('document: ')}") from None
+    if canonical != payload:
         raise InvalidStatement("statement: the payload is not in RFC 8785 canonical form")
     top = Fields(
         value,

@@ -11,6 +11,7 @@ nothing in the payload is trusted before the signature holds.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,6 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from app.core.consent.jsonform import sha256_canonical_hex
+from app.core.crypto.age import read_header
+from app.core.crypto.hybrid import STANZA_TYPE as HYBRID_TYPE
+from app.core.crypto.scrypt import STANZA_TYPE as SCRYPT_TYPE
+from app.core.crypto.x25519 import STANZA_TYPE as X25519_TYPE
 from app.core.errors import Cancelled, NotFound, StorageError, TesseraError
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
 from app.core.submission.build import file_sha256
@@ -57,6 +62,7 @@ SUBMISSION_CHECKS = (
     "consent",
     "subjects",
     "package",
+    "recipients",
     "card",
     "commitment",
 )
@@ -169,6 +175,10 @@ def verify_submission(
     package_ok = _check_package(
         checks, folder / PACKAGE_FILE, statement, manifest, progress, cancel
     )
+    if package_ok:
+        _check_recipients(checks, folder / PACKAGE_FILE, manifest)
+    else:
+        checks.skipped("recipients", "not run: the package does not match the manifest")
     _check_card(checks, folder / CARD_FILE, statement, cancel)
     if decrypt_records is None:
         checks.skipped("commitment", "not checked: no identity that can decrypt the package")
@@ -353,6 +363,78 @@ def _check_package(
             return False
     checks.passed("package", f"{PACKAGE_FILE} matches its digest {expected} and size {size}")
     return True
+
+
+def recipient_stanza_type(recipient: str) -> str | None:
+    """The stanza type an age recipient wraps the file key in; None for plugin recipients.
+
+    The kind is the Bech32 human-readable part, everything before the last
+    ``1``: ``age`` for X25519, ``age1pq`` for the post-quantum hybrid.
+    """
+    hrp = recipient.lower().rpartition("1")[0]
+    return {"age": X25519_TYPE, "age1pq": HYBRID_TYPE}.get(hrp)
+
+
+def _stanzas(count: int, kind: str) -> str:
+    return f"{count} {kind} stanza{'' if count == 1 else 's'}"
+
+
+def _check_recipients(checks: _Checks, path: Path, manifest: Manifest) -> None:
+    """The header's stanzas against the declared recipients, as far as a header shows.
+
+    X25519 and post-quantum stanzas are anonymous, so without the identities
+    only their number and types can be compared: one stanza of the matching
+    type per recipient, no passphrase stanza, and no stanza that none of the
+    declared recipients could have made. Which recipient a stanza is for,
+    and whether it wraps the same file key as the others, only its
+    identity's holder can tell (decrypting checks the header MAC).
+    """
+    try:
+        info = read_header(path, armor=False)
+    except TesseraError as exc:
+        checks.failed("recipients", f"cannot read the age header of {PACKAGE_FILE}: {exc}")
+        return
+    found = Counter(info.stanza_types)
+    declared = Counter(recipient_stanza_type(r) for r in manifest.recipients)
+    plugins = declared.pop(None, 0)
+    if found[SCRYPT_TYPE]:
+        checks.failed(
+            "recipients",
+            f"the package is encrypted with a passphrase ({SCRYPT_TYPE} stanza), "
+            "not to the manifest's recipients",
+        )
+        return
+    for kind in (X25519_TYPE, HYBRID_TYPE):
+        if found[kind] != declared[kind]:
+            checks.failed(
+                "recipients",
+                f"recipient mismatch: the manifest names {declared[kind]} {kind} "
+                f"recipient{'' if declared[kind] == 1 else 's'}, "
+                f"the header has {_stanzas(found[kind], kind)}",
+            )
+            return
+    others = sorted(kind for kind in found if kind not in (X25519_TYPE, HYBRID_TYPE))
+    other_count = sum(found[kind] for kind in others)
+    if other_count and not plugins:
+        checks.failed(
+            "recipients",
+            f"recipient mismatch: the header has a {others[0]!r} stanza that none of the "
+            "manifest's recipients makes",
+        )
+        return
+    if other_count < plugins:
+        checks.failed(
+            "recipients",
+            f"recipient mismatch: the manifest names {plugins} plugin "
+            f"recipient{'' if plugins == 1 else 's'}, the header has "
+            f"{other_count} stanza{'' if other_count == 1 else 's'} of other types",
+        )
+        return
+    checks.passed(
+        "recipients",
+        f"the header has one stanza of the right type for each of the "
+        f"{len(manifest.recipients)} recipients (whom each is for, only its identity can tell)",
+    )
 
 
 def _check_card(checks: _Checks, path: Path, statement: Statement, cancel: CancelToken) -> None:

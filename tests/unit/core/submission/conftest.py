@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.core.consent.templates import load_terms
+from app.core.crypto.header import Stanza, b64encode, encode_header
 from app.core.submission.build import SignedSubmission, build_submission
 from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE
 from app.core.submission.merkle import commitment
@@ -21,8 +22,11 @@ RECIPIENTS = [
     "age1kj0scyncrrvr78m39km20ll0fxlljd3pray4y2s0fl4qr0fc6qvqzultfa",
 ]
 NETWORK = "did:key:z6MkhFwXNFWosLeugvSf4wcL9t3uuRXueGSFTRgSvHhWj5G2"
-# Small enough that a test can flip every byte.
-PACKAGE = b"age-encryption.org/v1\n-> X25519 c2hhcmU\nYm9keQ\n--- bWFj\n" + bytes(range(24))
+# A well-formed age header with one X25519 stanza per recipient (fixed bytes, so
+# nobody can open it) and a short payload: small enough that a test can flip every byte.
+PACKAGE = encode_header(
+    [Stanza(("X25519", b64encode(bytes([n]) * 32)), bytes(32)) for n in (1, 2)], bytes(16)
+) + bytes(range(24))
 CARD = b'{"@type": "sc:Dataset", "name": "tiny"}\n'
 
 

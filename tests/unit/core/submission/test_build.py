@@ -47,7 +47,7 @@ def test_built_folder_holds_the_three_files(folder: Folder) -> None:
 
 
 def test_hashing_reports_progress(tmp_path: Path, signer: SeedSigner) -> None:
-    package = b"age-encryption.org/v1\n" + b"\x00" * (3 << 20)
+    package = PACKAGE + b"\x00" * ((3 << 20) - len(PACKAGE) + 22)
     events: list[ProgressEvent] = []
     _build(_prepared(tmp_path, package), signer, progress=events.append)
     assert [event.done for event in events] == [1 << 20, 2 << 20, 3 << 20, len(package)]
