@@ -19,6 +19,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.commands.vault",
     "app.cli.commands.identity",
     "app.cli.commands.crypto",
+    "app.cli.commands.consent",
+    "app.cli.commands.submission",
 )
 
 EXIT_OK = 0
