@@ -1,0 +1,695 @@
+"""Use cases of signed submissions: build one for a network, list, revoke, verify.
+
+Building takes a prepared dataset (its encrypted package and card, from the
+dataset service), rewraps the package's age header so the network can also
+open it (the payload is not re-encrypted), signs the contribution manifest
+with a vault identity, and writes the three files of a submission folder
+(``resources/protocol/submission.md`` section 3). The folder appears whole
+or not at all: everything is written into a hidden sibling folder that is
+renamed into place, and only then is the submission recorded in the vault.
+
+A submission's id is its manifest digest (the protocol's submission id, the
+network's idempotency key); any unique prefix of four or more characters
+names it on the command line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from app.core.canonical import loads_strict
+from app.core.consent.cawg import LABEL as CAWG_LABEL
+from app.core.consent.cawg import from_cawg
+from app.core.consent.odrl import from_odrl
+from app.core.consent.templates import MAX_TERMS_FILE, TEMPLATES, load_terms
+from app.core.consent.terms import ConsentTerms, InvalidTerms
+from app.core.crypto import Identity, X25519Identity, parse_recipient, rewrap_header
+from app.core.crypto.age import open_input, open_source, unwrap_file_key
+from app.core.crypto.errors import NoIdentityMatch
+from app.core.crypto.header import parse_header
+from app.core.datasets.card import card_bytes
+from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError, TesseraError
+from app.core.fsutil import atomic_write_bytes, fsync_dir, storage_error
+from app.core.identity.keys import IdentityKeys
+from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
+from app.core.store.database import transaction, translated_errors
+from app.core.submission.build import sign_submission
+from app.core.submission.dsse import MAX_ENVELOPE_BYTES, Envelope
+from app.core.submission.manifest import (
+    CARD_FILE,
+    CONTRIBUTION_PREDICATE,
+    DID,
+    PACKAGE_FILE,
+    SUBMISSION_FILE,
+    Manifest,
+    make_manifest,
+)
+from app.core.submission.package import write_package
+from app.core.submission.revocation import (
+    REVOCATION_FILE,
+    REVOCATION_PREDICATE,
+    make_revocation,
+    sign_revocation,
+)
+from app.core.submission.statement import parse_statement
+from app.core.submission.verify import (
+    RecordSource,
+    VerificationReport,
+    verify_revocation,
+    verify_submission,
+)
+from app.services import identities
+from app.services.vault import Session
+
+State = Literal["signed", "revoked"]
+SIGNED: Final = "signed"
+REVOKED: Final = "revoked"
+MIN_PREFIX: Final = 4
+
+
+@dataclass(frozen=True, slots=True)
+class SubmissionInfo:
+    """A submission as the vault records it."""
+
+    id: str
+    """The submission id: hex SHA-256 of the signed manifest (RFC 8785)."""
+    dataset_id: str
+    dataset_name: str
+    created: datetime
+    state: State
+    network_id: str | None
+    network_recipient: str
+    signer_did: str
+    manifest_digest: str
+    consent_digest: str
+    folder: Path
+
+    @property
+    def envelope_path(self) -> Path:
+        return self.folder / SUBMISSION_FILE
+
+    @property
+    def revocation_path(self) -> Path:
+        return self.folder / REVOCATION_FILE
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "dataset_id": self.dataset_id,
+            "dataset_name": self.dataset_name,
+            "created": self.created.isoformat(),
+            "state": self.state,
+            "network_id": self.network_id,
+            "network_recipient": self.network_recipient,
+            "signer_did": self.signer_did,
+            "manifest_digest": self.manifest_digest,
+            "consent_digest": self.consent_digest,
+            "folder": str(self.folder),
+        }
+
+
+# -- the prepared dataset ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedDataset:
+    """What a submission takes from a prepared dataset."""
+
+    id: str
+    name: str
+    owner_did: str
+    records: int
+    commitment: str
+    package_path: Path
+    package_size: int
+    card_bytes: bytes
+
+    @property
+    def card_sha256(self) -> str:
+        return hashlib.sha256(self.card_bytes).hexdigest()
+
+
+def prepared_dataset(session: Session, dataset_id: str) -> PreparedDataset:
+    """The dataset through the dataset service; its package must be on disk."""
+    info = _dataset_row(session, dataset_id)  # TODO: the dataset service once it lands
+    package = info.package_path
+    try:
+        size = package.stat().st_size
+    except FileNotFoundError:
+        raise NotFound(
+            f"the encrypted package of dataset {info.name!r} is missing ({package})",
+            hint="prepare the dataset again",
+        ) from None
+    except OSError as exc:
+        raise storage_error(exc, package) from None
+    return PreparedDataset(
+        id=info.id,
+        name=info.name,
+        owner_did=info.owner_did,
+        records=info.records,
+        commitment=info.commitment,
+        package_path=package,
+        package_size=size,
+        card_bytes=card_bytes(info.card),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    id: str
+    name: str
+    owner_did: str
+    records: int
+    commitment: str
+    package_path: Path
+    card: dict[str, Any]
+
+
+def _dataset_row(session: Session, dataset_id: str) -> _Row:
+    from app import paths
+
+    wanted = dataset_id.strip().lower()
+    with translated_errors():
+        rows = session.conn.execute(
+            "SELECT id, name, owner_did, records, commitment, package_file, card FROM datasets"
+            " WHERE substr(id, 1, ?) = ? LIMIT 2",
+            (len(wanted), wanted),
+        ).fetchall()
+    if len(wanted) < MIN_PREFIX or not rows:
+        raise NotFound(f"no dataset {dataset_id!r}", hint="see `tessera dataset list`")
+    if len(rows) > 1:
+        raise InvalidInput(f"{dataset_id!r} matches several datasets; give more of the id")
+    row = rows[0]
+    return _Row(
+        row[0], row[1], row[2], row[3], row[4], paths.data_dir() / row[5], json.loads(row[6])
+    )
+
+
+# -- consent terms from the command line or a file ------------------------------------
+
+
+def load_consent(spec: str | Path) -> ConsentTerms:
+    """Terms from a template name, or a file holding terms, an ODRL policy or a CAWG assertion.
+
+    The file's form is told by its content: an ``@context`` means ODRL, a
+    ``cawg.training-mining`` label or bare ``entries`` mean CAWG (whose
+    assertion carries only the uses; everything else takes the defaults),
+    anything else is read as Tessera's own terms.
+    """
+    if isinstance(spec, str) and spec in TEMPLATES:
+        return TEMPLATES[spec].terms
+    path = Path(spec)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_TERMS_FILE + 1)
+    except (FileNotFoundError, IsADirectoryError):
+        return load_terms(spec)  # the error that lists the templates
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror}") from None
+    if len(data) > MAX_TERMS_FILE:
+        raise InvalidTerms(f"{path.name}: larger than {MAX_TERMS_FILE} bytes; not consent terms")
+    value = loads_strict(data, what=path.name)
+    if isinstance(value, dict) and "@context" in value:
+        return from_odrl(value)
+    if isinstance(value, dict) and (value.get("label") == CAWG_LABEL or set(value) == {"entries"}):
+        return from_cawg(value)
+    return ConsentTerms.from_json(value, where=path.name)
+
+
+# -- building --------------------------------------------------------------------------
+
+
+def _check_network(recipient: str, network_id: str | None) -> None:
+    parse_recipient(recipient)  # a clear error for anything but an age recipient
+    if network_id is not None and not DID.fullmatch(network_id):
+        raise InvalidInput(
+            f"the network id must be a DID (did:method:...), not {network_id[:40]!r}"
+        )
+
+
+def _identity_for(session: Session, did: str, *, role: str) -> IdentityKeys:
+    with translated_errors():
+        row = session.conn.execute("SELECT name FROM identities WHERE did = ?", (did,)).fetchone()
+    if row is None:
+        raise NotFound(
+            f"the identity that {role} ({did}) is no longer in this vault",
+            hint="restore it from its backup with `tessera identity restore`",
+        )
+    return identities.load_keys(session, row[0])
+
+
+def _signer_and_owner(
+    session: Session, dataset: PreparedDataset, identity: str | None
+) -> tuple[IdentityKeys, IdentityKeys]:
+    """The signing identity (named, else the dataset's owner) and the owner, whose key opens it."""
+    owner = _identity_for(session, dataset.owner_did, role="prepared this dataset")
+    if identity is None:
+        return owner, owner
+    try:
+        return identities.load_keys(session, identity), owner
+    except BaseException:
+        owner.wipe()
+        raise
+
+
+def _recipients(signer: IdentityKeys, owner: IdentityKeys, network: str) -> list[str]:
+    return list(dict.fromkeys([owner.recipient, signer.recipient, network]))
+
+
+def preview_submission(
+    session: Session,
+    dataset_id: str,
+    terms: ConsentTerms,
+    *,
+    recipient: str,
+    network_id: str | None,
+    identity: str | None = None,
+) -> dict[str, Any]:
+    """The manifest exactly as it will be signed, for the review screen.
+
+    ``created`` and ``nonce`` are null: they are filled at signing. So is
+    ``package.sha256``: the rewrapped header holds fresh random keys, so the
+    package's digest exists only once it is written (its size is exact).
+    """
+    _check_network(recipient, network_id)
+    dataset = prepared_dataset(session, dataset_id)
+    signer, owner = _signer_and_owner(session, dataset, identity)
+    try:
+        recipients = _recipients(signer, owner, recipient)
+        header = rewrap_header(
+            dataset.package_path,
+            [owner.age_identity()],
+            recipients=[parse_recipient(r) for r in recipients],
+        )
+        manifest = make_manifest(
+            commitment=dataset.commitment,
+            records=dataset.records,
+            package_sha256="0" * 64,
+            package_size=len(header.header) + dataset.package_size - header.payload_offset,
+            recipients=recipients,
+            card_sha256=dataset.card_sha256,
+            terms=terms,
+            contributor=signer.did,
+            network=network_id,
+        )
+    finally:
+        signer.wipe()
+        owner.wipe()
+    preview = manifest.to_json()
+    preview["package"]["sha256"] = None
+    preview["created"] = None
+    preview["nonce"] = None
+    return preview
+
+
+def build_submission_for_dataset(
+    session: Session,
+    dataset_id: str,
+    terms: ConsentTerms,
+    *,
+    recipient: str,
+    network_id: str | None,
+    out_dir: Path,
+    identity: str | None = None,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> SubmissionInfo:
+    """Write a signed submission folder at ``out_dir`` and record it in the vault.
+
+    ``out_dir`` must not exist or be an empty folder. The package is the
+    prepared one with a header that wraps its key for the owner, the signer
+    and the network's ``recipient``; ``network_id`` is the network's DID.
+    """
+    _check_network(recipient, network_id)
+    dataset = prepared_dataset(session, dataset_id)
+    out_dir = Path(out_dir).absolute()
+    _check_destination(out_dir)
+    signer, owner = _signer_and_owner(session, dataset, identity)
+    try:
+        recipients = _recipients(signer, owner, recipient)
+        header = rewrap_header(
+            dataset.package_path,
+            [owner.age_identity()],
+            recipients=[parse_recipient(r) for r in recipients],
+        )
+        with _staging(out_dir) as staging:
+            written = write_package(
+                dataset.package_path,
+                header,
+                staging / PACKAGE_FILE,
+                progress=progress,
+                cancel=cancel,
+            )
+            _write_synced(staging / CARD_FILE, dataset.card_bytes)
+            manifest = make_manifest(
+                commitment=dataset.commitment,
+                records=dataset.records,
+                package_sha256=written.sha256,
+                package_size=written.size,
+                recipients=recipients,
+                card_sha256=dataset.card_sha256,
+                terms=terms,
+                contributor=signer.did,
+                network=network_id,
+            )
+            envelope = sign_submission(manifest, signer)
+            _write_synced(staging / SUBMISSION_FILE, envelope.to_bytes())
+            cancel.raise_if_cancelled()
+            _publish(staging, out_dir)
+    finally:
+        signer.wipe()
+        owner.wipe()
+    try:
+        _record(session, dataset, manifest, envelope, recipient, out_dir)
+    except BaseException:
+        shutil.rmtree(out_dir, ignore_errors=True)
+        raise
+    return get_submission(session, manifest.digest())
+
+
+def _check_destination(out_dir: Path) -> None:
+    if out_dir.is_dir():
+        try:
+            empty = next(out_dir.iterdir(), None) is None
+        except OSError as exc:
+            raise storage_error(exc, out_dir) from None
+        if not empty:
+            raise AlreadyExists(
+                f"{out_dir} already exists and is not empty; choose a new folder for the submission"
+            )
+    elif out_dir.exists():
+        raise AlreadyExists(f"{out_dir} exists and is not a folder")
+    if not out_dir.parent.is_dir():
+        raise NotFound(f"the folder {out_dir.parent} does not exist")
+
+
+@contextlib.contextmanager
+def _staging(out_dir: Path) -> Iterator[Path]:
+    """A hidden sibling of ``out_dir`` (same filesystem, so the rename is atomic)."""
+    try:
+        staging = Path(
+            tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
+        )
+    except OSError as exc:
+        raise storage_error(exc, out_dir) from None
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    try:
+        with open(path, "xb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise storage_error(exc, path) from None
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Rename the finished folder into place (over an empty folder, if one is there)."""
+    try:
+        fsync_dir(staging)
+        os.replace(staging, out_dir)
+        fsync_dir(out_dir.parent)
+    except OSError as exc:
+        raise storage_error(exc, out_dir) from None
+
+
+def _record(
+    session: Session,
+    dataset: PreparedDataset,
+    manifest: Manifest,
+    envelope: Envelope,
+    network_recipient: str,
+    folder: Path,
+) -> None:
+    with transaction(session.conn) as conn:
+        conn.execute(
+            "INSERT INTO submissions (id, dataset_id, created, state, network_id,"
+            " network_recipient, signer_did, manifest_digest, consent_digest, folder, envelope)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                manifest.digest(),
+                dataset.id,
+                manifest.created.isoformat(),
+                SIGNED,
+                manifest.network,
+                network_recipient,
+                manifest.contributor,
+                manifest.digest(),
+                manifest.consent_sha256,
+                str(folder),
+                envelope.to_bytes().decode("utf-8"),
+            ),
+        )
+
+
+# -- listing ---------------------------------------------------------------------------
+
+_COLUMNS: Final = (
+    "s.id, s.dataset_id, coalesce(d.name, ''), s.created, s.state, s.network_id,"
+    " s.network_recipient, s.signer_did, s.manifest_digest, s.consent_digest, s.folder"
+)
+_FROM: Final = "FROM submissions s LEFT JOIN datasets d ON d.id = s.dataset_id"
+
+
+def _info(row: Sequence[Any]) -> SubmissionInfo:
+    return SubmissionInfo(
+        id=row[0],
+        dataset_id=row[1],
+        dataset_name=row[2],
+        created=datetime.fromisoformat(row[3]),
+        state=REVOKED if row[4] == REVOKED else SIGNED,
+        network_id=row[5],
+        network_recipient=row[6],
+        signer_did=row[7],
+        manifest_digest=row[8],
+        consent_digest=row[9],
+        folder=Path(row[10]),
+    )
+
+
+def list_submissions(session: Session) -> list[SubmissionInfo]:
+    """Newest first."""
+    with translated_errors():
+        rows = session.conn.execute(
+            f"SELECT {_COLUMNS} {_FROM} ORDER BY s.created DESC, s.id"
+        ).fetchall()
+    return [_info(row) for row in rows]
+
+
+def _resolve(session: Session, id_or_prefix: str) -> str:
+    prefix = id_or_prefix.strip().lower()
+    if len(prefix) < MIN_PREFIX or not all(c in "0123456789abcdef" for c in prefix):
+        raise InvalidInput(
+            f"{id_or_prefix!r} is not a submission id: "
+            f"give at least {MIN_PREFIX} of its hex digits",
+            hint="see `tessera submission list`",
+        )
+    with translated_errors():
+        rows = session.conn.execute(
+            "SELECT id FROM submissions WHERE substr(id, 1, ?) = ? ORDER BY id LIMIT 3",
+            (len(prefix), prefix),
+        ).fetchall()
+    if not rows:
+        raise NotFound(f"no submission {prefix}", hint="see `tessera submission list`")
+    if len(rows) > 1:
+        raise InvalidInput(
+            f"{prefix} names more than one submission ({rows[0][0][:12]}, {rows[1][0][:12]}, ...);"
+            " give more digits"
+        )
+    return str(rows[0][0])
+
+
+def get_submission(session: Session, id_or_prefix: str) -> SubmissionInfo:
+    found = _resolve(session, id_or_prefix)
+    with translated_errors():
+        row = session.conn.execute(
+            f"SELECT {_COLUMNS} {_FROM} WHERE s.id = ?",
+            (found,),
+        ).fetchone()
+    return _info(row)
+
+
+def submission_manifest(session: Session, id_or_prefix: str) -> Manifest:
+    """The signed manifest, read back from the envelope the vault keeps."""
+    found = _resolve(session, id_or_prefix)
+    with translated_errors():
+        (text,) = session.conn.execute(
+            "SELECT envelope FROM submissions WHERE id = ?", (found,)
+        ).fetchone()
+    return _manifest_of(Envelope.from_bytes(text.encode("utf-8")))
+
+
+def _manifest_of(envelope: Envelope) -> Manifest:
+    statement = parse_statement(
+        envelope.payload,
+        predicate_type=CONTRIBUTION_PREDICATE,
+        subject_names=(PACKAGE_FILE, CARD_FILE),
+    )
+    return Manifest.from_json(statement.predicate, where="predicate")
+
+
+# -- revoking --------------------------------------------------------------------------
+
+
+def revoke_submission(
+    session: Session,
+    id_or_prefix: str,
+    reason: str | None,
+    *,
+    effective: datetime | None = None,
+) -> Path:
+    """Sign a revocation, write ``revocation.dsse.json`` in the folder, mark it revoked.
+
+    ``effective`` defaults to now and cannot be in the past. If the folder
+    was moved or deleted it is made again to hold the revocation.
+    """
+    info = get_submission(session, id_or_prefix)
+    if info.state == REVOKED:
+        raise AlreadyExists(f"submission {info.id[:12]} is already revoked")
+    manifest = submission_manifest(session, info.id)
+    now = datetime.now(UTC)
+    if effective is not None and effective.astimezone(UTC).replace(microsecond=0) < now.replace(
+        microsecond=0
+    ):
+        raise InvalidInput("a revocation cannot take effect in the past")
+    revocation = make_revocation(
+        info.id,
+        manifest.contributor,
+        reason=reason.strip() if reason and reason.strip() else None,
+        effective=effective,
+        created=now,
+    )
+    signer = _identity_for(session, manifest.contributor, role="signed this submission")
+    try:
+        envelope = sign_revocation(revocation, signer)
+    finally:
+        signer.wipe()
+    path = info.revocation_path
+    try:
+        info.folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise storage_error(exc, info.folder) from None
+    atomic_write_bytes(path, envelope.to_bytes(), mode=0o644)
+    with transaction(session.conn) as conn:
+        conn.execute(
+            "UPDATE submissions SET state = ?, revocation = ? WHERE id = ?",
+            (REVOKED, envelope.to_bytes().decode("utf-8"), info.id),
+        )
+    return path
+
+
+# -- verifying -------------------------------------------------------------------------
+
+
+def _predicate_type(path: Path) -> str | None:
+    """What an envelope claims to hold, read before anything is trusted (only to dispatch)."""
+    try:
+        with path.open("rb") as handle:
+            envelope = Envelope.from_bytes(handle.read(MAX_ENVELOPE_BYTES + 1))
+        statement = json.loads(envelope.payload)
+        kind = statement.get("predicateType") if isinstance(statement, dict) else None
+    except (OSError, TesseraError, ValueError, RecursionError):
+        return None
+    return kind if isinstance(kind, str) else None
+
+
+def vault_identities(session: Session, name: str | None = None) -> list[Identity]:
+    """The age identities of the vault (or of the one named), to open packages with."""
+    return [
+        X25519Identity.from_string(text) for text in identities.age_identity_strings(session, name)
+    ]
+
+
+def _opens(package: Path, keys: Sequence[Identity]) -> bool:
+    """Whether one of ``keys`` opens the package's header (MAC checked)."""
+    if not keys:
+        return False
+    try:
+        handle, _ = open_input(package)
+        with handle:
+            source, _ = open_source(handle, False)
+            unwrap_file_key(parse_header(source), list(keys))
+    except NoIdentityMatch:
+        return False
+    except (TesseraError, OSError):
+        return True  # let the commitment check report what is wrong with it
+    return True
+
+
+def package_records(
+    keys: Sequence[Identity], cancel: CancelToken = NEVER_CANCELLED
+) -> RecordSource:
+    """A record source for the verifier: decrypts in a thread and parses each line."""
+    from app.core.datasets.package import iter_package_lines
+
+    def records(package: Path) -> Iterable[object]:
+        for number, line in enumerate(iter_package_lines(package, keys, cancel=cancel)):
+            yield loads_strict(line, what=f"record {number}")
+
+    return records
+
+
+def verify_submission_file(
+    envelope: Path,
+    *,
+    session: Session | None = None,
+    identity: str | None = None,
+    keys: Sequence[Identity] = (),
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> VerificationReport:
+    """Verify a submission (or a revocation) envelope and the files beside it.
+
+    The commitment check runs when some identity opens the package: ``keys``
+    given directly, or the vault's identities (only ``identity`` if named).
+    A revocation is checked against the submission beside it, or the one
+    the vault recorded under the id it names.
+    """
+    envelope = Path(envelope)
+    if _predicate_type(envelope) == REVOCATION_PREDICATE:
+        return _verify_revocation_file(envelope, session)
+    available = list(keys)
+    if session is not None:
+        available += vault_identities(session, identity)
+    package = envelope.parent / PACKAGE_FILE
+    source = package_records(available, cancel) if _opens(package, available) else None
+    return verify_submission(envelope, decrypt_records=source, progress=progress, cancel=cancel)
+
+
+def _verify_revocation_file(path: Path, session: Session | None) -> VerificationReport:
+    beside = path.parent / SUBMISSION_FILE
+    manifest = verify_submission(beside).manifest if beside.is_file() else None
+    report = verify_revocation(path, submission=manifest)
+    if manifest is None and session is not None and report.revocation is not None:
+        with contextlib.suppress(NotFound, InvalidInput):
+            manifest = submission_manifest(session, report.revocation.submission)
+            report = verify_revocation(path, submission=manifest)
+    return report
+
+
+__all__ = [
+    "SubmissionInfo",
+    "build_submission_for_dataset",
+    "get_submission",
+    "list_submissions",
+    "load_consent",
+    "preview_submission",
+    "revoke_submission",
+    "submission_manifest",
+    "verify_submission_file",
+]
