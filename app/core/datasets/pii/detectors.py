@@ -1,0 +1,113 @@
+"""Pattern detectors for e-mail addresses, IBANs, letter-led national identifiers and IP addresses.
+
+Every detector is a compiled regex whose first character class lets ``re``
+skip most of a text in C, followed by a validator that runs only on the few
+candidates: the IBAN's country length and mod-97 check, ``ipaddress`` for IP
+addresses, the HMRC prefix rules for NI numbers. The scanner calls a detector
+only when a cheap test says it can match (an ``@`` for e-mail, a ``:`` for
+IPv6).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from app.core.datasets.pii.checksums import IBAN_LENGTHS, iban_valid
+from app.core.datasets.pii.national import LETTER_IDS
+from app.core.datasets.pii.types import PiiType, Raw
+
+EMAIL = re.compile(
+    r"(?<![\w.%+'\-])(?=[\w.%+'\-]{1,64}@)"
+    r"[^\W_][\w%+'\-]*(?:\.[\w%+'\-]+)*"
+    r"@(?:[^\W_](?:[\w\-]{0,61}[^\W_])?\.)+(?P<tld>[^\W\d_]{2,63})"
+    r"(?![\w\-]|\.[^\W_])"
+)
+"""An address whose domain has a dot and a letters-only last label; Unicode allowed (RFC 6531)."""
+
+_NOT_TLDS = frozenset(  # "icon@2x.png" is a file name
+    ("png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "psd", "heic")
+)
+
+IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ \u00a0]?[A-Z0-9]){10,30}(?![a-z0-9])")
+"""A country code, two check digits and 10 to 30 more characters, maybe grouped by spaces."""
+
+IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
+    r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])"
+)
+_VERSION_BEFORE = re.compile(r"(?i)(?:version|ver\.|release|build|v)\s*$")
+
+IPV6 = re.compile(
+    r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:(?<=:)[0-9.]{7,15})?(?![\w:]|\.[0-9])"
+)
+_HEX_GROUP = re.compile(r"[0-9A-Fa-f]{3,4}")
+
+
+def find_emails(text: str, out: list[Raw]) -> None:
+    """Append the e-mail addresses in ``text`` to ``out``."""
+    for match in EMAIL.finditer(text):
+        if match.group("tld").lower() not in _NOT_TLDS:
+            out.append((match.start(), match.end(), PiiType.EMAIL, "email"))
+
+
+def find_ibans(text: str, out: list[Raw]) -> None:
+    """Append the IBANs (right length for their country, mod-97 valid) in ``text`` to ``out``.
+
+    The pattern may run past the end of an IBAN into a following code ("... 00
+    BIC COBADEFF"); the country's length says where it really ends, and the
+    search resumes there so a second IBAN right after is not swallowed.
+    """
+    position = 0
+    while (match := IBAN.search(text, position)) is not None:
+        start = match.start()
+        length = IBAN_LENGTHS.get(text[start : start + 2])
+        position = start + 1
+        if length is None:
+            continue
+        end, taken = start, 0
+        while taken < length and end < match.end():
+            if text[end] not in " \u00a0":
+                taken += 1
+            end += 1
+        if taken < length or (end < len(text) and text[end].isalnum()):
+            continue
+        compact = text[start:end].replace(" ", "").replace("\u00a0", "")
+        if iban_valid(compact):
+            out.append((start, end, PiiType.IBAN, f"iban:{compact[:2]}"))
+            position = end
+
+
+def find_letter_ids(text: str, out: list[Raw]) -> None:
+    """Append UK NI numbers and Indian PANs in ``text`` to ``out``."""
+    for match in LETTER_IDS.finditer(text):
+        detector = "national_id:GB-NINO" if match.group("ni") else "national_id:IN-PAN"
+        out.append((match.start(), match.end(), PiiType.NATIONAL_ID, detector))
+
+
+def find_ipv4(text: str, out: list[Raw]) -> None:
+    """Append the IPv4 addresses in ``text`` to ``out``, leaving out what reads as a version."""
+    for match in IPV4.finditer(text):
+        start = match.start()
+        if not _VERSION_BEFORE.search(text, max(0, start - 10), start):
+            out.append((start, match.end(), PiiType.IP, "ip:v4"))
+
+
+def find_ipv6(text: str, out: list[Raw]) -> None:
+    """Append the IPv6 addresses in ``text`` to ``out``.
+
+    ``ipaddress`` decides validity; a valid address must also have a group of
+    three or four hex digits (``::1`` aside), so that a slice like ``a[10::20]``
+    or a clock time is not an address.
+    """
+    for match in IPV6.finditer(text):
+        candidate = match.group()
+        if candidate.count(":") < 7 and "::" not in candidate:
+            continue
+        if candidate != "::1" and not _HEX_GROUP.search(candidate):
+            continue
+        try:
+            ipaddress.IPv6Address(candidate)
+        except ValueError:
+            continue
+        out.append((match.start(), match.end(), PiiType.IP, "ip:v6"))

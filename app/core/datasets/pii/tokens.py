@@ -1,0 +1,190 @@
+"""Secrets: API keys and tokens with known prefixes, JWTs, private keys, random values after key=.
+
+Most credential formats announce themselves (``AKIA`` for AWS, ``ghp_`` for
+GitHub, ``xoxb-`` for Slack, ``sk_live_`` for Stripe), so each known format is
+a regex guarded by its prefix: ``str.__contains__`` rules out a format in a
+fraction of the cost of a regex scan, and most texts hold none of them.
+
+A secret without a prefix (a database password, an AWS secret key) shows up
+as a value assigned to a name that says what it is: ``API_KEY=...``,
+``"client_secret": "..."``, ``Authorization: Bearer ...``. Such a value counts
+when it looks random (Shannon entropy, mixed character classes) and is not a
+placeholder (``YOUR_API_KEY``, ``${TOKEN}``, ``********``) or a reference to
+another variable; after a password name, any non-placeholder value of six or
+more characters counts, since human passwords are not random.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+
+from app.core.datasets.pii.types import PiiType, Raw
+
+_B = r"(?<![A-Za-z0-9_\-])"
+_E = r"(?![A-Za-z0-9_\-])"
+
+KNOWN_FORMATS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
+    (
+        ("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA"),
+        re.compile(r"(?<![A-Za-z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+        "secret:aws-access-key",
+    ),
+    (
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+        re.compile(_B + r"gh[pousr]_[A-Za-z0-9]{36,251}" + _E),
+        "secret:github-token",
+    ),
+    (
+        ("github_pat_",),
+        re.compile(_B + r"github_pat_[A-Za-z0-9_]{60,240}" + _E),
+        "secret:github-token",
+    ),
+    (("glpat-",), re.compile(_B + r"glpat-[A-Za-z0-9_\-]{20,}" + _E), "secret:gitlab-token"),
+    (("xox",), re.compile(_B + r"xox[abposre]-[A-Za-z0-9\-]{10,250}" + _E), "secret:slack-token"),
+    (
+        ("hooks.slack.com",),
+        re.compile(r"https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}"),
+        "secret:slack-webhook",
+    ),
+    (
+        ("k_live_", "k_test_"),
+        re.compile(_B + r"[sr]k_(?:live|test)_[A-Za-z0-9]{16,247}" + _E),
+        "secret:stripe-key",
+    ),
+    (("AIza",), re.compile(_B + r"AIza[0-9A-Za-z_\-]{35}" + _E), "secret:google-api-key"),
+    (
+        ("sk-",),
+        re.compile(
+            _B + r"sk-(?:proj-|svcacct-|admin-|ant-(?:api|admin)[0-9]{2}-)?"
+            r"(?=[A-Za-z0-9_\-]*[0-9])(?=[A-Za-z0-9_\-]*[A-Za-z])[A-Za-z0-9_\-]{20,}" + _E
+        ),
+        "secret:api-key",
+    ),
+    (("hf_",), re.compile(_B + r"hf_[A-Za-z0-9]{30,}" + _E), "secret:huggingface-token"),
+    (("npm_",), re.compile(_B + r"npm_[A-Za-z0-9]{36}" + _E), "secret:npm-token"),
+    (
+        ("SG.",),
+        re.compile(_B + r"SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43}" + _E),
+        "secret:sendgrid-key",
+    ),
+    (
+        ("eyJ",),
+        re.compile(
+            r"(?<![A-Za-z0-9_\-.])eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}"
+            r"\.[A-Za-z0-9_\-]{8,}" + _E
+        ),
+        "secret:jwt",
+    ),
+)
+"""(prefixes that must occur, pattern, detector) for each credential format with a fixed prefix."""
+
+_PEM_BEGIN = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
+_PEM_BODY = re.compile(r"(?:[ \t]*\r?\n?[ \t]*(?:[A-Za-z0-9+/=]{8,}|[A-Za-z\-]+: .*))*")
+_PEM_MAX = 64 * 1024
+
+_NAME = (
+    r"api[_\-]?key|apikey|secret(?:[_\-]?key)?|access[_\-]?key(?:[_\-]?id)?|private[_\-]?key"
+    r"|client[_\-]?secret|auth[_\-]?token|access[_\-]?token|refresh[_\-]?token|token|bearer"
+    r"|password|passwd|passphrase|pwd|credentials?|session[_\-]?key|signing[_\-]?key"
+)
+ASSIGNMENT = re.compile(
+    rf"(?P<name>(?i:{_NAME}))(?:[_\-.][A-Za-z0-9]+)*[\"']?"
+    r"(?:\s*(?::=|=>|[:=])\s*|[ \t]+(?i:is)[ \t]+|(?<=[Bb]earer)\s+)"
+    r"(?:[\"'`](?P<quoted>[^\"'`\s]{6,512})[\"'`]|(?P<bare>[^\s\"'`,;<>(){}\[\]]{6,512}))"
+)
+"""A secret-sounding name, an assignment (``=``, ``:``, ``=>``, "is"), and the value."""
+
+_AUTH_HEADER = re.compile(
+    r"(?i:authorization)\s*:\s*(?i:bearer|basic|token|digest)\s+(?P<value>[A-Za-z0-9._~+/\-]{12,}=*)"
+)
+_URL_PASSWORD = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s:/@]{1,64}:(?P<value>[^\s:/@]{3,128})@")
+
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:x{4,}|\*{3,}|\.{3,}|_+|-+|#+|<.*>|\{.*\}|\[.*\]|\$.*|%.*%|@.*|(?:your|my|the|some|insert|enter|replace|put)[_\-]?.*"
+    r"|.*(?:here|example|placeholder|changeme|redacted|dummy|sample)|null|none|nil|true|false"
+    r"|undefined|password\d*|secret|token|env\b.*|process\.env.*|os\.environ.*|getenv.*)$"
+)
+_REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$|.*\(")
+_PASSWORD_NAMES = ("pass", "pwd")
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of ``value`` under its own character frequencies."""
+    length = len(value)
+    counts = Counter(value)
+    return -sum(n / length * math.log2(n / length) for n in counts.values())
+
+
+def looks_random(value: str) -> bool:
+    """Whether ``value`` reads like a generated key rather than a word, a path or a number."""
+    if len(value) < 12:
+        return False
+    classes = (
+        any(c.islower() for c in value)
+        + any(c.isupper() for c in value)
+        + any(c.isdigit() for c in value)
+    )
+    if classes < 2:
+        return False
+    return shannon_entropy(value) >= 3.0 + min(len(value), 40) / 80
+
+
+def _value_counts(name: str, value: str) -> bool:
+    if _PLACEHOLDER.match(value) or _REFERENCE.match(value):
+        return False
+    if any(word in name.lower() for word in _PASSWORD_NAMES):
+        # A human password: anything but a plain word ("password is required").
+        return len(value) >= 16 or not value.isalpha() or not value[1:].islower()
+    return looks_random(value)
+
+
+def find_secrets(text: str, out: list[Raw]) -> None:
+    """Append the credentials in ``text`` to ``out``."""
+    for prefixes, pattern, detector in KNOWN_FORMATS:
+        if any(prefix in text for prefix in prefixes):
+            for match in pattern.finditer(text):
+                out.append((match.start(), match.end(), PiiType.SECRET, detector))
+    if "PRIVATE KEY" in text:
+        _find_private_keys(text, out)
+    if "=" in text or ":" in text or " is " in text or "earer " in text:
+        _find_assigned(text, out)
+
+
+def _find_private_keys(text: str, out: list[Raw]) -> None:
+    """A private key block from its BEGIN line to its END line, or to the end of its body."""
+    for begin in _PEM_BEGIN.finditer(text):
+        end = _PEM_END.search(text, begin.end(), begin.end() + _PEM_MAX)
+        if end is not None:
+            stop = end.end()
+        else:
+            body = _PEM_BODY.match(text, begin.end(), begin.end() + _PEM_MAX)
+            stop = body.end() if body else begin.end()
+        out.append((begin.start(), stop, PiiType.SECRET, "secret:private-key"))
+
+
+def _find_assigned(text: str, out: list[Raw]) -> None:
+    for match in ASSIGNMENT.finditer(text):
+        start = match.start()
+        if (
+            start
+            and text[start - 1].isalnum()
+            and not (text[start - 1].islower() and text[start].isupper())
+        ):
+            continue  # inside a word, and not a camelCase boundary ("githubToken")
+        group = "quoted" if match.group("quoted") is not None else "bare"
+        value = match.group(group).rstrip(".")
+        if _value_counts(match.group("name"), value):
+            start = match.start(group)
+            out.append((start, start + len(value), PiiType.SECRET, "secret:assigned"))
+    if "uthorization" in text:
+        for match in _AUTH_HEADER.finditer(text):
+            start, end = match.span("value")
+            out.append((start, end, PiiType.SECRET, "secret:auth-header"))
+    if "://" in text:
+        for match in _URL_PASSWORD.finditer(text):
+            if not _PLACEHOLDER.match(match.group("value")):
+                start, end = match.span("value")
+                out.append((start, end, PiiType.SECRET, "secret:url-password"))
