@@ -50,21 +50,17 @@ FILTER_DELAY_MS = 250
 
 
 def scan_rows(result: Any) -> Iterator[NewFinding]:
-    """The findings of a ``ScanResult`` as store rows, with their context when given.
+    """The findings of a ``ScanResult`` as store rows, with the text around each match.
 
-    A finding entry is ``(record, Finding)``; a scan that also keeps the text
-    around each match gives ``(record, Finding, (before, after))`` or has a
-    ``context`` on the finding itself.
+    ``result.contexts`` runs parallel to ``result.findings``: ``(before,
+    match, after)`` for each; a scan without them still loads, context-free.
     """
-    for entry in result.findings:
-        record, finding = entry[0], entry[1]
+    contexts = getattr(result, "contexts", None) or ()
+    for position, (record, finding) in enumerate(result.findings):
         before = after = ""
-        if len(entry) >= 3 and isinstance(entry[2], tuple):
-            before, after = entry[2][0], entry[2][-1]
-        elif len(entry) >= 4:
-            before, after = entry[2], entry[3]
-        elif isinstance(getattr(finding, "before", None), str):
-            before, after = finding.before, finding.after
+        if position < len(contexts):
+            around = contexts[position]
+            before, after = around[0], around[-1]
         yield NewFinding(
             int(record),
             str(finding.type),
@@ -97,6 +93,7 @@ class ReviewStep(Step):
         super().__init__(context, parent)
         self._scanned: tuple[object, ...] | None = None
         self._scanning = False
+        self._finishing = False
         self.result: Any = None
         self.summary = muted()
         self.layout_.addWidget(self.summary)
@@ -223,7 +220,10 @@ class ReviewStep(Step):
         return self.tr("Describe the dataset")
 
     def can_advance(self) -> bool:
-        return not self._scanning and self.result is not None and not self.model.busy
+        return not self.busy() and self.result is not None and self.model.store is not None
+
+    def busy(self) -> bool:
+        return self._scanning or self._finishing or self.model.busy
 
     def _run(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
         """The model's runner: store queries on the worker pool, results back here."""
@@ -454,7 +454,15 @@ class ReviewStep(Step):
             self.draft.review = parts
             done()
 
-        self.context.vault.background(self, store.policy_parts).success(keep).run()
+        def finished() -> None:
+            self._finishing = False
+            self.changed.emit()
+
+        self._finishing = True
+        self.changed.emit()
+        self.context.vault.background(self, store.policy_parts).success(keep).finished(
+            finished
+        ).run()
 
     def leave(self) -> None:
         self._set_store(None)

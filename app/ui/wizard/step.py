@@ -64,6 +64,10 @@ class Step(QWidget):
     def can_advance(self) -> bool:
         return True
 
+    def busy(self) -> bool:
+        """Work of this step is running; the wizard waits for its ``changed``."""
+        return False
+
     def can_go_back(self) -> bool:
         return True
 
