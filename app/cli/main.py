@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.cli.commands.vault",
     "app.cli.commands.identity",
     "app.cli.commands.crypto",
+    "app.cli.commands.dataset",
     "app.cli.commands.consent",
     "app.cli.commands.submission",
 )
