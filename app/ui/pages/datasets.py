@@ -1,0 +1,372 @@
+"""The Datasets page: prepared datasets, their card and report, export and delete.
+
+Dropping files anywhere on the page starts the prepare wizard with them.
+Everything that reads the vault runs through the vault handle's ops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QTextBrowser,
+    QWidget,
+)
+
+from app.ui import icons
+from app.ui.pages.base import Page
+from app.ui.pages.datasets_model import ID, NAME, DatasetTableModel
+from app.ui.pages.identities import file_stem
+from app.ui.pages.identities_model import long_date
+from app.ui.prompts import Prompts
+from app.ui.vault import VaultHandle
+from app.ui.widgets.common import Card, CopyField, heading, labelled, muted
+from app.ui.widgets.drop_zone import DropZone, local_paths
+from app.ui.widgets.json_view import JsonView
+from app.ui.wizard import backend
+from app.ui.wizard.report import report_html
+from app.ui.wizard.wizard import PrepareWizard
+
+
+class DatasetsPage(Page):
+    """A list of prepared datasets above the details of the selected one."""
+
+    def __init__(self, vault: VaultHandle, prompts: Prompts, parent: QWidget | None = None) -> None:
+        super().__init__(
+            self.tr("Datasets"),
+            self.tr(
+                "Your prepared datasets, cleaned and encrypted to your own key. Drop files "
+                "here to prepare a new one."
+            ),
+            parent,
+        )
+        self._vault = vault
+        self._prompts = prompts
+        self._busy = 0
+        self.wizard: PrepareWizard | None = None
+        self.setAcceptDrops(True)
+        self.model = DatasetTableModel(self)
+
+        self.prepare_button = QPushButton(
+            icons.icon("plus", "on_accent"), self.tr("Prepare a dataset…")
+        )
+        self.prepare_button.setProperty("role", "primary")
+        self.prepare_button.clicked.connect(lambda: self.prepare())
+        self.header_actions.addWidget(self.prepare_button)
+
+        self.table = QTableView()
+        self.table.setObjectName("datasetTable")
+        self.table.setAccessibleName(self.tr("Datasets"))
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        header = self.table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, ID + 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+
+        self.empty = DropZone(
+            self.tr("No datasets yet"),
+            self.tr(
+                "Drop files or folders here, or choose them, to prepare your first dataset: "
+                "Tessera reads them, finds personal information for you to review, and keeps "
+                "the result encrypted."
+            ),
+        )
+        self.empty.dropped.connect(self.prepare)
+        self.empty.browse_files.connect(lambda: self.prepare())
+        self.empty.browse_folder.connect(lambda: self.prepare())
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.empty)
+        self.list_stack.addWidget(self.table)
+
+        self.details = self._details_card()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.list_stack)
+        splitter.addWidget(self.details)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        self.body.addWidget(splitter, 1)
+
+        vault.state_changed.connect(self._on_vault_state)
+        self._show_selection(None)
+        self._update_actions()
+        if vault.is_open:
+            self.refresh()
+
+    # --- building -----------------------------------------------------------------
+
+    def _details_card(self) -> Card:
+        card = Card()
+        card.setObjectName("datasetDetails")
+        top = QHBoxLayout()
+        self.detail_name = heading("", 2)
+        top.addWidget(self.detail_name, 1)
+        self.sign_button = QPushButton(icons.icon("sign"), self.tr("Sign for a network…"))
+        self.sign_button.clicked.connect(self.sign_selected)
+        self.export_button = QPushButton(icons.icon("export"), self.tr("Export…"))
+        self.export_button.clicked.connect(self.export_selected)
+        self.delete_button = QPushButton(icons.icon("delete", "danger"), self.tr("Delete…"))
+        self.delete_button.setProperty("role", "danger")
+        self.delete_button.clicked.connect(self.delete_selected)
+        top.addWidget(self.sign_button)
+        top.addWidget(self.export_button)
+        top.addWidget(self.delete_button)
+        card.body.addLayout(top)
+        self.detail_facts = muted()
+        card.body.addWidget(self.detail_facts)
+        self.commitment_field = CopyField(self.tr("commitment"))
+        self.commitment_field.copied.connect(
+            lambda caption: self.message.emit(self.tr("Copied the %1").replace("%1", caption))
+        )
+        card.body.addWidget(
+            labelled(
+                self.tr("Commitment (fingerprint of every record, in order)"), self.commitment_field
+            )
+        )
+        self.tabs = QTabWidget()
+        self.report_view = QTextBrowser()
+        self.report_view.setObjectName("datasetReport")
+        self.card_view = JsonView()
+        self.manifest_view = JsonView()
+        self.tabs.addTab(self.report_view, self.tr("Report"))
+        self.tabs.addTab(self.card_view, self.tr("Card"))
+        self.tabs.addTab(self.manifest_view, self.tr("Manifest"))
+        card.body.addWidget(self.tabs, 1)
+        return card
+
+    # --- drag and drop ----------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._vault.is_open and local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = local_paths(event)
+        if paths:
+            event.acceptProposedAction()
+            self.prepare(paths)
+
+    # --- state ------------------------------------------------------------------------
+
+    def selected(self) -> Any:
+        index = self.table.selectionModel().currentIndex()
+        return self.model.info_at(index.row()) if index.isValid() else None
+
+    def select_id(self, dataset_id: str) -> None:
+        row = self.model.row_of(dataset_id)
+        if row >= 0:
+            flags = (
+                QItemSelectionModel.SelectionFlag.ClearAndSelect
+                | QItemSelectionModel.SelectionFlag.Rows
+            )
+            self.table.selectionModel().setCurrentIndex(self.model.index(row, NAME), flags)
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        self._show_selection(self.model.info_at(current.row()) if current.isValid() else None)
+        self._update_actions()
+
+    def _show_selection(self, info: Any) -> None:
+        self.details.setVisible(info is not None)
+        if info is None:
+            return
+        self.detail_name.setText(info.name)
+        self.detail_facts.setText(
+            self.tr("Prepared %1 · %2 records · %3 bytes encrypted · id %4")
+            .replace("%1", long_date(info.created))
+            .replace("%2", str(info.records))
+            .replace("%3", str(info.package_size))
+            .replace("%4", info.id)
+        )
+        self.commitment_field.set_value(info.commitment)
+        dataset_id = info.id
+
+        def load(session: Any) -> tuple[Any, Any, Any]:
+            service = backend.datasets()
+            return (
+                service.dataset_report(session, dataset_id),
+                service.dataset_card(session, dataset_id),
+                service.dataset_manifest(session, dataset_id),
+            )
+
+        def show(parts: tuple[Any, Any, Any]) -> None:
+            current = self.selected()
+            if current is None or current.id != dataset_id:
+                return
+            report, card, manifest = parts
+            self.report_view.setHtml(report_html(report, current))
+            self.card_view.set_value(card)
+            self.manifest_view.set_value(manifest)
+
+        self._vault.op(self, load).quiet().success(show).run()
+
+    def _update_actions(self) -> None:
+        ready = self._vault.is_open and self._busy == 0
+        chosen = self.selected() is not None
+        self.prepare_button.setEnabled(self._vault.is_open)
+        for button in (self.sign_button, self.export_button, self.delete_button):
+            button.setEnabled(ready and chosen)
+
+    def _on_vault_state(self) -> None:
+        if self._vault.is_open:
+            self.refresh()
+        else:
+            if self.wizard is not None:
+                self.wizard.close()
+            self.model.clear()
+            self.list_stack.setCurrentWidget(self.empty)
+            self._show_selection(None)
+        self._update_actions()
+
+    def refresh(self, select: str | None = None) -> None:
+        def show(items: list[Any]) -> None:
+            current = self.selected()
+            wanted = select or (current.id if current is not None else None)
+            self.model.set_datasets(items)
+            self.list_stack.setCurrentWidget(self.table if items else self.empty)
+            if items:
+                target = wanted if wanted and self.model.row_of(wanted) >= 0 else items[0].id
+                self.select_id(target)
+                self._show_selection(self.selected())
+            else:
+                self._show_selection(None)
+            self._update_actions()
+
+        self._vault.op(self, lambda s: backend.datasets().list_datasets(s)).quiet().success(
+            show
+        ).run()
+
+    # --- user actions -------------------------------------------------------------------
+
+    def _open_wizard(self, wizard: PrepareWizard) -> PrepareWizard:
+        if self.wizard is not None:
+            self.wizard.close()
+        self.wizard = wizard
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.dataset_prepared.connect(lambda dataset_id: self.refresh(select=dataset_id))
+        wizard.submission_signed.connect(
+            lambda info: self.message.emit(
+                self.tr("Signed “%1” into %2")
+                .replace("%1", info.dataset_name)
+                .replace("%2", str(info.folder))
+            )
+        )
+        wizard.destroyed.connect(lambda _obj=None: self._forget(wizard))
+        wizard.open()
+        return wizard
+
+    def _forget(self, wizard: PrepareWizard) -> None:
+        if self.wizard is wizard:
+            self.wizard = None
+
+    def prepare(self, paths: list[Path] | None = None) -> PrepareWizard | None:
+        if not self._vault.is_open:
+            return None
+        return self._open_wizard(PrepareWizard(self._vault, self._prompts, self, inputs=paths))
+
+    def sign_selected(self) -> PrepareWizard | None:
+        info = self.selected()
+        if info is None:
+            return None
+        return self._open_wizard(
+            PrepareWizard(self._vault, self._prompts, self, dataset=(info.id, info.name))
+        )
+
+    def _op(self, fn: Callable[[Any], Any], label: str | None = None) -> Any:
+        self._busy += 1
+        self._update_actions()
+        op = self._vault.op(self, fn).finished(self._op_done)
+        return op.with_progress(label) if label else op
+
+    def _op_done(self) -> None:
+        self._busy -= 1
+        self._update_actions()
+
+    def export_selected(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        target = self._prompts.save_file(
+            self,
+            self.tr("Export dataset"),
+            f"{file_stem(info.name)}.jsonl",
+            self.tr("JSON Lines (*.jsonl);;All files (*)"),
+        )
+        if target is None:
+            return
+        confirmed = self._prompts.confirm(
+            self,
+            self.tr("Export decrypted"),
+            self.tr("Write “%1” decrypted to %2?")
+            .replace("%1", info.name)
+            .replace("%2", str(target)),
+            self.tr(
+                "The exported file is not encrypted: anyone who can read that folder can read "
+                "your records. The copy in Tessera stays encrypted."
+            ),
+            self.tr("Export decrypted"),
+        )
+        if not confirmed:
+            return
+        dataset_id = info.id
+
+        def export(session: Any) -> int:
+            return int(
+                backend.datasets().export_dataset(
+                    session, dataset_id, target, progress=op.progress, cancel=op.cancel
+                )
+            )
+
+        op = self._op(export, self.tr("Exporting the dataset…"))
+        op.success(
+            lambda count: self.message.emit(
+                self.tr("Exported %1 records to %2")
+                .replace("%1", str(count))
+                .replace("%2", str(target))
+            )
+        ).run()
+
+    def delete_selected(self) -> None:
+        info = self.selected()
+        if info is None:
+            return
+        confirmed = self._prompts.confirm(
+            self,
+            self.tr("Delete dataset"),
+            self.tr("Delete the dataset “%1”?").replace("%1", info.name),
+            self.tr(
+                "Its encrypted package, card and report are removed from this computer. "
+                "Your original files are not touched."
+            ),
+            self.tr("Delete dataset"),
+        )
+        if not confirmed:
+            return
+        dataset_id = info.id
+
+        def deleted(_none: object) -> None:
+            self.message.emit(self.tr("Deleted %1").replace("%1", info.name))
+            self.refresh()
+
+        self._op(lambda s: backend.datasets().delete_dataset(s, dataset_id)).success(deleted).run()
