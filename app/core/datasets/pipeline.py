@@ -1,0 +1,481 @@
+"""The prepare pipeline: inputs in, prepared records out in order, in bounded memory.
+
+Work is split where it parallelises. Reading stays in this process but is
+cheap: JSON Lines files are only cut into spans at newlines (the workers
+read and parse their own span), other formats are read by their importer
+and handed over as records. Workers (:mod:`.stages`) normalise, scan for
+personal information, redact, and hash each record. This process keeps
+what must be sequential: the order (results are taken in submission
+order, a few batches in flight), exact and near duplicates (by the final
+record's hash, so no two identical records reach the output), the Merkle
+commitment, and the writes into the caller's sinks, which encrypt. Memory
+is the in-flight batches plus the duplicate index, whatever the input size.
+
+The same loop runs the scan-only first pass of the review wizard
+(:func:`scan`): no redaction and no output, findings with their record
+indices instead. Record indices are positions in the import stream (records
+that were read, rejections not counted), the same in both passes, so the
+review's per-finding decisions find their records again.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from app.core.canonical import NotIJSON
+from app.core.datasets.commitment import MerkleBuilder
+from app.core.datasets.dedupe import (
+    DuplicateCluster,
+    DuplicateMember,
+    ExactDeduper,
+    NearDuplicateIndex,
+    minhash,
+    record_text,
+)
+from app.core.datasets.importers import (
+    Format,
+    ImportOptions,
+    Meter,
+    SourceInfo,
+    detect_format,
+    iter_jsonl_batches,
+    open_source,
+)
+from app.core.datasets.importers.jsonl import DEFAULT_BATCH_BYTES
+from app.core.datasets.pii import Finding
+from app.core.datasets.records import (
+    BadRecordPolicy,
+    ImportedRecord,
+    InvalidSource,
+    JsonObject,
+    MiB,
+    RecordRejected,
+    RejectionReport,
+)
+from app.core.datasets.schema import Schema, SchemaBuilder
+from app.core.datasets.stages import (
+    BatchResult,
+    Context,
+    Stage,
+    StageConfig,
+    WorkItem,
+    finish_record,
+    init_worker,
+    run_in_worker,
+)
+from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, ProgressEvent
+
+INLINE_BELOW = 4 * MiB
+"""Inputs smaller than this are processed in this process: a pool costs more to start."""
+RECORDS_PER_BATCH = 1000
+"""Records per batch for formats read here (JSONL goes by bytes)."""
+CLUSTERS_KEPT = 100
+"""Duplicate clusters detailed in the report; all are counted."""
+MEMBERS_KEPT = 20
+
+
+class Sink(Protocol):
+    def write(self, data: bytes, /) -> object: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineInput:
+    """What to read and how bad input is treated."""
+
+    paths: tuple[Path, ...]
+    format: Format | None = None
+    options: ImportOptions = field(default_factory=ImportOptions)
+    skip_bad_records: bool = False
+    workers: int | None = None
+    """Worker processes; None picks the cores available (inline for small inputs)."""
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+
+
+@dataclass(slots=True)
+class PipelineOutcome:
+    """What a pass measured. Prepare fills the record and commitment parts, scan the findings."""
+
+    records_read: int = 0
+    records: int = 0
+    bytes_read: int = 0
+    exact_duplicates: int = 0
+    near_duplicates: int = 0
+    dropped_by_policy: int = 0
+    clusters: list[DuplicateCluster] = field(default_factory=list)
+    near_clusters: list[DuplicateCluster] = field(default_factory=list)
+    pii: dict[str, dict[str, int]] = field(default_factory=dict)
+    rejections: RejectionReport = field(default_factory=lambda: RejectionReport(0, {}, ()))
+    schema: Schema | None = None
+    commitment: bytes = b""
+    sources: list[SourceInfo] = field(default_factory=list)
+    source_count: int = 0
+    findings: list[tuple[int, Finding]] = field(default_factory=list)
+    contexts: list[Context] = field(default_factory=list)
+    workers: int = 0
+
+    def pii_totals(self) -> dict[str, int]:
+        """Findings per type, whatever was done with them."""
+        return {kind: sum(actions.values()) for kind, actions in sorted(self.pii.items())}
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+class _Reader:
+    """Turns the user's paths into work items, in order, under one bad-record policy."""
+
+    def __init__(
+        self,
+        source: PipelineInput,
+        policy: BadRecordPolicy,
+        progress: ProgressCallback,
+        cancel: CancelToken,
+    ) -> None:
+        self.source = source
+        self.policy = policy
+        self.cancel = cancel
+        self.progress = progress
+        self.sources: list[SourceInfo] = []
+        self.source_count = 0
+        self.meter = Meter(progress, cancel, _total_size(source.paths))
+
+    def items(self) -> Iterator[WorkItem]:
+        for path in self.source.paths:
+            self.cancel.raise_if_cancelled()
+            if self._is_jsonl_file(path):
+                yield from self._jsonl(path)
+            else:
+                yield from self._records(path)
+        self.meter.finish()
+
+    def _is_jsonl_file(self, path: Path) -> bool:
+        if not path.is_file():
+            return False
+        if self.source.format is not None:
+            return self.source.format == "jsonl"
+        try:
+            return detect_format(path) == "jsonl"
+        except InvalidSource:
+            return False  # the importer reports it, in its words
+
+    def _jsonl(self, path: Path) -> Iterator[WorkItem]:
+        options = self.source.options
+        self._note(SourceInfo(str(path), "jsonl", options.encoding or "utf-8"))
+        try:
+            yield from iter_jsonl_batches(
+                path,
+                self.source.batch_bytes,
+                max_line=options.max_record_bytes,
+                encoding=options.encoding,
+                by_reference=True,
+                meter=self.meter,
+            )
+        except InvalidSource as exc:
+            self.policy.reject_source(exc)
+
+    def _records(self, path: Path) -> Iterator[WorkItem]:
+        done_before = self.meter.done
+
+        def forward(event: ProgressEvent) -> None:
+            self.meter.done = done_before + event.done
+            self.meter.add(0)
+
+        stream = open_source(
+            [path],
+            self.source.format,
+            self.source.options,
+            policy=self.policy,
+            progress=forward,
+            cancel=self.cancel,
+            measure_total=False,
+        )
+        with stream:
+            chunk: list[ImportedRecord] = []
+            for record in stream:
+                chunk.append(record)
+                if len(chunk) >= RECORDS_PER_BATCH:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+            for info in stream.sources:
+                self._note(info)
+            self.source_count += max(0, stream.source_count - len(stream.sources))
+
+    def _note(self, info: SourceInfo) -> None:
+        self.source_count += 1
+        if len(self.sources) < 1000:
+            self.sources.append(info)
+
+
+def _total_size(paths: Sequence[Path]) -> int | None:
+    total = 0
+    for path in paths:
+        try:
+            if not path.is_file():
+                return None
+            total += path.stat().st_size
+        except OSError:
+            return None
+    return total
+
+
+# -- running the stages ---------------------------------------------------------------
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - platforms without affinity
+        return os.cpu_count() or 1
+
+
+def _choose_workers(source: PipelineInput) -> int:
+    if source.workers is not None:
+        return max(0, source.workers)
+    total = _total_size(source.paths)
+    if total is not None and total < INLINE_BELOW:
+        return 0
+    return default_workers()
+
+
+def _results(
+    items: Iterator[WorkItem], config: StageConfig, workers: int, cancel: CancelToken
+) -> Iterator[BatchResult]:
+    """Stage results in input order: inline with 0 workers, else from a process pool."""
+    if workers <= 0:
+        stage = Stage(config)
+        for item in items:
+            cancel.raise_if_cancelled()
+            yield stage.run(item)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["app.core.datasets.stages"])
+    executor = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(config,)
+    )
+    window = 2 * workers + 2
+    pending: deque[Future[BatchResult]] = deque()
+    try:
+        for item in items:
+            cancel.raise_if_cancelled()
+            pending.append(executor.submit(run_in_worker, item))
+            while len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            cancel.raise_if_cancelled()
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _Clusters:
+    """The first clusters of exact duplicates, for the report; all are counted elsewhere."""
+
+    def __init__(self) -> None:
+        self.groups: dict[int, list[int]] = {}
+
+    def add(self, index: int, representative: int) -> None:
+        members = self.groups.get(representative)
+        if members is None:
+            if len(self.groups) >= CLUSTERS_KEPT:
+                return
+            members = self.groups[representative] = []
+        if len(members) < MEMBERS_KEPT:
+            members.append(index)
+
+    def result(self) -> list[DuplicateCluster]:
+        return [
+            DuplicateCluster("exact", first, tuple(DuplicateMember(i, 1.0) for i in members))
+            for first, members in self.groups.items()
+        ]
+
+
+def prepare(
+    source: PipelineInput,
+    config: StageConfig,
+    records_sink: Sink,
+    leaves_sink: Sink,
+    *,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> PipelineOutcome:
+    """Run every stage; prepared records go to ``records_sink`` as JSONL, in order.
+
+    ``leaves_sink`` receives the 32-byte leaf hash of each written record,
+    in the same order (what inclusion proofs are made from). Raises
+    :class:`~app.core.datasets.records.InvalidRecord` or
+    :class:`~app.core.datasets.records.InvalidSource` at the first bad input
+    unless skipping, ``Cancelled`` when asked to stop; the sinks may then
+    hold part of the output, which the caller discards.
+    """
+    report = progress or _no_progress
+    policy = BadRecordPolicy(skip_bad_records=source.skip_bad_records)
+    reader = _Reader(source, policy, report, cancel)
+    workers = _choose_workers(source)
+    outcome = PipelineOutcome(workers=workers)
+    dedupe = config.dedupe
+    exact = ExactDeduper() if dedupe != "off" else None
+    near = NearDuplicateIndex(config.minhash, config.near_threshold) if dedupe == "near" else None
+    clusters = _Clusters()
+    builder = MerkleBuilder()
+    schema = SchemaBuilder()
+    base = 0
+    for result in _guarded(_results(reader.items(), config, workers, cancel), policy):
+        for rejected in result.rejections:
+            policy.reject(rejected)
+        schema.merge(result.schema)
+        _merge_counts(outcome.pii, result.pii)
+        outcome.dropped_by_policy += result.dropped
+        outcome.bytes_read += result.bytes_in
+        kept: list[bytes] = []
+        kept_leaves = bytearray()
+        leaves = result.leaves
+        for position, line in enumerate(result.lines):
+            index = base + result.local[position]
+            signature = result.signatures[position] if near is not None else b""
+            if line is None:
+                finished = _finish(result, position, config, index, outcome, policy)
+                if finished is None:
+                    continue
+                line, leaf, value = finished
+                schema.add(value)
+                if near is not None:
+                    signature = minhash(record_text(value), config.minhash)
+            else:
+                leaf = bytes(leaves[32 * position : 32 * position + 32])
+            if exact is not None:
+                first = exact.add(index, leaf)
+                if first is not None:
+                    clusters.add(index, first)
+                    continue
+            if near is not None and near.add(index, signature) is not None:
+                continue
+            kept.append(line)
+            kept_leaves += leaf
+            builder.add(leaf)
+        if kept:
+            kept.append(b"")
+            records_sink.write(b"\n".join(kept))
+            leaves_sink.write(bytes(kept_leaves))
+        base += result.count
+        report(ProgressEvent("prepare", base, None, "records"))
+    outcome.records_read = base
+    outcome.records = builder.size
+    outcome.commitment = builder.root()
+    outcome.exact_duplicates = exact.duplicates if exact is not None else 0
+    outcome.near_duplicates = near.duplicates if near is not None else 0
+    outcome.clusters = clusters.result()
+    outcome.near_clusters = near.clusters()[:CLUSTERS_KEPT] if near is not None else []
+    outcome.rejections = policy.report()
+    outcome.schema = schema.result()
+    outcome.sources, outcome.source_count = reader.sources, reader.source_count
+    if not outcome.bytes_read:
+        outcome.bytes_read = reader.meter.done
+    return outcome
+
+
+def scan(
+    source: PipelineInput,
+    config: StageConfig,
+    *,
+    max_findings: int = 1_000_000,
+    progress: Callable[[ProgressEvent], None] | None = None,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> PipelineOutcome:
+    """The review's first pass: findings with record indices, duplicates, schema; no output."""
+    report = progress or _no_progress
+    policy = BadRecordPolicy(skip_bad_records=source.skip_bad_records)
+    reader = _Reader(source, policy, report, cancel)
+    workers = _choose_workers(source)
+    outcome = PipelineOutcome(workers=workers)
+    exact = ExactDeduper() if config.dedupe != "off" else None
+    near = (
+        NearDuplicateIndex(config.minhash, config.near_threshold)
+        if config.dedupe == "near"
+        else None
+    )
+    schema = SchemaBuilder()
+    zero = bytes(16)
+    hashed = 0
+    base = 0
+    for result in _guarded(_results(reader.items(), config, workers, cancel), policy):
+        for rejected in result.rejections:
+            policy.reject(rejected)
+        schema.merge(result.schema)
+        _merge_counts(outcome.pii, result.pii)
+        keys = result.exact_keys
+        for local in range(result.count):
+            key = bytes(keys[16 * local : 16 * local + 16])
+            if key == zero:
+                continue
+            hashed += 1
+            index = base + local
+            if exact is not None and exact.add(index, key) is not None:
+                continue
+            if near is not None and result.signatures:
+                near.add(index, result.signatures[local])
+        room = max_findings - len(outcome.findings)
+        for local, finding, context in result.findings[: max(0, room)]:
+            outcome.findings.append((base + local, finding))
+            outcome.contexts.append(context)
+        base += result.count
+        report(ProgressEvent("scan", base, None, "records"))
+    outcome.records_read = base
+    outcome.records = hashed
+    outcome.exact_duplicates = exact.duplicates if exact is not None else 0
+    outcome.near_duplicates = near.duplicates if near is not None else 0
+    outcome.near_clusters = near.clusters() if near is not None else []
+    outcome.rejections = policy.report()
+    outcome.schema = schema.result()
+    outcome.sources, outcome.source_count = reader.sources, reader.source_count
+    return outcome
+
+
+def _guarded(results: Iterator[BatchResult], policy: BadRecordPolicy) -> Iterator[BatchResult]:
+    """Results, with a source that failed inside a worker handled by the policy."""
+    for result in results:
+        if result.source_error is not None:
+            path, reason, line, skippable = result.source_error
+            policy.reject_source(InvalidSource(path, reason, line=line, skippable=skippable))
+        yield result
+
+
+def _finish(
+    result: BatchResult,
+    position: int,
+    config: StageConfig,
+    index: int,
+    outcome: PipelineOutcome,
+    policy: BadRecordPolicy,
+) -> tuple[bytes, bytes, JsonObject] | None:
+    record, findings, location = result.deferred[position]
+    try:
+        finished = finish_record(record, findings, config, index, outcome.pii)
+    except NotIJSON as exc:
+        policy.reject(RecordRejected(location, exc.message.removeprefix("record: ")))
+        return None
+    if finished is None:
+        outcome.dropped_by_policy += 1
+        return None
+    return finished
+
+
+def _merge_counts(into: dict[str, dict[str, int]], counts: dict[str, dict[str, int]]) -> None:
+    for kind, actions in counts.items():
+        mine = into.setdefault(kind, {})
+        for action, count in actions.items():
+            mine[action] = mine.get(action, 0) + count
+
+
+def _no_progress(_event: ProgressEvent) -> None:
+    pass

@@ -1,0 +1,361 @@
+"""The per-record stages that run in worker processes: parse, normalise, PII, hash.
+
+Everything CPU-heavy and pure Python happens here, one batch at a time, so
+the pipeline can spread batches over a process pool and keep the parent for
+what must be sequential (order, duplicates, the commitment, encryption). A
+batch goes in as a JSON Lines span (a :class:`RawBatch` that the worker
+reads itself) or as records already read; a :class:`BatchResult` comes back
+holding only what the parent needs: each kept record's final canonical
+bytes and leaf hash, counts, rejections and a mergeable schema sketch.
+
+Record indices inside a batch are local (0 for its first record); the
+parent adds the batch's base, which it knows once earlier batches are back.
+Per-finding redaction decisions are keyed by *global* index, which a worker
+cannot know, so under such a policy a record with findings is handed back
+unredacted (``deferred``) and the parent finishes it (:func:`finish_record`);
+records without findings, nearly all of them, still finish here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from app.core.canonical import NotIJSON, canonical_json
+from app.core.datasets.dedupe import MinHashParams, minhash, record_text
+from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
+from app.core.datasets.normalize import (
+    DEFAULT_OPTIONS,
+    DEFAULT_RULES,
+    NormalizeOptions,
+    normalize_record,
+    normalize_text,
+)
+from app.core.datasets.pii import (
+    DEFAULT_TYPES,
+    Finding,
+    PiiScanner,
+    PiiType,
+    RedactionPolicy,
+    redact_record,
+)
+from app.core.datasets.records import (
+    ImportedRecord,
+    InvalidSource,
+    JsonObject,
+    JsonValue,
+    RecordRejected,
+    SourceLocation,
+)
+from app.core.datasets.schema import SchemaBuilder
+
+Mode = Literal["prepare", "scan"]
+DedupeMode = Literal["off", "exact", "near"]
+Context = tuple[str, str, str]
+WorkItem = RawBatch | list[ImportedRecord]
+"""What a worker is given: a JSONL span to parse, or records read by the parent."""
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    """Everything a worker needs, sent once to each worker process.
+
+    ``pseudonym_key`` is the per-dataset HMAC secret of pseudonymised
+    values; it reaches the workers through their start-up arguments and is
+    never written anywhere but the vault.
+    """
+
+    mode: Mode = "prepare"
+    normalize: NormalizeOptions = DEFAULT_OPTIONS
+    pii_types: frozenset[PiiType] = DEFAULT_TYPES
+    policy: RedactionPolicy = field(default_factory=RedactionPolicy)
+    pseudonym_key: bytes = bytes(32)
+    dedupe: DedupeMode = "exact"
+    minhash: MinHashParams = field(default_factory=MinHashParams)
+    near_threshold: float = 0.85
+    max_findings: int = 1_000_000
+    """Scan mode: findings kept per batch (the parent caps the total)."""
+    context_width: int = 40
+
+    @property
+    def defers(self) -> bool:
+        return self.mode == "prepare" and bool(self.policy.per_finding)
+
+
+@dataclass(slots=True)
+class BatchResult:
+    """What one batch gives back to the parent; small next to the batch itself.
+
+    ``lines`` holds, per kept record, its RFC 8785 bytes (``None`` when
+    deferred, see the module doc) and ``local`` its index in the batch;
+    ``leaves`` the 32-byte leaf hashes in the same order (zeros for deferred
+    records). ``pii`` counts findings by type, then by action taken.
+    """
+
+    count: int = 0
+    lines: list[bytes | None] = field(default_factory=list)
+    local: list[int] = field(default_factory=list)
+    leaves: bytearray = field(default_factory=bytearray)
+    deferred: dict[int, tuple[JsonObject, list[Finding], SourceLocation]] = field(
+        default_factory=dict
+    )
+    signatures: list[bytes] = field(default_factory=list)
+    dropped: int = 0
+    pii: dict[str, dict[str, int]] = field(default_factory=dict)
+    rejections: list[RecordRejected] = field(default_factory=list)
+    schema: SchemaBuilder = field(default_factory=SchemaBuilder)
+    findings: list[tuple[int, Finding, Context]] = field(default_factory=list)
+    exact_keys: bytearray = field(default_factory=bytearray)
+    """Scan mode: 16 bytes a record (zeros for records that cannot be hashed)."""
+    bytes_in: int = 0
+    source_error: tuple[str, str, int | None, bool] | None = None
+    """A source that failed while the worker read it: path, reason, line, skippable.
+
+    Sent as plain values: the exception itself does not survive pickling."""
+
+
+class Stage:
+    """One worker's stage runner: the config and a scanner built once."""
+
+    def __init__(self, config: StageConfig) -> None:
+        self.config = config
+        self.scanner = PiiScanner(config.pii_types)
+
+    def run(self, item: WorkItem) -> BatchResult:
+        result = BatchResult()
+        if isinstance(item, RawBatch):
+            try:
+                parsed: Sequence[ImportedRecord | RecordRejected] = parse_jsonl_batch(item)
+            except InvalidSource as exc:
+                result.source_error = (exc.path, exc.reason, exc.line, exc.skippable)
+                return result
+            result.bytes_in = item.length if item.offset >= 0 else len(item.data)
+        else:
+            parsed = item
+        if self.config.mode == "scan":
+            self._scan(parsed, result)
+        else:
+            self._prepare(parsed, result)
+        return result
+
+    def _prepare(
+        self, parsed: Sequence[ImportedRecord | RecordRejected], result: BatchResult
+    ) -> None:
+        config = self.config
+        options, scan, policy, key = (
+            config.normalize,
+            self.scanner.scan_record,
+            config.policy,
+            config.pseudonym_key,
+        )
+        defer = config.defers
+        near = config.dedupe == "near"
+        schema = result.schema
+        lines, local, leaves = result.lines, result.local, result.leaves
+        sha256 = hashlib.sha256
+        index = -1
+        for item in parsed:
+            if type(item) is not ImportedRecord:
+                result.rejections.append(item)  # type: ignore[arg-type]
+                continue
+            index += 1
+            record: JsonValue = normalize(item.data, options)
+            findings = scan(record)
+            if findings:
+                if defer:
+                    assert isinstance(record, dict)
+                    result.deferred[len(lines)] = (record, findings, item.location)
+                    lines.append(None)
+                    local.append(index)
+                    leaves += bytes(32)
+                    if near:
+                        result.signatures.append(b"")
+                    continue
+                count_findings(result.pii, findings, policy, index)
+                record = redact_record(record, findings, policy, record_index=index, key=key)
+                if record is None:
+                    result.dropped += 1
+                    continue
+            try:
+                line = canonical_json(record, what="record")
+            except NotIJSON as exc:
+                result.rejections.append(RecordRejected(item.location, _reason(exc)))
+                continue
+            lines.append(line)
+            local.append(index)
+            leaves += sha256(b"\x00" + sha256(line).digest()).digest()
+            assert isinstance(record, dict)
+            schema.add(record)
+            if near:
+                result.signatures.append(minhash(record_text(record), config.minhash))
+        result.count = index + 1
+
+    def _scan(self, parsed: Sequence[ImportedRecord | RecordRejected], result: BatchResult) -> None:
+        config = self.config
+        options, scan = config.normalize, self.scanner.scan_record
+        near = config.dedupe == "near"
+        keys = result.exact_keys
+        index = -1
+        for item in parsed:
+            if type(item) is not ImportedRecord:
+                result.rejections.append(item)  # type: ignore[arg-type]
+                continue
+            index += 1
+            record = normalize(item.data, options)
+            try:
+                canonical = canonical_json(record, what="record")
+            except NotIJSON as exc:
+                result.rejections.append(RecordRejected(item.location, _reason(exc)))
+                keys += bytes(16)
+                if near:
+                    result.signatures.append(b"")
+                continue
+            keys += hashlib.sha256(canonical).digest()[:16]
+            result.schema.add(record)
+            if near:
+                result.signatures.append(minhash(record_text(record), config.minhash))
+            findings = scan(record)
+            for finding in findings:
+                counts = result.pii.setdefault(str(finding.type), {})
+                counts["found"] = counts.get("found", 0) + 1
+                if len(result.findings) < config.max_findings:
+                    text = value_at(record, finding.path)
+                    context = (
+                        finding.context(text, config.context_width)
+                        if isinstance(text, str)
+                        else ("", finding.value, "")
+                    )
+                    result.findings.append((index, finding, context))
+        result.count = index + 1
+
+
+def normalize(record: JsonObject, options: NormalizeOptions) -> JsonObject:
+    """``normalize_record``, with a shortcut for the common case of text already clean.
+
+    Under the default rules a string that is printable ASCII, without
+    doubled or surrounding spaces, is its own normal form (no line breaks,
+    no other whitespace, nothing to compose), so it is kept without running
+    the rules' regular expressions, which cost several times the JSON parse
+    of the same text. Any other string, and any other rules, take the full
+    path; a property test holds the two equal.
+    """
+    if options.columns or options.default != DEFAULT_RULES:
+        return normalize_record(record, options)
+    return {key: _normalize_value(value) for key, value in record.items()}
+
+
+def _normalize_value(value: JsonValue) -> JsonValue:
+    if type(value) is str:
+        if (
+            value.isascii()
+            and value.isprintable()
+            and "  " not in value
+            and value[:1] != " "
+            and value[-1:] != " "
+        ):
+            return value
+        return normalize_text(value)
+    if type(value) is dict:
+        return {key: _normalize_value(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_normalize_value(item) for item in value]
+    return value
+
+
+def count_findings(
+    counts: dict[str, dict[str, int]],
+    findings: Sequence[Finding],
+    policy: RedactionPolicy,
+    index: int,
+) -> None:
+    """Add each finding to ``counts[type][action]``."""
+    for finding in findings:
+        action = str(policy.action_for(index, finding))
+        per_type = counts.setdefault(str(finding.type), {})
+        per_type[action] = per_type.get(action, 0) + 1
+
+
+def finish_record(
+    record: JsonObject,
+    findings: Sequence[Finding],
+    config: StageConfig,
+    index: int,
+    counts: dict[str, dict[str, int]],
+) -> tuple[bytes, bytes, JsonObject] | None:
+    """Redact a deferred record under its global ``index``: its bytes, leaf hash and value.
+
+    None when the policy drops it. Raises ``NotIJSON`` for a record without a
+    canonical form.
+    """
+    count_findings(counts, findings, config.policy, index)
+    redacted = redact_record(
+        record, findings, config.policy, record_index=index, key=config.pseudonym_key
+    )
+    if redacted is None:
+        return None
+    assert isinstance(redacted, dict)
+    line = canonical_json(redacted, what="record")
+    leaf = hashlib.sha256(b"\x00" + hashlib.sha256(line).digest()).digest()
+    return line, leaf, redacted
+
+
+def value_at(record: JsonValue, pointer: str) -> JsonValue:
+    """The value at an RFC 6901 JSON Pointer, or None when there is none."""
+    if pointer == "":
+        return record
+    node = record
+    for raw in pointer.split("/")[1:]:
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            if token not in node:
+                return None
+            node = node[token]
+        elif isinstance(node, list):
+            if not token.isdigit() or int(token) >= len(node):
+                return None
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
+def _reason(exc: NotIJSON) -> str:
+    """The problem without the "record: " prefix (the location says which record)."""
+    message = exc.message
+    prefix = "record: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
+# -- worker process entry points ------------------------------------------------------
+
+_STAGE: Stage | None = None
+
+
+def init_worker(config: StageConfig) -> None:
+    """Process pool initializer: build this worker's stage once."""
+    global _STAGE
+    _STAGE = Stage(config)
+
+
+def run_in_worker(item: WorkItem) -> BatchResult:
+    """Process pool task: one batch through the stage built by :func:`init_worker`."""
+    assert _STAGE is not None, "init_worker was not run in this process"
+    return _STAGE.run(item)
+
+
+__all__ = [
+    "BatchResult",
+    "Context",
+    "DedupeMode",
+    "Mode",
+    "Stage",
+    "StageConfig",
+    "WorkItem",
+    "count_findings",
+    "finish_record",
+    "init_worker",
+    "run_in_worker",
+    "value_at",
+]

@@ -1,0 +1,200 @@
+"""Prepared datasets on a real vault: all or nothing, readable back, provable."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.core.crypto import read_header
+from app.core.datasets.card import CardInput, InvalidCard
+from app.core.datasets.commitment import InvalidProof, dataset_commitment
+from app.core.datasets.pii import Action, PiiType, RedactionPolicy, finding_key
+from app.core.datasets.records import InvalidRecord
+from app.core.errors import Cancelled, InvalidInput, NotFound
+from app.core.progress import CancelToken, ProgressEvent
+from app.services import identities, vault
+from app.services.dataset_scan import scan_inputs
+from app.services.datasets import (
+    DatasetNotFound,
+    PrepareRequest,
+    dataset_card,
+    dataset_manifest,
+    dataset_package_path,
+    dataset_report,
+    delete_dataset,
+    export_dataset,
+    get_dataset,
+    list_datasets,
+    open_package_records,
+    prepare_dataset,
+    prove_record,
+    verify_proof_document,
+)
+from app.services.vault import Session
+
+RECORDS = [
+    {"id": 1, "text": "Call me at  +1 415 555 0100 or mail ann@example.com\r\n"},
+    {"id": 2, "text": "nothing personal here"},
+    {"id": 1, "text": "Call me at +1 415 555 0100 or mail ann@example.com"},
+    {"id": 3, "text": "mail ann@example.com again"},
+]
+
+
+@pytest.fixture
+def session(data_dir: Path) -> Iterator[Session]:
+    with vault.create_vault(passphrase="pw") as opened:
+        identities.create_identity(opened, "me")
+        yield opened
+
+
+def write_jsonl(path: Path, records: list[dict[str, object]], extra: str = "") -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records) + extra, encoding="utf-8")
+    return path
+
+
+def leftovers(data_dir: Path) -> list[str]:
+    folder = data_dir / "datasets"
+    found = sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    tmp = data_dir / "tmp"
+    return found + (sorted(p.name for p in tmp.iterdir()) if tmp.exists() else [])
+
+
+def test_round_trip(session: Session, data_dir: Path, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "notes.jsonl", RECORDS)
+    policy = RedactionPolicy(per_type={PiiType.EMAIL: Action.PSEUDONYMIZE})
+    info = prepare_dataset(session, PrepareRequest((source,), "Notes", pii_policy=policy))
+
+    assert info.records == 3
+    assert info.duplicates_removed == 1
+    assert info.pii == {"email": 3, "phone": 2}
+    body = info.to_json()
+    assert {"id", "records", "duplicates_removed", "commitment", "pii"} <= body.keys()
+    assert len(info.id) == 26
+
+    assert [d.id for d in list_datasets(session)] == [info.id]
+    assert get_dataset(session, info.id[:6]) == info
+    package = dataset_package_path(session, info.id)
+    assert package == data_dir / "datasets" / f"{info.id}.age"
+    assert read_header(package).stanza_types == ("X25519",)
+    assert b"example.com" not in package.read_bytes()
+
+    records = list(open_package_records(session, info.id))
+    token = str(records[0]["text"]).split("mail ")[1]
+    assert token.startswith("[EMAIL:")
+    assert records == [
+        {"id": 1, "text": f"Call me at [PHONE] or mail {token}"},
+        {"id": 2, "text": "nothing personal here"},
+        {"id": 3, "text": f"mail {token} again"},
+    ]
+    assert dataset_commitment(records)[0].hex() == info.commitment
+
+    manifest = dataset_manifest(session, info.id)
+    assert manifest["commitment"]["root"] == info.commitment
+    assert manifest["package"]["sha256"] == info.package_sha256
+    card = dataset_card(session, info.id)
+    assert card["name"] == "Notes"
+    assert card["identifier"]["value"] == info.commitment
+    report = dataset_report(session, info.id)
+    assert report["privacy"]["actions"] == {"email": {"pseudonymize": 3}, "phone": {"mask": 2}}
+    assert report["quality"]["duplicates"]["clusters_shown"][0]["representative"] == 0
+
+    exported = tmp_path / "out.jsonl"
+    assert export_dataset(session, info.id, exported) == 3
+    assert [json.loads(line) for line in exported.read_text().splitlines()] == records
+
+    document = prove_record(session, info.id, 2, include_record=True)
+    assert document.record == records[2]
+    assert verify_proof_document(document.to_bytes())
+    bare = json.loads(prove_record(session, info.id, 1).to_bytes())
+    assert "record" not in bare
+    assert bare["root"] == info.commitment
+    assert verify_proof_document(bare)
+    tampered = dict(bare, leaf_hash="0" * 64)
+    assert not verify_proof_document(tampered)
+    with pytest.raises(InvalidProof):
+        verify_proof_document(b'{"index": 0}')
+    with pytest.raises(InvalidInput, match="has 3 records"):
+        prove_record(session, info.id, 3)
+
+    delete_dataset(session, info.id)
+    assert list_datasets(session) == []
+    assert leftovers(data_dir) == []
+
+
+def test_unknown_and_short_ids(session: Session) -> None:
+    with pytest.raises(DatasetNotFound):
+        get_dataset(session, "zzzzzzzz")
+    with pytest.raises(NotFound):
+        get_dataset(session, "01")
+
+
+def test_cancel_leaves_nothing(session: Session, data_dir: Path, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS * 50)
+    token = CancelToken()
+
+    def progress(event: ProgressEvent) -> None:
+        if event.stage == "prepare":
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        prepare_dataset(session, PrepareRequest((source,), "x"), progress=progress, cancel=token)
+    assert list_datasets(session) == []
+    assert leftovers(data_dir) == []
+
+
+def test_bad_input_names_file_and_line_and_leaves_nothing(
+    session: Session, data_dir: Path, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "bad.jsonl", RECORDS[:2], extra='{"id": 9\n')
+    with pytest.raises(InvalidRecord, match=r"bad\.jsonl, line 3"):
+        prepare_dataset(session, PrepareRequest((source,), "x"))
+    assert list_datasets(session) == []
+    assert leftovers(data_dir) == []
+    missing = tmp_path / "missing.jsonl"
+    with pytest.raises(InvalidInput, match="does not exist"):
+        prepare_dataset(session, PrepareRequest((missing,), "x"))
+
+    info = prepare_dataset(session, PrepareRequest((source,), "x", skip_bad_records=True))
+    assert (info.records, info.rejected) == (2, 1)
+    (detail,) = dataset_report(session, info.id)["quality"]["rejected"]["details"]
+    assert (detail["file"], detail["line"]) == (str(source), 3)
+
+
+def test_card_fields_are_checked_before_any_work(session: Session, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    card = CardInput(name="n", description="d", license="not a license!", creator_name="me")
+    with pytest.raises(InvalidCard, match="license"):
+        prepare_dataset(session, PrepareRequest((source,), "x", card=card))
+    good = CardInput(name="n", description="About it", license="CC-BY-4.0", creator_name="Me")
+    info = prepare_dataset(session, PrepareRequest((source,), "x", card=good))
+    card_json = dataset_card(session, info.id)
+    assert card_json["license"] == "https://spdx.org/licenses/CC-BY-4.0.html"
+    assert card_json["creator"]["identifier"] == info.owner_did
+
+
+def test_scan_then_prepare_with_review_decisions(session: Session, tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", RECORDS)
+    request = PrepareRequest((source,), "reviewed", pii_types=frozenset({PiiType.EMAIL}))
+    scanned = scan_inputs(request)
+    assert scanned.pii_counts == {"email": 3}
+    assert scanned.exact_duplicates == 1
+    assert [index for index, _ in scanned.findings] == [0, 2, 3]
+    assert scanned.contexts[2][1] == "ann@example.com"
+    index, finding = scanned.findings[2]
+    decisions = {finding_key(index, finding): Action.KEEP}
+    reviewed = PrepareRequest(
+        (source,),
+        "reviewed",
+        pii_types=frozenset({PiiType.EMAIL}),
+        pii_policy=RedactionPolicy(per_finding=decisions),
+    )
+    info = prepare_dataset(session, reviewed)
+    records = list(open_package_records(session, info.id))
+    assert records[-1] == {"id": 3, "text": "mail ann@example.com again"}
+    assert "[EMAIL]" in str(records[0]["text"])
+    assert dataset_report(session, info.id)["privacy"]["actions"] == {
+        "email": {"keep": 1, "mask": 2}
+    }
