@@ -40,9 +40,11 @@ from app.core import settings as registry
 from app.ui import icons
 from app.ui.pages.base import Page
 from app.ui.pages.dashboard import DashboardPage
+from app.ui.pages.datasets import DatasetsPage
 from app.ui.pages.identities import IdentitiesPage
 from app.ui.pages.placeholder import PlaceholderPage
 from app.ui.pages.settings import SettingsPage
+from app.ui.pages.submissions import SubmissionsPage
 from app.ui.prompts import Prompts
 from app.ui.theme import ThemeController
 from app.ui.unlock_dialog import UnlockDialog
@@ -226,6 +228,10 @@ class MainWindow(QMainWindow):
                 page = dashboard
             elif spec.key == "identities":
                 page = IdentitiesPage(vault, prompts)
+            elif spec.key == "datasets":
+                page = DatasetsPage(vault, prompts)
+            elif spec.key == "submissions":
+                page = SubmissionsPage(vault, prompts)
             elif spec.key == "settings":
                 settings_page = SettingsPage(vault, prompts, theme, settings)
                 settings_page.lock_requested.connect(self.lock)

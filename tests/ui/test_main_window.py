@@ -81,8 +81,6 @@ def test_ctrl_and_a_number_open_each_page(qtbot: Any, window: MainWindow) -> Non
 def test_pages_not_built_yet_say_what_they_will_do(window: MainWindow) -> None:
     placeholders = [p for p in window.pages.values() if isinstance(p, PlaceholderPage)]
     assert {p.objectName() for p in placeholders} == {
-        "page-datasets",
-        "page-submissions",
         "page-earnings",
         "page-reputation",
         "page-networks",
