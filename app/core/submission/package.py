@@ -13,6 +13,7 @@ benchmark ``benchmarks/submission_build.py`` measures how much.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import os
@@ -35,6 +36,9 @@ from app.core.progress import (
 
 STEP: Final = 32 << 20
 """Bytes per copy step: the unit of progress, cancel checks and hashing."""
+HASH_BUFFER: Final = 1 << 20
+"""Bytes read back per hash update: small enough to stay in the CPU cache
+(a 32 MiB buffer hashes a quarter slower)."""
 _UNSUPPORTED: Final = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP)
 
 
@@ -47,8 +51,9 @@ class WrittenPackage:
 class _Hasher:
     """Hashes ranges of a file in a thread, in the order they are queued."""
 
-    def __init__(self, fd: int, prefix: bytes) -> None:
+    def __init__(self, fd: int, prefix: bytes, largest: int) -> None:
         self._fd = fd
+        self._size = max(1, min(HASH_BUFFER, largest))
         self._digest = hashlib.sha256(prefix)
         self._ranges: queue.Queue[tuple[int, int] | None] = queue.Queue(maxsize=4)
         self._error: OSError | None = None
@@ -56,8 +61,7 @@ class _Hasher:
         self._thread.start()
 
     def _run(self) -> None:
-        buffer = bytearray(STEP)
-        view = memoryview(buffer)
+        view = memoryview(bytearray(self._size))
         while (item := self._ranges.get()) is not None:
             offset, length = item
             if self._error is not None:
@@ -65,7 +69,8 @@ class _Hasher:
             try:
                 done = 0
                 while done < length:
-                    count = os.preadv(self._fd, [view[: length - done]], offset + done)
+                    want = min(len(view), length - done)
+                    count = os.preadv(self._fd, [view[:want]], offset + done)
                     if count == 0:
                         raise OSError(errno.EIO, "the output ended while being hashed")
                     self._digest.update(view[:count])
@@ -86,6 +91,45 @@ class _Hasher:
     def abandon(self) -> None:
         self._ranges.put(None)
         self._thread.join()
+
+
+class _Syncer:
+    """Pushes the output to disk while it is still being copied.
+
+    The disk then writes while the CPUs copy and hash, and the final
+    ``fsync`` has little left to wait for. Kicks that arrive while a sync
+    runs are folded into the next one.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self._fd = fd
+        self._wake = threading.Event()
+        self._stop = False
+        self._error: OSError | None = None
+        self._thread = threading.Thread(target=self._run, name="package-sync", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stop:
+                return
+            try:
+                os.fdatasync(self._fd)
+            except OSError as exc:
+                self._error = exc
+                return
+
+    def kick(self) -> None:
+        self._wake.set()
+
+    def finish(self) -> None:
+        self._stop = True
+        self._wake.set()
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 def _copy_step(src: int, dst: int, offset: int, length: int, *, kernel: bool) -> int:
@@ -128,7 +172,7 @@ def write_package(
         except OSError as exc:
             raise storage_error(exc, destination) from None
         try:
-            digest = _fill(src, dst, header, payload, progress, cancel)
+            digest = _fill(src, dst, header, payload, sync, progress, cancel)
             if sync:
                 os.fsync(dst)
         except OSError as exc:
@@ -149,6 +193,7 @@ def _fill(
     dst: int,
     header: NewHeader,
     payload: int,
+    sync: bool,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> str:
@@ -156,7 +201,8 @@ def _fill(
     while view:
         view = view[os.write(dst, view) :]
     start = len(header.header)
-    hasher = _Hasher(dst, header.header)
+    hasher = _Hasher(dst, header.header, payload)
+    syncer = _Syncer(dst) if sync and payload > STEP else None
     kernel = True
     done = 0
     try:
@@ -173,11 +219,18 @@ def _fill(
             if count == 0:
                 raise OSError(errno.EIO, "the prepared package ended early")
             hasher.add(start + done, count)
+            if syncer is not None:
+                syncer.kick()
             done += count
             progress(ProgressEvent("package", done, payload))
     except BaseException:
         hasher.abandon()
+        if syncer is not None:
+            with contextlib.suppress(OSError):
+                syncer.finish()
         raise
+    if syncer is not None:
+        syncer.finish()
     if payload == 0:
         progress(ProgressEvent("package", 0, 0))
     return hasher.finish()

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -154,9 +155,59 @@ def test_a_network_verifies_with_its_own_key_and_no_vault(
 # -- tampering -----------------------------------------------------------------------------
 
 
-def _statement(built: submissions.SubmissionInfo) -> dict[str, object]:
-    envelope = json.loads(built.envelope_path.read_bytes())
-    statement: dict[str, object] = json.loads(base64.b64decode(envelope["payload"]))
+@dataclass(frozen=True)
+class Shared:
+    session: Session
+    info: submissions.SubmissionInfo
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """One vault and one built submission for the tamper tests, which each work on a copy."""
+    from app import paths
+
+    base = tmp_path_factory.mktemp("shared")
+    paths.set_data_dir(base / "profile")
+    try:
+        opened = vault.create_vault(passphrase="pw")
+        identities.create_identity(opened, "alice")
+        dataset = insert_prepared_dataset(opened)
+        info = _build(opened, dataset, X25519Identity.generate(), base / "out")
+    finally:
+        paths.set_data_dir(None)
+    try:
+        yield Shared(opened, info)
+    finally:
+        opened.close()
+
+
+@dataclass(frozen=True)
+class Tampered:
+    envelope: Path
+    session: Session
+
+    def verify(self) -> VerificationReport:
+        return submissions.verify_submission_file(self.envelope, session=self.session)
+
+
+@pytest.fixture
+def tampered(shared: Shared, tmp_path: Path) -> Tampered:
+    """A fresh copy of the shared submission folder, to change."""
+    copy = tmp_path / "copy"
+    shutil.copytree(shared.info.folder, copy)
+    return Tampered(copy / SUBMISSION_FILE, shared.session)
+
+
+def test_the_untouched_copy_verifies(tampered: Tampered) -> None:
+    report = tampered.verify()
+    assert report.ok, report.to_json()
+    assert report.check("commitment").status is CheckStatus.PASSED
+
+
+def _statement(envelope: Path) -> dict[str, object]:
+    statement: dict[str, object] = json.loads(
+        base64.b64decode(json.loads(envelope.read_bytes())["payload"])
+    )
     return statement
 
 
@@ -164,10 +215,8 @@ def _statement(built: submissions.SubmissionInfo) -> dict[str, object]:
     "field",
     ["dataset.records", "package.size", "consent.terms", "network", "created", "recipients"],
 )
-def test_a_changed_manifest_field_breaks_the_signature(
-    session: Session, built: submissions.SubmissionInfo, field: str
-) -> None:
-    statement = _statement(built)
+def test_a_changed_manifest_field_breaks_the_signature(tampered: Tampered, field: str) -> None:
+    statement = _statement(tampered.envelope)
     manifest = statement["predicate"]
     assert isinstance(manifest, dict)
     if field == "dataset.records":
@@ -180,10 +229,10 @@ def test_a_changed_manifest_field_breaks_the_signature(
         manifest["package"]["recipients"].pop()
     else:
         manifest[field] = None if field == "network" else "2020-01-01T00:00:00Z"
-    envelope = json.loads(built.envelope_path.read_bytes())
+    envelope = json.loads(tampered.envelope.read_bytes())
     envelope["payload"] = base64.b64encode(bytes(rfc8785.dumps(statement))).decode()
-    built.envelope_path.write_text(json.dumps(envelope))
-    report = submissions.verify_submission_file(built.envelope_path, session=session)
+    tampered.envelope.write_text(json.dumps(envelope))
+    report = tampered.verify()
     assert list(_failed(report)) == ["signature"]
     assert _failed(report)["signature"].startswith("signature does not verify")
 
@@ -195,37 +244,33 @@ def _flip(path: Path, offset: int) -> None:
 
 
 @pytest.mark.parametrize("where", ["header", "payload", "last"])
-def test_a_changed_package_byte_is_named(
-    session: Session, built: submissions.SubmissionInfo, where: str
-) -> None:
-    package = built.folder / PACKAGE_FILE
+def test_a_changed_package_byte_is_named(tampered: Tampered, where: str) -> None:
+    package = tampered.envelope.parent / PACKAGE_FILE
     size = package.stat().st_size
     _flip(package, {"header": 40, "payload": size - 30, "last": size - 1}[where])
-    report = submissions.verify_submission_file(built.envelope_path, session=session)
+    report = tampered.verify()
     assert list(_failed(report)) == ["package"]
     assert _failed(report)["package"].startswith("package digest mismatch: expected ")
     assert report.check("commitment").status is CheckStatus.SKIPPED
 
 
-def test_a_changed_card_byte_is_named(session: Session, built: submissions.SubmissionInfo) -> None:
-    _flip(built.folder / CARD_FILE, 5)
-    report = submissions.verify_submission_file(built.envelope_path, session=session)
+def test_a_changed_card_byte_is_named(tampered: Tampered) -> None:
+    _flip(tampered.envelope.parent / CARD_FILE, 5)
+    report = tampered.verify()
     assert list(_failed(report)) == ["card"]
     assert _failed(report)["card"].startswith("card digest mismatch")
 
 
-def test_another_signer_is_named(session: Session, built: submissions.SubmissionInfo) -> None:
+def test_another_signer_is_named(tampered: Tampered, shared: Shared) -> None:
     """Someone re-signs the exact statement with their own key: the signer check says who."""
     mallory = SeedSigner(bytes(range(7, 39)))
-    payload = base64.b64decode(json.loads(built.envelope_path.read_bytes())["payload"])
-    built.envelope_path.write_bytes(
-        sign_envelope(payload, IN_TOTO_PAYLOAD_TYPE, mallory).to_bytes()
-    )
-    report = submissions.verify_submission_file(built.envelope_path, session=session)
+    payload = base64.b64decode(json.loads(tampered.envelope.read_bytes())["payload"])
+    tampered.envelope.write_bytes(sign_envelope(payload, IN_TOTO_PAYLOAD_TYPE, mallory).to_bytes())
+    report = tampered.verify()
     assert list(_failed(report)) == ["signer"]
     assert _failed(report)["signer"] == (
         f"signer mismatch: signed by {mallory.did}, but the manifest names contributor "
-        f"{built.signer_did}"
+        f"{shared.info.signer_did}"
     )
 
 
