@@ -31,12 +31,20 @@ from app.core.canonical import loads_strict
 from app.core.consent.cawg import LABEL as CAWG_LABEL
 from app.core.consent.cawg import from_cawg
 from app.core.consent.odrl import from_odrl
-from app.core.consent.templates import MAX_TERMS_FILE, TEMPLATES, load_terms
+from app.core.consent.summary import summarize
+from app.core.consent.templates import (
+    CUSTOM,
+    MAX_TERMS_FILE,
+    TEMPLATES,
+    load_terms,
+    matching_template,
+)
 from app.core.consent.terms import ConsentTerms, InvalidTerms
 from app.core.crypto import Identity, X25519Identity, parse_recipient, rewrap_header
 from app.core.crypto.age import open_input, open_source, unwrap_file_key
 from app.core.crypto.errors import NoIdentityMatch
 from app.core.crypto.header import parse_header
+from app.core.datasets.card import PACKAGE_ID as CARD_PACKAGE_ID
 from app.core.datasets.card import card_bytes
 from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError, TesseraError
 from app.core.fsutil import atomic_write_bytes, fsync_dir, storage_error
@@ -54,7 +62,7 @@ from app.core.submission.manifest import (
     Manifest,
     make_manifest,
 )
-from app.core.submission.package import write_package
+from app.core.submission.package import WrittenPackage, write_package
 from app.core.submission.revocation import (
     REVOCATION_FILE,
     REVOCATION_PREDICATE,
@@ -132,16 +140,38 @@ class PreparedDataset:
     commitment: str
     package_path: Path
     package_size: int
-    card_bytes: bytes
+    card: dict[str, Any]
+    """The card the dataset service made (it describes the prepared package)."""
 
-    @property
-    def card_sha256(self) -> str:
-        return hashlib.sha256(self.card_bytes).hexdigest()
+
+def submission_card(card: dict[str, Any], package: WrittenPackage, terms: ConsentTerms) -> bytes:
+    """The card as it travels with one submission, as bytes.
+
+    It must describe the ``package.age`` actually sent: the rewrapped file
+    has its own digest and size, not the prepared package's. And it points
+    to the consent terms signed with it (``sc:usageInfo``, as
+    :class:`app.core.datasets.card.ConsentReference` describes).
+    """
+    copy = json.loads(json.dumps(card))
+    for item in copy.get("distribution") or ():
+        if isinstance(item, dict) and item.get("@id") == CARD_PACKAGE_ID:
+            item["sha256"] = package.sha256
+            item["contentSize"] = f"{package.size} B"
+    template = matching_template(terms)
+    copy["usageInfo"] = {
+        "@type": "CreativeWork",
+        "name": TEMPLATES[template].title if template != CUSTOM else "Consent terms",
+        "description": " ".join(summarize(terms)),
+        "identifier": f"sha256:{terms.digest()}",
+    }
+    return card_bytes(copy)
 
 
 def prepared_dataset(session: Session, dataset_id: str) -> PreparedDataset:
     """The dataset through the dataset service; its package must be on disk."""
-    info = _dataset_row(session, dataset_id)  # TODO: the dataset service once it lands
+    from app.services import datasets
+
+    info = datasets.get_dataset(session, dataset_id)
     package = info.package_path
     try:
         size = package.stat().st_size
@@ -160,38 +190,7 @@ def prepared_dataset(session: Session, dataset_id: str) -> PreparedDataset:
         commitment=info.commitment,
         package_path=package,
         package_size=size,
-        card_bytes=card_bytes(info.card),
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Row:
-    id: str
-    name: str
-    owner_did: str
-    records: int
-    commitment: str
-    package_path: Path
-    card: dict[str, Any]
-
-
-def _dataset_row(session: Session, dataset_id: str) -> _Row:
-    from app import paths
-
-    wanted = dataset_id.strip().lower()
-    with translated_errors():
-        rows = session.conn.execute(
-            "SELECT id, name, owner_did, records, commitment, package_file, card FROM datasets"
-            " WHERE substr(id, 1, ?) = ? LIMIT 2",
-            (len(wanted), wanted),
-        ).fetchall()
-    if len(wanted) < MIN_PREFIX or not rows:
-        raise NotFound(f"no dataset {dataset_id!r}", hint="see `tessera dataset list`")
-    if len(rows) > 1:
-        raise InvalidInput(f"{dataset_id!r} matches several datasets; give more of the id")
-    row = rows[0]
-    return _Row(
-        row[0], row[1], row[2], row[3], row[4], paths.data_dir() / row[5], json.loads(row[6])
+        card=datasets.dataset_card(session, info.id),
     )
 
 
@@ -277,9 +276,10 @@ def preview_submission(
 ) -> dict[str, Any]:
     """The manifest exactly as it will be signed, for the review screen.
 
-    ``created`` and ``nonce`` are null: they are filled at signing. So is
-    ``package.sha256``: the rewrapped header holds fresh random keys, so the
-    package's digest exists only once it is written (its size is exact).
+    ``created`` and ``nonce`` are null: they are filled at signing. So are
+    ``package.sha256`` and ``card.sha256``: the rewrapped header holds fresh
+    random keys, so the package's digest exists only once it is written
+    (its size is exact), and the card names that digest.
     """
     _check_network(recipient, network_id)
     dataset = prepared_dataset(session, dataset_id)
@@ -297,7 +297,7 @@ def preview_submission(
             package_sha256="0" * 64,
             package_size=len(header.header) + dataset.package_size - header.payload_offset,
             recipients=recipients,
-            card_sha256=dataset.card_sha256,
+            card_sha256="0" * 64,
             terms=terms,
             contributor=signer.did,
             network=network_id,
@@ -307,6 +307,7 @@ def preview_submission(
         owner.wipe()
     preview = manifest.to_json()
     preview["package"]["sha256"] = None
+    preview["card"]["sha256"] = None
     preview["created"] = None
     preview["nonce"] = None
     return preview
@@ -350,14 +351,15 @@ def build_submission_for_dataset(
                 progress=progress,
                 cancel=cancel,
             )
-            _write_synced(staging / CARD_FILE, dataset.card_bytes)
+            card = submission_card(dataset.card, written, terms)
+            _write_synced(staging / CARD_FILE, card)
             manifest = make_manifest(
                 commitment=dataset.commitment,
                 records=dataset.records,
                 package_sha256=written.sha256,
                 package_size=written.size,
                 recipients=recipients,
-                card_sha256=dataset.card_sha256,
+                card_sha256=hashlib.sha256(card).hexdigest(),
                 terms=terms,
                 contributor=signer.did,
                 network=network_id,

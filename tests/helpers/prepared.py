@@ -1,26 +1,13 @@
-"""A prepared dataset in a real vault, for submission tests.
-
-The package is a real age file (encrypted with Tessera's age code to the
-owner identity's recipient) holding the records as JSON Lines, and the
-vault row follows the ``datasets`` table of migration 2, as the dataset
-service writes it.
-"""
+"""A dataset prepared by the real dataset service in a real vault, for submission tests."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-import secrets
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
 from app import paths
 from app.core.canonical import canonical_json
-from app.core.crypto import X25519Recipient, encrypt_bytes
-from app.core.datasets.card import card_bytes
-from app.core.datasets.commitment import dataset_commitment
-from app.core.store.database import transaction
-from app.services import identities
+from app.services import datasets
 from app.services.vault import Session
 
 RECORDS: list[object] = [
@@ -28,11 +15,6 @@ RECORDS: list[object] = [
     {"text": "Caf\u00e9 \u2615", "n": 2, "ok": True},
     {"question": "What is 0.1 + 0.2?", "answer": 0.30000000000000004},
 ]
-CARD: dict[str, object] = {
-    "@context": {"@vocab": "https://schema.org/"},
-    "@type": "sc:Dataset",
-    "name": "tide notes",
-}
 
 
 def jsonl(records: Sequence[object]) -> bytes:
@@ -46,35 +28,15 @@ def insert_prepared_dataset(
     name: str = "tide notes",
     owner: str | None = None,
 ) -> str:
-    """Encrypt ``records`` to the owner identity, record the dataset, return its id."""
-    info = identities.resolve_identity(session, owner)
-    dataset_id = secrets.token_hex(13)
-    folder = paths.data_dir() / "datasets"
-    folder.mkdir(parents=True, exist_ok=True)
-    package = folder / f"{dataset_id}.age"
-    sealed = encrypt_bytes(jsonl(records), [X25519Recipient.from_string(info.recipient)])
-    package.write_bytes(sealed)
-    root, count = dataset_commitment(records)
-    card = {**CARD, "name": name}
-    with transaction(session.conn) as conn:
-        conn.execute(
-            "INSERT INTO datasets (id, name, created, owner_did, records, commitment,"
-            " package_file, package_sha256, package_size, pseudonym_key, manifest, card, report)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                dataset_id,
-                name,
-                datetime.now(UTC).isoformat(),
-                info.did,
-                count,
-                root.hex(),
-                f"datasets/{dataset_id}.age",
-                hashlib.sha256(sealed).hexdigest(),
-                len(sealed),
-                secrets.token_bytes(32),
-                json.dumps({"pii": {}}),
-                card_bytes(card).decode("utf-8"),
-                "{}",
-            ),
-        )
-    return dataset_id
+    """Prepare ``records`` (as a JSONL file beside the profile) for ``owner``; return the id."""
+    folder = paths.data_dir().parent / "inputs"
+    folder.mkdir(exist_ok=True)
+    source = folder / f"{len(list(folder.iterdir()))}.jsonl"
+    source.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    request = datasets.PrepareRequest(inputs=(source,), name=name, identity=owner)
+    return datasets.prepare_dataset(session, request).id
+
+
+def package_records(session: Session, dataset_id: str) -> list[object]:
+    """The records as the prepared package holds them (after normalisation and redaction)."""
+    return list(datasets.open_package_records(session, dataset_id))

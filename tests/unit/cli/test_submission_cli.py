@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -16,20 +17,28 @@ from app.core.crypto import X25519Identity
 from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE, SUBMISSION_FILE
 from app.core.submission.revocation import REVOCATION_FILE
 from app.services import identities, vault
-from tests.helpers.prepared import RECORDS, insert_prepared_dataset, jsonl
+from tests.helpers.prepared import insert_prepared_dataset, package_records
 
 PROJECT = Path(__file__).resolve().parents[3]
 NETWORK_DID = "did:key:z6MkhFwXNFWosLeugvSf4wcL9t3uuRXueGSFTRgSvHhWj5G2"
 
 
+class Profile(NamedTuple):
+    data_dir: Path
+    dataset: str
+    records: list[object]
+    """The records in the prepared package."""
+
+
 @pytest.fixture
-def profile(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+def profile(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Profile:
     """A passphrase vault, one identity, one prepared dataset; the CLI gets the passphrase."""
     monkeypatch.setenv("TESSERA_PASSPHRASE", "pw")
     with vault.create_vault(passphrase="pw") as session:
         identities.create_identity(session, "alice")
         dataset = insert_prepared_dataset(session)
-    return data_dir, dataset
+        records = package_records(session, dataset)
+    return Profile(data_dir, dataset, records)
 
 
 @pytest.fixture
@@ -45,12 +54,12 @@ def run(capsys: pytest.CaptureFixture[str], data_dir: Path, *args: str) -> tuple
 
 def _build(
     capsys: pytest.CaptureFixture[str],
-    profile: tuple[Path, str],
+    profile: Profile,
     network: X25519Identity,
     out: Path,
     *extra: str,
 ) -> dict[str, object]:
-    data_dir, dataset = profile
+    data_dir, dataset, _ = profile
     code, stdout, stderr = run(
         capsys,
         data_dir,
@@ -75,11 +84,11 @@ def _build(
 
 def test_build_list_show_verify_revoke(
     capsys: pytest.CaptureFixture[str],
-    profile: tuple[Path, str],
+    profile: Profile,
     network: X25519Identity,
     tmp_path: Path,
 ) -> None:
-    data_dir, dataset = profile
+    data_dir, dataset, _ = profile
     out = tmp_path / "to-network"
     built = _build(capsys, profile, network, out)
     assert built["dataset_id"] == dataset
@@ -133,11 +142,11 @@ def test_build_list_show_verify_revoke(
 
 def test_verify_names_a_failure_and_exits_1(
     capsys: pytest.CaptureFixture[str],
-    profile: tuple[Path, str],
+    profile: Profile,
     network: X25519Identity,
     tmp_path: Path,
 ) -> None:
-    data_dir, _ = profile
+    data_dir, _, _ = profile
     out = tmp_path / "out"
     _build(capsys, profile, network, out)
     card = out / CARD_FILE
@@ -157,11 +166,11 @@ def test_verify_names_a_failure_and_exits_1(
 
 def test_verify_without_a_vault_or_with_a_key_file(
     capsys: pytest.CaptureFixture[str],
-    profile: tuple[Path, str],
+    profile: Profile,
     network: X25519Identity,
     tmp_path: Path,
 ) -> None:
-    data_dir, _ = profile
+    data_dir, _, _ = profile
     out = tmp_path / "out"
     _build(capsys, profile, network, out)
     envelope = str(out / SUBMISSION_FILE)
@@ -181,11 +190,11 @@ def test_verify_without_a_vault_or_with_a_key_file(
 
 def test_build_errors_are_one_line(
     capsys: pytest.CaptureFixture[str],
-    profile: tuple[Path, str],
+    profile: Profile,
     network: X25519Identity,
     tmp_path: Path,
 ) -> None:
-    data_dir, dataset = profile
+    data_dir, dataset, _ = profile
     base = ["submission", "build", dataset, "-o", str(tmp_path / "x")]
     cases = [
         (
@@ -229,12 +238,12 @@ def test_build_errors_are_one_line(
 
 
 def test_the_real_program_and_the_age_cli(
-    profile: tuple[Path, str], network: X25519Identity, tmp_path: Path
+    profile: Profile, network: X25519Identity, tmp_path: Path
 ) -> None:
     """End to end as a user runs it: build with the program, open with age, verify."""
     if shutil.which("age") is None:
         pytest.skip("the age command is not installed")
-    data_dir, dataset = profile
+    data_dir, dataset, _ = profile
     env = {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
     env.update(TESSERA_FORBID_HOME="1", TESSERA_PASSPHRASE="pw")
 
@@ -262,7 +271,7 @@ def test_the_real_program_and_the_age_cli(
     opened = subprocess.run(
         ["age", "-d", "-i", str(key), str(out / PACKAGE_FILE)], capture_output=True, check=True
     )
-    assert opened.stdout == jsonl(RECORDS)
+    assert [json.loads(line) for line in opened.stdout.splitlines()] == profile.records
     verified = tessera("verify", str(out / SUBMISSION_FILE))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.splitlines()[-1] == "Verified."

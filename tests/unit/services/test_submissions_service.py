@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import rfc8785
@@ -25,7 +26,7 @@ from app.core.submission.revocation import REVOCATION_FILE
 from app.core.submission.verify import CheckStatus, VerificationReport
 from app.services import identities, submissions, vault
 from app.services.vault import Session
-from tests.helpers.prepared import RECORDS, insert_prepared_dataset, jsonl
+from tests.helpers.prepared import insert_prepared_dataset, package_records
 from tests.vectors.submission.generate import SeedSigner
 
 NETWORK_DID = "did:key:z6MkhFwXNFWosLeugvSf4wcL9t3uuRXueGSFTRgSvHhWj5G2"
@@ -109,6 +110,13 @@ def test_build_writes_a_folder_that_verifies_end_to_end(
     assert report.manifest is not None
     assert report.manifest.terms == TERMS
     assert report.manifest.recipients == (alice.recipient, built.network_recipient)
+    # The card describes the package that is sent, and the terms signed with it.
+    card = json.loads((built.folder / CARD_FILE).read_bytes())
+    package = next(item for item in card["distribution"] if item["@id"] == PACKAGE_FILE)
+    assert package["sha256"] == report.manifest.package_sha256
+    assert package["contentSize"] == f"{report.manifest.package_size} B"
+    assert card["usageInfo"]["identifier"] == f"sha256:{TERMS.digest()}"
+    assert card["usageInfo"]["name"] == "No AI training"
 
 
 def test_the_payload_is_rewrapped_not_reencrypted(
@@ -124,7 +132,11 @@ def test_the_payload_is_rewrapped_not_reencrypted(
 
 
 def test_the_network_opens_the_package_with_the_age_cli(
-    built: submissions.SubmissionInfo, network: X25519Identity, tmp_path: Path
+    session: Session,
+    dataset: str,
+    built: submissions.SubmissionInfo,
+    network: X25519Identity,
+    tmp_path: Path,
 ) -> None:
     if shutil.which("age") is None:
         pytest.skip("the age command is not installed")
@@ -135,7 +147,7 @@ def test_the_network_opens_the_package_with_the_age_cli(
         check=True,
         capture_output=True,
     ).stdout
-    assert out == jsonl(RECORDS)
+    assert [json.loads(line) for line in out.splitlines()] == package_records(session, dataset)
 
 
 def test_a_network_verifies_with_its_own_key_and_no_vault(
@@ -304,6 +316,13 @@ def test_list_and_get_by_prefix(
         submissions.get_submission(session, "0000000000" if first.id[:4] != "0000" else "ffff")
 
 
+def _at(document: dict[str, Any], path: str) -> object:
+    value: Any = document
+    for key in path.split("."):
+        value = value[key]
+    return value
+
+
 def test_preview_is_the_manifest_that_gets_signed(
     session: Session, dataset: str, network: X25519Identity, place: Path
 ) -> None:
@@ -312,10 +331,11 @@ def test_preview_is_the_manifest_that_gets_signed(
     )
     info = _build(session, dataset, network, place / "out")
     signed = submissions.submission_manifest(session, info.id).to_json()
-    assert (preview["created"], preview["nonce"], preview["package"]["sha256"]) == (None,) * 3
+    unknown = ("created", "nonce", "package.sha256", "card.sha256")
+    assert [_at(preview, path) for path in unknown] == [None] * 4
     for key in ("created", "nonce"):
         signed[key] = None
-    signed["package"]["sha256"] = None
+    signed["package"]["sha256"] = signed["card"]["sha256"] = None
     assert preview == signed
 
 
