@@ -30,28 +30,44 @@ from app.core.datasets.pii.national import classify_national
 from app.core.datasets.pii.types import PiiType, Raw
 
 _S = "[ \u00a0\u202f]"
+_GROUP = r"(?:\([0-9]{1,5}\)|[0-9]++(?![^\W\d]|[_@]))"
 DIGIT_RUN = re.compile(
-    r"(?<![\w.+\-/#])(?>(?:\+|\(\+?)?[0-9]+"
-    rf"(?:(?:{_S}?[\-/]{_S}?|{_S}|\.|\){_S}?-?|{_S}?\()[0-9]+)*)"
-    r"(?![\w@]|\.[0-9])"
+    rf"(?<![\w.+\-/#])(?:\+|\(\+)?{_GROUP}"
+    rf"(?:(?:{_S}?[\-/]{_S}?|{_S}|\.|(?<=\))|(?=\())(?:{_GROUP}))*"
 )
-"""A maximal run of digits and in-number separators, not glued to a word or a dotted number."""
+"""A maximal run of digits and in-number separators, not glued to a word.
+
+A group in brackets of up to five digits ("(415) 555-0132", "+44 (0)20") is
+part of a number; a bracket around a whole number is not. A group followed by
+a letter ("5be9e786", "1Z999") is not a number, so the run ends before it.
+"""
 
 _MIN_DIGITS = 7
+_SKIPPABLE = 3
+"""A leading piece this short (a count, a house number) may be skipped to find a number after it."""
+_MAX_TOKENS = 8
+"""No card, phone or identifier is written in more than eight space-separated pieces."""
 _GROUPS = re.compile(r"[0-9]+")
+_PIECES = re.compile(r"[^ \u00a0\u202f]+")
 _DATE = re.compile(
-    r"(?:[0-9]{4}[./-][0-9]{1,2}[./-][0-9]{1,2}|[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2}))"
+    r"[0-9]{4}[./-][0-9]{1,2}(?:[./-][0-9]{1,2})?"
+    r"|[0-9]{1,2}[./-][0-9]{1,2}[./-](?:[0-9]{4}|[0-9]{2})"
+    r"|(?:0?[1-9]|1[0-2])/[0-9]{2}"
 )
+"""A date or a card expiry: never part of a number, and a place where two numbers meet."""
+_HAS_DATE = re.compile(rf"(?<![0-9])(?:{_DATE.pattern})(?![0-9])")
+_IBAN_BEFORE = re.compile(r"[A-Z]{2}[0-9]{2}(?:[ \u00a0][A-Z0-9]{4})*[ \u00a0]$")
 _PHONE_WORDS = re.compile(
     r"(?i)(?:\b(?:tel|tél|phone|mobile|mob|cell|call|calls|fax|whats ?app|sms|text|dial|ring"
-    r"|telefon|handy|mobil|rufnummer|anrufen|téléphone|portable|appel(?:ez|er)?|joindre"
+    r"|telefon|handy|mobil|rufnummer|rufen|anrufen|téléphone|portable|appel(?:ez|er)?|joindre"
     r"|celular|telefone|ligue|ligar|fone|zap|contact|number|nummer|numéro|número)\b)"
 )
-_NO_PHONE_BEFORE = re.compile(r"(?i)(?:isbn|issn|doi|order|invoice|#)[\s:.-]*$")
+_NO_PHONE_BEFORE = re.compile(
+    r"(?i)\b(?:isbn|issn|doi|order|invoice|ticket|ref|reference|tracking|account|acct|customer"
+    r"|case|po|sku|serial|epoch|timestamp|unix|bestellung|rechnung|commande|facture|pedido|nota)"
+    r"(?:\s*(?:no\.?|number|nr\.?|n[º°o]\.?|#|id))?[\s:.#-]*$"
+)
 _CONTEXT_WIDTH = 32
-
-_WIDE_SEPARATOR = re.compile(rf"{_S}[\-/]{_S}")
-"""" / " and " - " between numbers usually separate two of them ("Tel. 030 1234 / 030 5678")."""
 
 
 def _national_format_plausible(region: str, digits: str) -> bool:
@@ -108,8 +124,12 @@ def _phone(
     international = run[0] == "+" or run.startswith("(+")
     if not international and run.startswith("00") and len(digits) >= 10:
         run, international = "+" + run[2:], True
+    if not international and shape[0] == 1 and digits[0] != "1":
+        return None  # "8 666-02-6717": a house number before another number
+    if "." in seps and seps != ".":
+        return None  # dots mix with nothing in a phone number: "8080 -15.7482" is two numbers
     if not international and (
-        (len(shape) == 1 and not _PHONE_WORDS.search(before))
+        (len(shape) == 1 and not _PHONE_WORDS.search(before[_after_last_digit(before) :]))
         or (seps == "." and len(shape) == 2)  # a decimal number
     ):
         return None
@@ -121,6 +141,13 @@ def _phone(
             if found is not None:
                 return found
     return None
+
+
+def _after_last_digit(text: str) -> int:
+    for index in range(len(text) - 1, -1, -1):
+        if text[index].isdigit():
+            return index + 1
+    return 0
 
 
 def _valid_region(run: str, region: str | None) -> str | None:
@@ -155,36 +182,77 @@ def _classify(
 def find_digit_runs(
     text: str, out: list[Raw], types: Collection[PiiType], regions: Collection[str]
 ) -> None:
-    """Append the cards, digit-led national identifiers and phone numbers in ``text`` to ``out``."""
+    """Append the cards, digit-led national identifiers and phone numbers in ``text`` to ``out``.
+
+    A run that is one number is classified whole. A run that holds several
+    ("Tel. 030 1234567 / 030 7654321", "4111 1111 1111 1111 12/27") is cut at
+    dates and at pieces without digits, then each part is read greedily: the
+    longest prefix of up to eight pieces that is something, then on from there.
+    """
     for match in DIGIT_RUN.finditer(text):
         start, end = match.span()
         if end - start < _MIN_DIGITS:
             continue
         run = match.group()
-        if run[0] == "(" and ")" not in run:
+        if run.startswith("(+"):
             run, start = run[1:], start + 1
-        found = _classify(text, run, start, types, regions)
-        if found is not None:
-            out.append((start, end, found[0], found[1]))
-            continue
-        piece_start = start
-        for wide in _WIDE_SEPARATOR.finditer(run):
-            piece_end = start + wide.start()
-            _piece(text, piece_start, piece_end, out, types, regions)
-            piece_start = start + wide.end()
-        if piece_start != start:
-            _piece(text, piece_start, end, out, types, regions)
+        after_iban = _IBAN_BEFORE.search(text, max(0, start - 40), start) is not None
+        if not after_iban and not _HAS_DATE.search(run):
+            found = _classify(text, run, start, types, regions)
+            if found is not None:
+                out.append((start, end, found[0], found[1]))
+                continue
+            if " " not in run and "\u00a0" not in run and "\u202f" not in run:
+                continue
+        pieces = [(start + p.start(), start + p.end()) for p in _PIECES.finditer(run)]
+        if after_iban:
+            # The tail of an IBAN-shaped code whose mod-97 check failed: not a number of its own.
+            while pieces and pieces[0][1] - pieces[0][0] <= 4:
+                pieces.pop(0)
+        part: list[tuple[int, int]] = []
+        for piece in pieces:
+            token = text[piece[0] : piece[1]]
+            if not any(c.isdigit() for c in token) or _DATE.fullmatch(token):
+                _greedy(text, part, out, types, regions)
+                part = []
+            else:
+                part.append(piece)
+        _greedy(text, part, out, types, regions)
 
 
-def _piece(
+def _greedy(
     text: str,
-    start: int,
-    end: int,
+    pieces: list[tuple[int, int]],
     out: list[Raw],
     types: Collection[PiiType],
     regions: Collection[str],
 ) -> None:
-    if end - start >= _MIN_DIGITS:
-        found = _classify(text, text[start:end], start, types, regions)
-        if found is not None:
-            out.append((start, end, found[0], found[1]))
+    """The longest prefix of ``pieces`` that is something, then the same on what follows.
+
+    A prefix counts only when the piece after it is not plain digits: a
+    plain group of digits continues the same number as often as it starts a
+    new one. When no prefix is anything, only a short leading piece (a count, a house
+    number) is skipped to try again; reading from the middle of a longer
+    number would find phone numbers inside every failed card number.
+    """
+    count = len(pieces)
+    first = 0
+    while first < count:
+        matched = 0
+        for last in range(min(count, first + _MAX_TOKENS), first, -1):
+            start, end = pieces[first][0], pieces[last - 1][1]
+            if end - start < _MIN_DIGITS:
+                break
+            if last < count and text[pieces[last][0] : pieces[last][1]].isdigit():
+                continue  # "3446 841315" inside "3446 841315 15069" is not a phone number
+            found = _classify(text, text[start:end], start, types, regions)
+            if found is not None:
+                out.append((start, end, found[0], found[1]))
+                matched = last
+                break
+        if matched:
+            first = matched
+        elif pieces[first][1] - pieces[first][0] <= _SKIPPABLE and text[pieces[first][0]] != "+":
+            first += 1
+        else:
+            return

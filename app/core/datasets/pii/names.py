@@ -71,7 +71,7 @@ _STOP_SURNAMES = frozenset(_STOP_SURNAMES_TEXT.split())
 
 _UP = "A-ZÀ-ÖØ-ÞĀ-Ž"
 _LOW = "a-zß-öø-ÿā-ž"
-_WORD = rf"[{_UP}][{_LOW}]+(?:['’\-][{_UP}]?[{_LOW}]+)?"
+_WORD = rf"(?:[{_UP}]['’])?[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?"
 _PARTICLE = r"(?:(?:van der|van den|von der|de la|de|da|do|dos|das|du|van|von|di|del|le|al|bin) )?"
 
 NAME = re.compile(
@@ -90,7 +90,7 @@ ADDRESS = re.compile(
     rf"{_NUMBER},?[ \u00a0]+(?:[{_UP}][\w'\-]*[ \u00a0]+){{1,3}}"
     r"(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Lane|Ln\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Court"
     r"|Ct\.?|Place|Pl\.?|Way|Terrace|Close|Crescent|Gardens|Square|Parkway|Highway|Row|Mews"
-    r"|Marg|Nagar|Colony|Salai)(?:[ \u00a0]+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+    r"|Marg|Nagar|Colony|Salai)(?![\w\-])(?:[ \u00a0]+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
     # Hauptstraße 5; Am Lindenweg 12a
     rf"|(?:(?:Am|An der|Im|In der|Auf dem) )?[{_UP}][{_LOW}\-]*"
     r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig)"

@@ -93,7 +93,7 @@ _NAME = (
 ASSIGNMENT = re.compile(
     rf"(?P<name>(?i:{_NAME}))(?:[_\-.][A-Za-z0-9]+)*[\"']?"
     r"(?:\s*(?::=|=>|[:=])\s*|[ \t]+(?i:is)[ \t]+|(?<=[Bb]earer)\s+)"
-    r"(?:[\"'`](?P<quoted>[^\"'`\s]{6,512})[\"'`]|(?P<bare>[^\s\"'`,;<>(){}\[\]]{6,512}))"
+    r"(?:[\"'`](?P<quoted>[^\"'`\s]{6,512})[\"'`]|(?P<bare>(?:[^\s\"'`,;&<>(){}\[\]]|&(?![A-Za-z_]\w*=)){6,512}))"
 )
 """A secret-sounding name, an assignment (``=``, ``:``, ``=>``, "is"), and the value."""
 
@@ -109,6 +109,11 @@ _PLACEHOLDER = re.compile(
 )
 _REFERENCE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+$|.*\(")
 _PASSWORD_NAMES = ("pass", "pwd")
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+_ENTROPY_SHARE = 0.75
+"""Share of the most entropy a string of its length and alphabet can have; random keys reach 0.9."""
 
 
 def shannon_entropy(value: str) -> float:
@@ -129,7 +134,8 @@ def looks_random(value: str) -> bool:
     )
     if classes < 2:
         return False
-    return shannon_entropy(value) >= 3.0 + min(len(value), 40) / 80
+    alphabet = 16 if all(c in _HEX for c in value) else 64
+    return shannon_entropy(value) >= _ENTROPY_SHARE * math.log2(min(len(value), alphabet))
 
 
 def _value_counts(name: str, value: str) -> bool:
