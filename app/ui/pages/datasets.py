@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+import shiboken6
+from PySide6.QtCore import QItemSelectionModel, QLocale, QModelIndex, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -193,10 +194,10 @@ class DatasetsPage(Page):
             return
         self.detail_name.setText(info.name)
         self.detail_facts.setText(
-            self.tr("Prepared %1 · %2 records · %3 bytes encrypted · id %4")
+            self.tr("Prepared %1 · %2 records · %3 encrypted · id %4")
             .replace("%1", long_date(info.created))
-            .replace("%2", str(info.records))
-            .replace("%3", str(info.package_size))
+            .replace("%2", QLocale().toString(int(info.records)))
+            .replace("%3", QLocale().formattedDataSize(int(info.package_size)))
             .replace("%4", info.id)
         )
         self.commitment_field.set_value(info.commitment)
@@ -232,8 +233,7 @@ class DatasetsPage(Page):
         if self._vault.is_open:
             self.refresh()
         else:
-            if self.wizard is not None:
-                self.wizard.close()
+            self._close_wizard()
             self.model.clear()
             self.list_stack.setCurrentWidget(self.empty)
             self._show_selection(None)
@@ -260,8 +260,7 @@ class DatasetsPage(Page):
     # --- user actions -------------------------------------------------------------------
 
     def _open_wizard(self, wizard: PrepareWizard) -> PrepareWizard:
-        if self.wizard is not None:
-            self.wizard.close()
+        self._close_wizard()
         self.wizard = wizard
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.dataset_prepared.connect(lambda dataset_id: self.refresh(select=dataset_id))
@@ -292,6 +291,11 @@ class DatasetsPage(Page):
         return self._open_wizard(
             PrepareWizard(self._vault, self._prompts, self, dataset=(info.id, info.name))
         )
+
+    def _close_wizard(self) -> None:
+        wizard, self.wizard = self.wizard, None
+        if wizard is not None and shiboken6.isValid(wizard):
+            wizard.close()
 
     def _op(self, fn: Callable[[Any], Any], label: str | None = None) -> Any:
         self._busy += 1

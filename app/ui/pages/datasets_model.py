@@ -128,9 +128,8 @@ class DatasetTableModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._all = list(items)
-        self._shown = 0
+        self._shown = min(FETCH, len(items))
         self.endResetModel()
-        self.fetchMore(QModelIndex())
 
     def clear(self) -> None:
         self.set_datasets([])

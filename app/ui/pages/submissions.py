@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -216,8 +217,7 @@ class SubmissionsPage(Page):
         if self._vault.is_open:
             self.refresh()
         else:
-            if self.wizard is not None:
-                self.wizard.close()
+            self._close_wizard()
             self.model.clear()
             self.list_stack.setCurrentWidget(self.empty)
             self._show_selection(None)
@@ -246,6 +246,11 @@ class SubmissionsPage(Page):
 
     # --- user actions -------------------------------------------------------------------
 
+    def _close_wizard(self) -> None:
+        wizard, self.wizard = self.wizard, None
+        if wizard is not None and shiboken6.isValid(wizard):
+            wizard.close()
+
     def _op(self, fn: Callable[[Any], Any], label: str | None = None) -> Any:
         self._busy += 1
         self._update_actions()
@@ -260,8 +265,7 @@ class SubmissionsPage(Page):
         entry = self.selected()
         if entry is None or entry.submission is not None:
             return None
-        if self.wizard is not None:
-            self.wizard.close()
+        self._close_wizard()
         wizard = PrepareWizard(
             self._vault, self._prompts, self, dataset=(entry.dataset_id, entry.dataset_name)
         )

@@ -215,7 +215,7 @@ class ConsentStep(Step):
         columns.addWidget(summary_card, 2)
         self.layout_.addLayout(columns, 1)
 
-        self.template.currentIndexChanged.connect(lambda _i: self.apply_template())
+        self.template.activated.connect(lambda _i: self.apply_template())
         self.attribution.toggled.connect(lambda _on: self._changed())
         self.credit.textChanged.connect(lambda _t: self._changed())
         self.compensation.currentIndexChanged.connect(lambda _i: self._changed())

@@ -173,11 +173,11 @@ class ReviewStep(Step):
         header.setSortIndicator(RECORD, Qt.SortOrder.AscendingOrder)
         header.setSectionResizeMode(FOUND, QHeaderView.ResizeMode.Stretch)
         for column, width in (
-            (RECORD, 80),
+            (RECORD, 76),
             (TYPE, 150),
-            (FIELD, 120),
-            (DETECTOR, 130),
-            (ACTION_COLUMN, 140),
+            (FIELD, 84),
+            (DETECTOR, 100),
+            (ACTION_COLUMN, 128),
         ):
             header.resizeSection(column, width)
         table.setSortingEnabled(True)
@@ -208,7 +208,7 @@ class ReviewStep(Step):
     # --- the step ----------------------------------------------------------------------
 
     def title(self) -> str:
-        return self.tr("Review personal information")
+        return self.tr("Personal information")
 
     def subtitle(self) -> str:
         return self.tr(
@@ -382,10 +382,11 @@ class ReviewStep(Step):
                 self.types_grid.addWidget(label, row, column * 4)
                 self.types_grid.addWidget(count, row, column * 4 + 1)
                 self.types_grid.addWidget(box, row, column * 4 + 2)
-                self.types_grid.setColumnMinimumWidth(column * 4 + 3, 24)
+                self.types_grid.setColumnMinimumWidth(column * 4 + 3, 32)
                 self.type_boxes[kind] = box
                 self.type_counts[kind] = count
                 self.type_filter.addItem(labels.pii_type(kind), kind)
+            self.types_grid.setColumnStretch(7, 1)
             self.type_filter.blockSignals(False)
         locale = QLocale()
         for kind, (count, action) in types.items():

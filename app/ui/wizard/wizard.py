@@ -76,7 +76,7 @@ class PrepareWizard(QDialog):
         self.step_list.setAccessibleName(self.tr("Steps"))
         self.step_list.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.step_list.setSelectionMode(QListWidget.SelectionMode.SingleSelection)
-        self.step_list.setFixedWidth(200)
+        self.step_list.setFixedWidth(210)
         self.stack = QStackedWidget()
         for number, step in enumerate(self.steps, start=1):
             item = QListWidgetItem(f"{number}. {step.title()}")
