@@ -565,6 +565,8 @@ def revoke_submission(
         raise AlreadyExists(f"submission {info.id[:12]} is already revoked")
     manifest = submission_manifest(session, info.id)
     now = datetime.now(UTC)
+    if effective is not None and effective.tzinfo is None:
+        raise InvalidInput("the time a revocation takes effect needs a time zone")
     if effective is not None and effective.astimezone(UTC).replace(microsecond=0) < now.replace(
         microsecond=0
     ):

@@ -374,6 +374,8 @@ def test_revocation_cannot_take_effect_in_the_past(
         submissions.revoke_submission(
             session, built.id, None, effective=datetime.now(UTC) - timedelta(hours=1)
         )
+    with pytest.raises(InvalidInput, match="needs a time zone"):
+        submissions.revoke_submission(session, built.id, None, effective=datetime(2099, 1, 1))
     assert submissions.get_submission(session, built.id).state == "signed"
     assert not built.revocation_path.exists()
 
