@@ -162,6 +162,8 @@ class Arrangement:
     filter: ReviewFilter = field(default_factory=ReviewFilter)
     count: int = 0
     generation: int = 0
+    direct: bool = True
+    """Positions are ids: no positions table is needed."""
 
     @property
     def natural(self) -> bool:
@@ -242,6 +244,9 @@ class ReviewStore:
             "INSERT INTO settings VALUES ('default', ?)", (check_action(default_action),)
         )
         self._count = 0
+        self._last_record = -1
+        self._in_record_order = True
+        """Findings arrived in record order (a scan's order): ids then sort by record."""
         self._generation = 0
         self._arrangement = Arrangement()
         self._closed = False
@@ -262,6 +267,11 @@ class ReviewStore:
             batch = [tuple(f) for f in _take(rows, _BATCH)]
             if not batch:
                 break
+            for row in batch:
+                record = int(row[0])  # type: ignore[call-overload]
+                if record < self._last_record:
+                    self._in_record_order = False
+                self._last_record = max(self._last_record, record)
             with self._lock:
                 self._db.execute("BEGIN")
                 self._db.executemany(
@@ -271,12 +281,18 @@ class ReviewStore:
                 )
                 self._db.execute("COMMIT")
                 self._count += len(batch)
-                self._arrangement = Arrangement(count=self._count, generation=self._generation)
+                self._arrangement = Arrangement(
+                    count=self._count,
+                    generation=self._generation,
+                    direct=self._in_record_order,
+                )
             progress(ProgressEvent("review", self._count, None, "findings"))
         with self._lock:  # built once at the end: faster than growing it row by row
             self._db.execute(
                 "CREATE INDEX IF NOT EXISTS findings_by_type ON findings (type, decision)"
             )
+        if not self._in_record_order:
+            self.arrange()  # ids no longer follow records: order them once
         return self._count
 
     def add_scan(
@@ -338,7 +354,7 @@ class ReviewStore:
             self._generation += 1
             wanted = Arrangement(order, descending, flt, 0, self._generation)
             self._db.execute("DELETE FROM positions")
-            if wanted.natural:
+            if wanted.natural and self._in_record_order:
                 count = self._count
             else:
                 where, args = self._where(flt)
@@ -351,7 +367,10 @@ class ReviewStore:
                 )
                 row = self._db.execute("SELECT COUNT(*) FROM positions").fetchone()
                 count = int(row[0])
-            self._arrangement = Arrangement(order, descending, flt, count, self._generation)
+            direct = wanted.natural and self._in_record_order
+            self._arrangement = Arrangement(
+                order, descending, flt, count, self._generation, direct=direct
+            )
             return self._arrangement
 
     # --- reading -------------------------------------------------------------------
@@ -374,7 +393,7 @@ class ReviewStore:
         if offset < 0 or limit <= 0:
             return []
         select = _SELECT_ROW
-        if self._arrangement.natural:
+        if self._arrangement.direct:
             cursor = self._db.execute(
                 select + _FROM + " WHERE f.id > ? ORDER BY f.id LIMIT ?", (offset, limit)
             )
@@ -483,7 +502,7 @@ class ReviewStore:
         value = None if action is None else check_action(action)
         changed = 0
         with self._lock:
-            natural = self._arrangement.natural
+            natural = self._arrangement.direct
             self._db.execute("BEGIN")
             for first, last in ranges:
                 if last < first:
