@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -51,6 +51,15 @@ from app.ui.wizard.report import report_html
 from app.ui.wizard.step import Step, WizardContext
 
 PREVIEW_DELAY_MS = 300
+
+SHORT_USES: dict[Use, str] = {
+    Use.DATA_MINING: str(QT_TRANSLATE_NOOP("Consent", "Data mining")),
+    Use.AI_INFERENCE: str(QT_TRANSLATE_NOOP("Consent", "AI inference and retrieval")),
+    Use.AI_TRAINING: str(QT_TRANSLATE_NOOP("Consent", "Training AI models")),
+    Use.AI_GENERATIVE_TRAINING: str(QT_TRANSLATE_NOOP("Consent", "Training generative AI")),
+    Use.EVALUATION: str(QT_TRANSLATE_NOOP("Consent", "Evaluation and benchmarks")),
+    Use.COMMERCIAL: str(QT_TRANSLATE_NOOP("Consent", "Commercial use")),
+}
 
 
 def _qt_translate(message: str) -> str:
@@ -168,6 +177,7 @@ class ConsentStep(Step):
         left = QWidget()
         form = QFormLayout(left)
         form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(8)
         self.template = QComboBox()
         self.template.setAccessibleName(self.tr("Template"))
         for template in TEMPLATES.values():
@@ -182,8 +192,9 @@ class ConsentStep(Step):
             switch.choice.currentIndexChanged.connect(lambda _i: self._changed())
             switch.condition.textChanged.connect(lambda _t: self._changed())
             self.switches[use] = switch
-            caption = QLabel(label[:1].upper() + label[1:])
-            caption.setWordWrap(True)
+            caption = QLabel(_qt_translate(SHORT_USES[use]))
+            caption.setToolTip(label[:1].upper() + label[1:])
+            caption.setBuddy(switch.choice)
             form.addRow(caption, switch)
         self.attribution = QCheckBox(self.tr("Credit me when my data is used"))
         self.credit = QLineEdit()
