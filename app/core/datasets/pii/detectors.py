@@ -12,10 +12,26 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
 
 from app.core.datasets.pii.checksums import IBAN_LENGTHS, iban_valid
 from app.core.datasets.pii.national import LETTER_IDS
 from app.core.datasets.pii.types import PiiType, Raw
+
+Span = tuple[int, int]
+
+
+def windows(spans: Sequence[Span], before: int, after: int, length: int) -> list[Span]:
+    """``spans`` widened by ``before`` and ``after`` characters, overlapping ones merged."""
+    merged: list[Span] = []
+    for start, end in spans:
+        start, end = max(0, start - before), min(length, end + after)
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
 
 EMAIL = re.compile(
     r"(?<![\w.%+'\-])(?=[\w.%+'\-]{1,64}@)"
@@ -51,15 +67,20 @@ def find_emails(text: str, out: list[Raw]) -> None:
             out.append((match.start(), match.end(), PiiType.EMAIL, "email"))
 
 
-def find_ibans(text: str, out: list[Raw]) -> None:
+def find_ibans(text: str, out: list[Raw], windows: Sequence[Span]) -> None:
     """Append the IBANs (right length for their country, mod-97 valid) in ``text`` to ``out``.
 
     The pattern may run past the end of an IBAN into a following code ("... 00
     BIC COBADEFF"); the country's length says where it really ends, and the
-    search resumes there so a second IBAN right after is not swallowed.
+    search resumes there so a second IBAN right after is not swallowed. Only
+    ``windows`` (spans around digit candidates) are searched.
     """
-    position = 0
-    while (match := IBAN.search(text, position)) is not None:
+    for window_start, window_end in windows:
+        _find_ibans_in(text, out, window_start, window_end)
+
+
+def _find_ibans_in(text: str, out: list[Raw], position: int, stop: int) -> None:
+    while (match := IBAN.search(text, position, stop)) is not None:
         start = match.start()
         length = IBAN_LENGTHS.get(text[start : start + 2])
         position = start + 1
@@ -78,19 +99,26 @@ def find_ibans(text: str, out: list[Raw]) -> None:
             position = end
 
 
-def find_letter_ids(text: str, out: list[Raw]) -> None:
-    """Append UK NI numbers and Indian PANs in ``text`` to ``out``."""
-    for match in LETTER_IDS.finditer(text):
-        detector = "national_id:GB-NINO" if match.group("ni") else "national_id:IN-PAN"
-        out.append((match.start(), match.end(), PiiType.NATIONAL_ID, detector))
+def find_letter_ids(text: str, out: list[Raw], windows: Sequence[Span]) -> None:
+    """Append UK NI numbers and Indian PANs in the ``windows`` of ``text`` to ``out``."""
+    for window_start, window_end in windows:
+        for match in LETTER_IDS.finditer(text, window_start, window_end):
+            detector = "national_id:GB-NINO" if match.group("ni") else "national_id:IN-PAN"
+            out.append((match.start(), match.end(), PiiType.NATIONAL_ID, detector))
 
 
-def find_ipv4(text: str, out: list[Raw]) -> None:
-    """Append the IPv4 addresses in ``text`` to ``out``, leaving out what reads as a version."""
-    for match in IPV4.finditer(text):
-        start = match.start()
-        if not _VERSION_BEFORE.search(text, max(0, start - 10), start):
-            out.append((start, match.end(), PiiType.IP, "ip:v4"))
+def find_ipv4(text: str, out: list[Raw], spans: Sequence[Span]) -> None:
+    """Append the IPv4 addresses in the candidate ``spans`` of ``text`` to ``out``.
+
+    Versions ("version 1.2.3.4") are left out.
+    """
+    for span_start, span_end in spans:
+        if "." not in text[span_start:span_end]:
+            continue
+        for match in IPV4.finditer(text, span_start, span_end + 1):
+            start = match.start()
+            if not _VERSION_BEFORE.search(text, max(0, start - 10), start):
+                out.append((start, match.end(), PiiType.IP, "ip:v4"))
 
 
 def find_ipv6(text: str, out: list[Raw]) -> None:

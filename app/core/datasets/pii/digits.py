@@ -21,7 +21,7 @@ or "ligue" just before it.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import phonenumbers
 
@@ -155,9 +155,16 @@ def _valid_region(run: str, region: str | None) -> str | None:
         number = phonenumbers.parse(run, region)
     except phonenumbers.NumberParseException:
         return None
+    if region is not None:
+        # A number written the national way belongs to the region it was read for, and the
+        # region-specific check skips the costly search for the number's region.
+        if number.country_code != phonenumbers.country_code_for_region(region):
+            return None
+        valid = phonenumbers.is_valid_number_for_region(number, region)
+        return f"phone:{region}" if valid else None
     if not phonenumbers.is_valid_number(number):
         return None
-    return f"phone:{phonenumbers.region_code_for_number(number) or region or 'intl'}"
+    return f"phone:{phonenumbers.region_code_for_country_code(number.country_code or 0)}"
 
 
 def _classify(
@@ -179,8 +186,30 @@ def _classify(
     return None
 
 
+CANDIDATE = re.compile(r"[0-9](?:[0-9 \-./()\u00a0\u202f]{5,}[0-9]|[0-9]{3}[A-Z])")
+"""What every phone, card, IBAN, IPv4 address and national id contains: seven characters of
+digits and separators, or four digits before a capital ("AB123456C", "ABCPE1234F").
+
+It starts with a character class, so ``re`` skips to the next digit in C; most strings of prose
+have no match, and the detectors with costlier patterns then never run. A digit run always lies
+inside a candidate (whose characters are a superset), starting at most two characters before it
+("(+49 ...").
+"""
+
+Span = tuple[int, int]
+
+
+def candidates(text: str) -> list[Span]:
+    """The candidate spans in ``text``, in order."""
+    return [match.span() for match in CANDIDATE.finditer(text)]
+
+
 def find_digit_runs(
-    text: str, out: list[Raw], types: Collection[PiiType], regions: Collection[str]
+    text: str,
+    out: list[Raw],
+    types: Collection[PiiType],
+    regions: Collection[str],
+    spans: Sequence[Span],
 ) -> None:
     """Append the cards, digit-led national identifiers and phone numbers in ``text`` to ``out``.
 
@@ -189,35 +218,48 @@ def find_digit_runs(
     dates and at pieces without digits, then each part is read greedily: the
     longest prefix of up to eight pieces that is something, then on from there.
     """
-    for match in DIGIT_RUN.finditer(text):
-        start, end = match.span()
-        if end - start < _MIN_DIGITS:
-            continue
-        run = match.group()
-        if run.startswith("(+"):
-            run, start = run[1:], start + 1
-        after_iban = _IBAN_BEFORE.search(text, max(0, start - 40), start) is not None
-        if not after_iban and not _HAS_DATE.search(run):
-            found = _classify(text, run, start, types, regions)
-            if found is not None:
-                out.append((start, end, found[0], found[1]))
-                continue
-            if " " not in run and "\u00a0" not in run and "\u202f" not in run:
-                continue
-        pieces = [(start + p.start(), start + p.end()) for p in _PIECES.finditer(run)]
-        if after_iban:
-            # The tail of an IBAN-shaped code whose mod-97 check failed: not a number of its own.
-            while pieces and pieces[0][1] - pieces[0][0] <= 4:
-                pieces.pop(0)
-        part: list[tuple[int, int]] = []
-        for piece in pieces:
-            token = text[piece[0] : piece[1]]
-            if not any(c.isdigit() for c in token) or _DATE.fullmatch(token):
-                _greedy(text, part, out, types, regions)
-                part = []
-            else:
-                part.append(piece)
-        _greedy(text, part, out, types, regions)
+    for span_start, span_end in spans:
+        # endpos one past the candidate: the run's lookahead must see the real next character.
+        for match in DIGIT_RUN.finditer(text, max(0, span_start - 2), span_end + 1):
+            _read_run(text, match.start(), match.end(), out, types, regions)
+
+
+def _read_run(
+    text: str,
+    start: int,
+    end: int,
+    out: list[Raw],
+    types: Collection[PiiType],
+    regions: Collection[str],
+) -> None:
+    """Classify one digit run (see :func:`find_digit_runs`)."""
+    if end - start < _MIN_DIGITS:
+        return
+    run = text[start:end]
+    if run.startswith("(+"):
+        run, start = run[1:], start + 1
+    after_iban = _IBAN_BEFORE.search(text, max(0, start - 40), start) is not None
+    if not after_iban and not _HAS_DATE.search(run):
+        found = _classify(text, run, start, types, regions)
+        if found is not None:
+            out.append((start, end, found[0], found[1]))
+            return
+        if " " not in run and "\u00a0" not in run and "\u202f" not in run:
+            return
+    pieces = [(start + p.start(), start + p.end()) for p in _PIECES.finditer(run)]
+    if after_iban:
+        # The tail of an IBAN-shaped code whose mod-97 check failed: not a number of its own.
+        while pieces and pieces[0][1] - pieces[0][0] <= 4:
+            pieces.pop(0)
+    part: list[tuple[int, int]] = []
+    for piece in pieces:
+        token = text[piece[0] : piece[1]]
+        if not any(c.isdigit() for c in token) or _DATE.fullmatch(token):
+            _greedy(text, part, out, types, regions)
+            part = []
+        else:
+            part.append(piece)
+    _greedy(text, part, out, types, regions)
 
 
 def _greedy(

@@ -28,8 +28,9 @@ from app.core.datasets.pii.detectors import (
     find_ipv4,
     find_ipv6,
     find_letter_ids,
+    windows,
 )
-from app.core.datasets.pii.digits import find_digit_runs
+from app.core.datasets.pii.digits import candidates, find_digit_runs
 from app.core.datasets.pii.names import find_addresses, find_names
 from app.core.datasets.pii.tokens import find_secrets
 from app.core.datasets.pii.types import DEFAULT_TYPES, PRIORITY, Finding, PiiType, Raw
@@ -45,6 +46,9 @@ _MIN_LENGTH = 5
 """No finding is shorter than this (``a@b.c`` is not an address; ``1.1.1.1`` is seven)."""
 
 _DIGIT_TYPES = frozenset({PiiType.PHONE, PiiType.PAYMENT_CARD, PiiType.NATIONAL_ID})
+_GATED_TYPES = _DIGIT_TYPES | {PiiType.IBAN, PiiType.IP}
+_IBAN_LEAD = 40
+_IBAN_TAIL = 44
 
 
 class PiiScanner:
@@ -105,17 +109,20 @@ class PiiScanner:
         out: list[Raw] = []
         if PiiType.EMAIL in types and "@" in text:
             find_emails(text, out)
-        if not types.isdisjoint(_DIGIT_TYPES):
-            find_digit_runs(text, out, types, self.regions)
-        if PiiType.IBAN in types:
-            find_ibans(text, out)
-        if PiiType.NATIONAL_ID in types:
-            find_letter_ids(text, out)
-        if PiiType.IP in types:
-            if "." in text:
-                find_ipv4(text, out)
-            if ":" in text:
-                find_ipv6(text, out)
+        spans = candidates(text) if not types.isdisjoint(_GATED_TYPES) else None
+        if spans:
+            if not types.isdisjoint(_DIGIT_TYPES):
+                find_digit_runs(text, out, types, self.regions, spans)
+            if PiiType.IBAN in types:
+                # An IBAN starts some way before its first run of digits and its letters may
+                # follow the last one ("... 814P2"); the window covers both.
+                find_ibans(text, out, windows(spans, _IBAN_LEAD, _IBAN_TAIL, len(text)))
+            if PiiType.NATIONAL_ID in types:
+                find_letter_ids(text, out, windows(spans, 8, 4, len(text)))
+            if PiiType.IP in types:
+                find_ipv4(text, out, spans)
+        if PiiType.IP in types and ("::" in text or text.count(":") >= 7):
+            find_ipv6(text, out)
         if PiiType.SECRET in types:
             find_secrets(text, out)
         if PiiType.PERSON_NAME in types:

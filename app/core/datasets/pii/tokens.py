@@ -85,17 +85,21 @@ _PEM_END = re.compile(r"-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----")
 _PEM_BODY = re.compile(r"(?:[ \t]*\r?\n?[ \t]*(?:[A-Za-z0-9+/=]{8,}|[A-Za-z\-]+: .*))*")
 _PEM_MAX = 64 * 1024
 
-_NAME = (
-    r"api[_\-]?key|apikey|secret(?:[_\-]?key)?|access[_\-]?key(?:[_\-]?id)?|private[_\-]?key"
-    r"|client[_\-]?secret|auth[_\-]?token|access[_\-]?token|refresh[_\-]?token|token|bearer"
-    r"|password|passwd|passphrase|pwd|credentials?|session[_\-]?key|signing[_\-]?key"
-)
+_ANCHORS = ("key", "secret", "token", "bearer", "pass", "pwd", "credential")
+"""Lower-case words one of which every secret-sounding name contains; found with ``str.find``."""
+_COMPOUND_HEADS = (
+    "api", "access", "secret", "private", "client", "auth", "refresh", "session", "signing",
+    "app", "master", "db", "admin", "root", "user",
+)  # fmt: skip
+"""Words glued before an anchor that still make a secret's name ("apikey", "dbpassword")."""
 ASSIGNMENT = re.compile(
-    rf"(?P<name>(?i:{_NAME}))(?:[_\-.][A-Za-z0-9]+)*[\"']?"
-    r"(?:\s*(?::=|=>|[:=])\s*|[ \t]+(?i:is)[ \t]+|(?<=[Bb]earer)\s+)"
-    r"(?:[\"'`](?P<quoted>[^\"'`\s]{6,512})[\"'`]|(?P<bare>(?:[^\s\"'`,;&<>(){}\[\]]|&(?![A-Za-z_]\w*=)){6,512}))"
+    r"(?P<name>(?i:key|secret|token|bearer|passw(?:or)?d|passphrase|pwd|credentials?))"
+    r"(?:[_\-.][A-Za-z0-9]+)*[\"']?"
+    r"(?:\s*(?::=|=>|[:=])\s*|[ \t]+(?i:is)[ \t]+|(?<=[Bb]earer)\s+|(?<=BEARER)\s+)"
+    r"(?:[\"'`](?P<quoted>[^\"'`\s]{6,512})[\"'`]"
+    r"|(?P<bare>(?:[^\s\"'`,;&<>(){}\[\]]|&(?![A-Za-z_]\w*=)){6,512}))"
 )
-"""A secret-sounding name, an assignment (``=``, ``:``, ``=>``, "is"), and the value."""
+"""From an anchor word: the rest of the name, an assignment (``=``, ``:``, "is"), the value."""
 
 _AUTH_HEADER = re.compile(
     r"(?i:authorization)\s*:\s*(?i:bearer|basic|token|digest)\s+(?P<value>[A-Za-z0-9._~+/\-]{12,}=*)"
@@ -147,12 +151,29 @@ def _value_counts(name: str, value: str) -> bool:
     return looks_random(value)
 
 
+_NEEDLES = tuple(
+    (prefix, index) for index, entry in enumerate(KNOWN_FORMATS) for prefix in entry[0]
+)
+
+
+_TRIGGER = re.compile(
+    r"_(?:(?<=gh[pousr]_)|(?<=hf_)|(?<=npm_)|(?<=_pat_)|(?<=k_live_)|(?<=k_test_))"
+    r"|-(?:(?<=glpat-)|(?<=xox[abposre]-)|(?<=sk-))"
+    r"|A(?=KIA|SIA|GPA|IDA|ROA|NPA|Iza)|J(?<=eyJ)|G(?<=SG)(?=\.)"
+)
+"""Any known prefix, found from its rarest character: one scan rules all formats out."""
+
+
 def find_secrets(text: str, out: list[Raw]) -> None:
     """Append the credentials in ``text`` to ``out``."""
-    for prefixes, pattern, detector in KNOWN_FORMATS:
-        if any(prefix in text for prefix in prefixes):
-            for match in pattern.finditer(text):
-                out.append((match.start(), match.end(), PiiType.SECRET, detector))
+    if _TRIGGER.search(text) or "hooks.slack.com" in text:
+        matched = -1
+        for prefix, index in _NEEDLES:
+            if index != matched and prefix in text:
+                matched = index
+                _prefixes, pattern, detector = KNOWN_FORMATS[index]
+                for match in pattern.finditer(text):
+                    out.append((match.start(), match.end(), PiiType.SECRET, detector))
     if "PRIVATE KEY" in text:
         _find_private_keys(text, out)
     if "=" in text or ":" in text or " is " in text or "earer " in text:
@@ -171,15 +192,31 @@ def _find_private_keys(text: str, out: list[Raw]) -> None:
         out.append((begin.start(), stop, PiiType.SECRET, "secret:private-key"))
 
 
+def _anchor_positions(text: str) -> list[int]:
+    """Where an anchor word starts a secret's name: not inside another word ("monkey")."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower to two ("İ"): offsets would drift
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    positions = []
+    for anchor in _ANCHORS:
+        position = lowered.find(anchor)
+        while position >= 0:
+            before = text[position - 1] if position else " "
+            if (
+                not before.isalnum()
+                or (before.islower() and text[position].isupper())  # camelCase: "githubToken"
+                or lowered.endswith(_COMPOUND_HEADS, max(0, position - 8), position)
+            ):
+                positions.append(position)
+            position = lowered.find(anchor, position + 1)
+    return positions
+
+
 def _find_assigned(text: str, out: list[Raw]) -> None:
-    for match in ASSIGNMENT.finditer(text):
-        start = match.start()
-        if (
-            start
-            and text[start - 1].isalnum()
-            and not (text[start - 1].islower() and text[start].isupper())
-        ):
-            continue  # inside a word, and not a camelCase boundary ("githubToken")
+    for position in _anchor_positions(text):
+        match = ASSIGNMENT.match(text, position)
+        if match is None:
+            continue
         group = "quoted" if match.group("quoted") is not None else "bare"
         value = match.group(group).rstrip(".")
         if _value_counts(match.group("name"), value):
