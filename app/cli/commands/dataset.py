@@ -171,7 +171,13 @@ def run_prepare(ctx: CliContext, args: argparse.Namespace) -> int:
         identity=owner.name,
         workers=args.workers,
     )
-    info = datasets.prepare_dataset(session, request, progress=ctx.progress("Preparing"))
+    bar = ctx.progress("Preparing")
+
+    def progress(event: Any) -> None:
+        if event.stage == "import":  # bytes read, against the input size
+            bar(event)
+
+    info = datasets.prepare_dataset(session, request, progress=progress)
     body = info.to_json()
     report = datasets.dataset_report(session, info.id)
     body["rejections"] = report["quality"]["rejected"]["details"][:100]
