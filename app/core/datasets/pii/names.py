@@ -75,53 +75,75 @@ _WORD = rf"(?:[{_UP}]['’])?[{_UP}][{_LOW}]+(?:-[{_UP}][{_LOW}]+)?"
 _PARTICLE = r"(?:(?:van der|van den|von der|de la|de|da|do|dos|das|du|van|von|di|del|le|al|bin) )?"
 
 NAME = re.compile(
-    rf"(?<![\w\-])(?P<given>{_WORD})(?=[ \u00a0]+(?P<surname>{_PARTICLE}{_WORD})(?![\w\-]))"
+    rf"(?P<given>[{_UP}][{_LOW}]+)(?=[ \u00a0]+(?P<surname>{_PARTICLE}{_WORD})(?![\w\-]))"
 )
-"""A capitalised word and a capitalised surname; the lookahead lets each word try as given name."""
+"""A capitalised word and a capitalised surname; the lookahead lets each word try as given name.
+
+Patterns here start with a character class, not a lookbehind, so ``re`` skips to candidates in
+C; whether a match starts a word is checked afterwards (:func:`_starts_word`).
+"""
 TITLED_NAME = re.compile(
-    r"(?<![\w\-])(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Dona|Shri|Smt)\.?|M\.)"
+    r"(?:(?:Mr|Mrs|Ms|Mx|Miss|Dr|Prof|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Dona|Shri|Smt)\.?|M\.)"
     rf"[ \u00a0]+(?P<name>{_WORD}(?:[ \u00a0]+{_PARTICLE}{_WORD})?)(?![\w\-])"
 )
 
 _NUMBER = r"[0-9]{1,5}[A-Za-z]?"
-ADDRESS = re.compile(
-    r"(?<![\w\-])(?:"
+ADDRESSES = (
     # 221B Baker Street; 14 MG Road; 1600 Pennsylvania Avenue NW
-    rf"{_NUMBER},?[ \u00a0]+(?:[{_UP}][\w'\-]*[ \u00a0]+){{1,3}}"
-    r"(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Lane|Ln\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Court"
-    r"|Ct\.?|Place|Pl\.?|Way|Terrace|Close|Crescent|Gardens|Square|Parkway|Highway|Row|Mews"
-    r"|Marg|Nagar|Colony|Salai)(?![\w\-])(?:[ \u00a0]+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
-    # Hauptstraße 5; Am Lindenweg 12a
-    rf"|(?:(?:Am|An der|Im|In der|Auf dem) )?[{_UP}][{_LOW}\-]*"
-    r"(?:straße|strasse|str\.|weg|platz|allee|gasse|ring|damm|ufer|chaussee|steig)"
-    r"[ \u00a0]+[0-9]{1,4}[ \u00a0]?[a-z]?(?![\w\-])"
+    re.compile(
+        rf"{_NUMBER},?[ \u00a0]+(?:[{_UP}][\w'\-]*[ \u00a0]+){{1,3}}"
+        r"(?:Street|St\.?|Avenue|Ave\.?|Road|Rd\.?|Lane|Ln\.?|Boulevard|Blvd\.?|Drive|Dr\.?"
+        r"|Court|Ct\.?|Place|Pl\.?|Way|Terrace|Close|Crescent|Gardens|Square|Parkway|Highway"
+        r"|Row|Mews|Marg|Nagar|Colony|Salai)(?![\w\-])(?:[ \u00a0]+(?:NW|NE|SW|SE|N|S|E|W)\b)?"
+    ),
     # 12 rue de la Paix; 5 bis, avenue Victor Hugo
-    r"|[0-9]{1,4}(?:[ \u00a0]?(?:bis|ter))?,?[ \u00a0]+"
-    r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|square)[ \u00a0]+"
-    rf"(?:(?:de la|de l'|des|du|de|d')[ \u00a0]?)?[{_UP}][\w'\-]*"
-    rf"(?:[ \u00a0]+[{_UP}][\w'\-]*){{0,3}}"
+    re.compile(
+        r"[0-9]{1,4}(?:[ \u00a0]?(?:bis|ter))?,?[ \u00a0]+"
+        r"(?:rue|avenue|av\.|boulevard|bd|place|chemin|allée|impasse|quai|route|cours|square)"
+        rf"[ \u00a0]+(?:(?:de la|de l'|des|du|de|d')[ \u00a0]?)?[{_UP}][\w'\-]*"
+        rf"(?:[ \u00a0]+[{_UP}][\w'\-]*){{0,3}}"
+    ),
+    # Hauptstraße 5; Lindenweg 12a (the word is read whole, then its ending checked)
+    re.compile(
+        rf"[{_UP}][{_LOW}\-]*+"
+        r"(?:(?<=straße)|(?<=strasse)|(?<=weg)|(?<=platz)|(?<=allee)|(?<=gasse)|(?<=ring)"
+        r"|(?<=damm)|(?<=ufer)|(?<=chaussee)|(?<=steig)|(?<=str)\.)"
+        r"[ \u00a0]+[0-9]{1,4}[ \u00a0]?[a-z]?(?![\w\-])"
+    ),
     # Rua das Flores, 123; Av. Paulista, 1578
-    r"|(?:Rua|Avenida|Av\.|Travessa|Alameda|Praça|Estrada|Rodovia)[ \u00a0]+"
-    rf"(?:(?:da|do|dos|das|de)[ \u00a0]+)?[{_UP}][\w\-]*"
-    rf"(?:[ \u00a0]+(?:(?:da|do|dos|das|de)[ \u00a0]+)?[{_UP}][\w\-]*){{0,4}},?[ \u00a0]+"
-    r"(?:n[º°o]\.?[ \u00a0]?)?[0-9]{1,5}"
-    r")"
+    re.compile(
+        r"(?:Rua|Avenida|Av\.|Travessa|Alameda|Praça|Estrada|Rodovia)[ \u00a0]+"
+        rf"(?:(?:da|do|dos|das|de)[ \u00a0]+)?[{_UP}][\w\-]*"
+        rf"(?:[ \u00a0]+(?:(?:da|do|dos|das|de)[ \u00a0]+)?[{_UP}][\w\-]*){{0,4}},?[ \u00a0]+"
+        r"(?:n[º°o]\.?[ \u00a0]?)?[0-9]{1,5}"
+    ),
 )
+"""Street addresses in the order each language writes them."""
+
+
+def _starts_word(text: str, start: int) -> bool:
+    return start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-")
 
 
 def find_names(text: str, out: list[Raw]) -> None:
     """Append likely person names in ``text`` to ``out``."""
     for match in TITLED_NAME.finditer(text):
-        start, end = match.span("name")
-        out.append((start, end, PiiType.PERSON_NAME, "person_name:title"))
+        if _starts_word(text, match.start()):
+            start, end = match.span("name")
+            out.append((start, end, PiiType.PERSON_NAME, "person_name:title"))
     for match in NAME.finditer(text):
-        surname = match.group("surname")
-        if match.group("given") in GIVEN_NAMES and surname not in _STOP_SURNAMES:
+        if (
+            match.group("given") in GIVEN_NAMES
+            and match.group("surname") not in _STOP_SURNAMES
+            and _starts_word(text, match.start())
+        ):
             end = match.end("surname")
             out.append((match.start(), end, PiiType.PERSON_NAME, "person_name:given-name"))
 
 
 def find_addresses(text: str, out: list[Raw]) -> None:
     """Append likely street addresses in ``text`` to ``out``."""
-    for match in ADDRESS.finditer(text):
-        out.append((match.start(), match.end(), PiiType.STREET_ADDRESS, "street_address"))
+    for pattern in ADDRESSES:
+        for match in pattern.finditer(text):
+            if _starts_word(text, match.start()):
+                out.append((match.start(), match.end(), PiiType.STREET_ADDRESS, "street_address"))
