@@ -201,7 +201,10 @@ Span = tuple[int, int]
 
 def candidates(text: str) -> list[Span]:
     """The candidate spans in ``text``, in order."""
-    return [match.span() for match in CANDIDATE.finditer(text)]
+    first = CANDIDATE.search(text)  # most strings have none: no list, no iterator
+    if first is None:
+        return []
+    return [first.span(), *(match.span() for match in CANDIDATE.finditer(text, first.end()))]
 
 
 def find_digit_runs(
