@@ -37,6 +37,18 @@ class Prompts:
         name, _ = QFileDialog.getOpenFileName(parent, title, self._start_dir(), filters)
         return Path(name) if name else None
 
+    def open_files(self, parent: QWidget | None, title: str, filters: str) -> list[Path]:
+        """Several existing files; an empty list when the user cancels."""
+        names, _ = QFileDialog.getOpenFileNames(parent, title, self._start_dir(), filters)
+        return [Path(name) for name in names]
+
+    def folder(self, parent: QWidget | None, title: str, start: Path | None = None) -> Path | None:
+        """An existing folder, starting in ``start`` when it is given."""
+        chosen = QFileDialog.getExistingDirectory(
+            parent, title, str(start) if start is not None else self._start_dir()
+        )
+        return Path(chosen) if chosen else None
+
     def save_file(
         self, parent: QWidget | None, title: str, suggested: str, filters: str
     ) -> Path | None:

@@ -40,6 +40,12 @@ class ScriptedPrompts(Prompts):
     def open_file(self, parent: QWidget | None, title: str, filters: str) -> Path | None:
         return self._next("open_file", title, filters)  # type: ignore[no-any-return]
 
+    def open_files(self, parent: QWidget | None, title: str, filters: str) -> list[Path]:
+        return list(self._next("open_files", title, filters))
+
+    def folder(self, parent: QWidget | None, title: str, start: Path | None = None) -> Path | None:
+        return self._next("folder", title, start)  # type: ignore[no-any-return]
+
     def save_file(
         self, parent: QWidget | None, title: str, suggested: str, filters: str
     ) -> Path | None:
