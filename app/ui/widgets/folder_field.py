@@ -1,11 +1,17 @@
-"""A folder path the user can type or choose."""
+"""A folder path the user can type or choose.
+
+The "Choose…" button asks through the :class:`~app.ui.prompts.Prompts` it
+was given, so a test answers it like any other question.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLineEdit, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QWidget
+
+from app.ui.prompts import Prompts
 
 
 class FolderField(QWidget):
@@ -17,9 +23,12 @@ class FolderField(QWidget):
 
     changed = Signal()
 
-    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, caption: str, prompts: Prompts | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.caption = caption
+        self.prompts = prompts or Prompts()
         self.edit = QLineEdit()
         self.edit.setAccessibleName(caption)
         self.edit.textChanged.connect(lambda _text: self.changed.emit())
@@ -40,7 +49,6 @@ class FolderField(QWidget):
         self.edit.setText("" if path is None else str(path))
 
     def choose(self) -> None:
-        start = self.edit.text() or str(Path.home())
-        chosen = QFileDialog.getExistingDirectory(self, self.caption, start)
-        if chosen:
-            self.set_path(Path(chosen))
+        chosen = self.prompts.folder(self, self.caption, self.path() or Path.home())
+        if chosen is not None:
+            self.set_path(chosen)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -12,7 +11,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -82,7 +80,6 @@ class ImportStep(Step):
 
     def __init__(self, context: WizardContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
-        self.choose_folder: Callable[[], Path | None] = self._choose_folder
         self.drop = DropZone(
             self.tr("Drop files or folders here"),
             self.tr(
@@ -175,23 +172,19 @@ class ImportStep(Step):
         self.draft.skip_bad_records = self.skip_bad.isChecked()
 
     def _browse_files(self) -> None:
-        path = self.context.prompts.open_file(
+        paths = self.context.prompts.open_files(
             self,
-            self.tr("Choose a file"),
+            self.tr("Choose files"),
             self.tr(
                 "Data files (*.csv *.tsv *.jsonl *.ndjson *.json *.parquet *.txt *.md *.zip);;"
                 "All files (*)"
             ),
         )
-        if path is not None:
-            self.add_paths([path])
-
-    def _choose_folder(self) -> Path | None:
-        chosen = QFileDialog.getExistingDirectory(self, self.tr("Choose a folder"))
-        return Path(chosen) if chosen else None
+        if paths:
+            self.add_paths(paths)
 
     def _browse_folder(self) -> None:
-        folder = self.choose_folder()
+        folder = self.context.prompts.folder(self, self.tr("Choose a folder"))
         if folder is not None:
             self.add_paths([folder])
 

@@ -1,25 +1,19 @@
-"""After preparing: the report, the consent terms, and what will be signed.
+"""After preparing: the report, what will be signed, and where it went.
 
-The consent step edits a :class:`~app.core.consent.terms.ConsentTerms`
-through a template and one switch per use, and shows the plain-language
-summary of exactly those terms as they change. The sign step shows the
-manifest the service will sign (human view and raw JSON), then signs into
-a folder the user picks.
+The consent step lives in :mod:`app.ui.wizard.consent_step`. The sign
+step shows the manifest the service will sign (human view and raw JSON),
+then signs into a folder the user picks.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QTabWidget,
@@ -27,49 +21,43 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.consent import summary as consent_summary
-from app.core.consent.templates import TEMPLATES, get_template, matching_template
-from app.core.consent.terms import (
-    ALLOWED,
-    NOT_ALLOWED,
-    Attribution,
-    Compensation,
-    CompensationKind,
-    ConsentTerms,
-    Permission,
-    Use,
-    UseTerm,
-    constrained,
-)
 from app.core.errors import Cancelled, TesseraError
-from app.ui.widgets.common import Card, heading, muted
+from app.ui.widgets.common import heading, monospace_font, muted
 from app.ui.widgets.folder_field import FolderField
 from app.ui.widgets.json_view import JsonView, pretty_json
 from app.ui.wizard import backend
+from app.ui.wizard.consent_step import ConsentStep, summary_lines
 from app.ui.wizard.data_steps import error_label, show_problem
 from app.ui.wizard.report import report_html
 from app.ui.wizard.step import Step, WizardContext
 
+__all__ = ["ConsentStep", "DoneStep", "ReportStep", "SignStep", "recipient_problem"]
+
 PREVIEW_DELAY_MS = 300
 
-SHORT_USES: dict[Use, str] = {
-    Use.DATA_MINING: str(QT_TRANSLATE_NOOP("Consent", "Data mining")),
-    Use.AI_INFERENCE: str(QT_TRANSLATE_NOOP("Consent", "AI inference and retrieval")),
-    Use.AI_TRAINING: str(QT_TRANSLATE_NOOP("Consent", "Training AI models")),
-    Use.AI_GENERATIVE_TRAINING: str(QT_TRANSLATE_NOOP("Consent", "Training generative AI")),
-    Use.EVALUATION: str(QT_TRANSLATE_NOOP("Consent", "Evaluation and benchmarks")),
-    Use.COMMERCIAL: str(QT_TRANSLATE_NOOP("Consent", "Commercial use")),
-}
 
+def recipient_problem(text: str) -> str | None:
+    """What is wrong with an age recipient as typed, in words; ``None`` when it parses."""
+    from app.core.crypto.keys import parse_recipient
 
-def _qt_translate(message: str) -> str:
-    from PySide6.QtCore import QCoreApplication
-
-    return QCoreApplication.translate("Consent", message)
-
-
-def summary_lines(terms: ConsentTerms) -> list[str]:
-    return consent_summary.summarize(terms, translate=_qt_translate)
+    text = text.strip()
+    if not text:
+        return None
+    if not text.startswith("age1"):
+        return QCoreApplication.translate(
+            "Sign", "An age recipient starts with “age1”. Paste the one the network gives."
+        )
+    try:
+        parse_recipient(text)
+    except TesseraError as exc:
+        return (
+            QCoreApplication.translate("Sign", "This recipient is not valid: %1.").replace(
+                "%1", exc.message.rstrip(".")
+            )
+            + " "
+            + QCoreApplication.translate("Sign", "Check that it was copied whole.")
+        )
+    return None
 
 
 class ReportStep(Step):
@@ -124,201 +112,6 @@ class ReportStep(Step):
         ).run()
 
 
-class UseSwitch(QWidget):
-    """One use: allowed, not allowed, or allowed only under a condition in words."""
-
-    def __init__(self, use: Use, label: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.use = use
-        self.choice = QComboBox()
-        self.choice.setAccessibleName(label)
-        self.choice.addItem(self.tr("Allowed"), Permission.ALLOWED.value)
-        self.choice.addItem(self.tr("Not allowed"), Permission.NOT_ALLOWED.value)
-        self.choice.addItem(self.tr("Only if…"), Permission.CONSTRAINED.value)
-        self.condition = QLineEdit()
-        self.condition.setPlaceholderText(self.tr("the condition, in words"))
-        self.condition.setAccessibleName(self.tr("Condition for %1").replace("%1", label))
-        self.condition.setVisible(False)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.choice)
-        row.addWidget(self.condition, 1)
-        self.choice.currentIndexChanged.connect(
-            lambda _i: self.condition.setVisible(
-                self.choice.currentData() == Permission.CONSTRAINED.value
-            )
-        )
-
-    def set_term(self, term: UseTerm) -> None:
-        self.choice.setCurrentIndex(self.choice.findData(term.permission.value))
-        if term.constraint is not None:
-            self.condition.setText(term.constraint)
-
-    def term(self) -> UseTerm:
-        value = self.choice.currentData()
-        if value == Permission.ALLOWED.value:
-            return ALLOWED
-        if value == Permission.NOT_ALLOWED.value:
-            return NOT_ALLOWED
-        return constrained(self.condition.text().strip())
-
-
-class ConsentStep(Step):
-    """Template, one switch per use, credit and payment; the summary follows live."""
-
-    key = "consent"
-
-    def __init__(self, context: WizardContext, parent: QWidget | None = None) -> None:
-        super().__init__(context, parent)
-        self._loading = False
-        self._valid = True
-        columns = QHBoxLayout()
-        columns.setSpacing(16)
-        left = QWidget()
-        form = QFormLayout(left)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setVerticalSpacing(8)
-        self.template = QComboBox()
-        self.template.setAccessibleName(self.tr("Template"))
-        for template in TEMPLATES.values():
-            self.template.addItem(_qt_translate(template.title), template.name)
-        self.template_help = muted()
-        form.addRow(self.tr("Start from:"), self.template)
-        form.addRow("", self.template_help)
-        self.switches: dict[Use, UseSwitch] = {}
-        for use in Use:
-            label = _qt_translate(consent_summary.USE_LABELS[use])
-            switch = UseSwitch(use, label)
-            switch.choice.currentIndexChanged.connect(lambda _i: self._changed())
-            switch.condition.textChanged.connect(lambda _t: self._changed())
-            self.switches[use] = switch
-            caption = QLabel(_qt_translate(SHORT_USES[use]))
-            caption.setToolTip(label[:1].upper() + label[1:])
-            caption.setBuddy(switch.choice)
-            form.addRow(caption, switch)
-        self.attribution = QCheckBox(self.tr("Credit me when my data is used"))
-        self.credit = QLineEdit()
-        self.credit.setPlaceholderText(self.tr("credit me as… (optional)"))
-        self.compensation = QComboBox()
-        for kind, text in (
-            (CompensationKind.NONE, self.tr("No payment")),
-            (CompensationKind.NETWORK, self.tr("As the network's terms say")),
-            (CompensationKind.NEGOTIATED, self.tr("To be agreed with me first")),
-        ):
-            self.compensation.addItem(text, kind.value)
-        self.revocable = QCheckBox(self.tr("I can revoke this consent later"))
-        form.addRow("", self.attribution)
-        form.addRow(self.tr("Credit:"), self.credit)
-        form.addRow(self.tr("Payment:"), self.compensation)
-        form.addRow("", self.revocable)
-        columns.addWidget(left, 3)
-
-        summary_card = Card()
-        summary_card.body.addWidget(heading(self.tr("In plain words"), 3))
-        self.summary = QLabel()
-        self.summary.setObjectName("consentSummary")
-        self.summary.setWordWrap(True)
-        self.summary.setTextFormat(Qt.TextFormat.PlainText)
-        self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        summary_card.body.addWidget(self.summary, 1)
-        self.problem = error_label()
-        summary_card.body.addWidget(self.problem)
-        columns.addWidget(summary_card, 2)
-        self.layout_.addLayout(columns, 1)
-
-        self.template.activated.connect(lambda _i: self.apply_template())
-        self.attribution.toggled.connect(lambda _on: self._changed())
-        self.credit.textChanged.connect(lambda _t: self._changed())
-        self.compensation.currentIndexChanged.connect(lambda _i: self._changed())
-        self.revocable.toggled.connect(lambda _on: self._changed())
-        self.show_terms(self.draft.terms)
-
-    def title(self) -> str:
-        return self.tr("Consent")
-
-    def subtitle(self) -> str:
-        return self.tr("Say what your data may be used for. The summary is what you will sign.")
-
-    def next_label(self) -> str:
-        return self.tr("Review what will be signed")
-
-    def can_go_back(self) -> bool:
-        return False
-
-    def can_advance(self) -> bool:
-        return self._valid
-
-    def apply_template(self) -> None:
-        if self._loading:
-            return
-        self.show_terms(get_template(self.template.currentData()).terms)
-
-    def show_terms(self, terms: ConsentTerms) -> None:
-        self._loading = True
-        try:
-            self.template.setCurrentIndex(self.template.findData(matching_template(terms)))
-            self.template_help.setText(
-                _qt_translate(get_template(self.template.currentData()).description)
-            )
-            for use, switch in self.switches.items():
-                switch.set_term(terms.uses[use])
-            self.attribution.setChecked(terms.attribution.required)
-            self.credit.setText(terms.attribution.credit or "")
-            kind = self.compensation.findData(terms.compensation.kind.value)
-            self.compensation.setCurrentIndex(max(0, kind))
-            self.revocable.setChecked(terms.revocation.revocable)
-        finally:
-            self._loading = False
-        self._changed()
-
-    def terms(self) -> ConsentTerms:
-        """The terms the switches say; raises ``InvalidTerms`` in words when they contradict."""
-        uses = {use: switch.term() for use, switch in self.switches.items()}
-        credit = self.credit.text().strip() or None
-        required = self.attribution.isChecked() or credit is not None
-        base = self.draft.terms
-        anything = any(term.permitted for term in uses.values())
-        return ConsentTerms(
-            uses=uses,
-            attribution=Attribution(
-                required=required and anything, credit=credit if anything else None
-            ),
-            compensation=Compensation(CompensationKind(self.compensation.currentData()))
-            if anything
-            else Compensation(),
-            validity=base.validity,
-            jurisdictions=base.jurisdictions,
-            revocation=dataclasses.replace(
-                base.revocation,
-                revocable=self.revocable.isChecked(),
-                method=base.revocation.method if self.revocable.isChecked() else None,
-            ),
-            contact=base.contact,
-        )
-
-    def _changed(self) -> None:
-        if self._loading:
-            return
-        self.problem.hide()
-        try:
-            terms = self.terms()
-        except TesseraError as exc:
-            self._valid = False
-            show_problem(self.problem, exc)
-            self.changed.emit()
-            return
-        self._valid = True
-        self.draft.terms = terms
-        self._loading = True
-        self.template.setCurrentIndex(self.template.findData(matching_template(terms)))
-        self.template_help.setText(
-            _qt_translate(get_template(self.template.currentData()).description)
-        )
-        self._loading = False
-        self.summary.setText("\n\n".join(summary_lines(terms)))
-        self.changed.emit()
-
-
 class SignStep(Step):
     """Who receives it, what exactly is signed (human and raw), then sign."""
 
@@ -327,15 +120,38 @@ class SignStep(Step):
     def __init__(self, context: WizardContext, parent: QWidget | None = None) -> None:
         super().__init__(context, parent)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.recipient = QLineEdit()
         self.recipient.setPlaceholderText("age1…")
-        self.recipient.setAccessibleName(self.tr("Network encryption recipient"))
+        self.recipient.setAccessibleName(self.tr("Network's age recipient"))
+        self.recipient.setFont(monospace_font())
+        self.recipient.setClearButtonEnabled(True)
+        self.recipient_problem = error_label()
+        self.recipient_problem.setAccessibleName(self.tr("Problem with the recipient"))
         self.network = QLineEdit()
         self.network.setPlaceholderText(self.tr("did:key:… (optional)"))
-        self.folder = FolderField(self.tr("Folder for the signed submission"))
-        form.addRow(self.tr("Network's age recipient:"), self.recipient)
-        form.addRow(self.tr("Network id:"), self.network)
-        form.addRow(self.tr("Save into:"), self.folder)
+        self.network.setAccessibleName(self.tr("Network id"))
+        self.network.setFont(monospace_font())
+        self.folder = FolderField(self.tr("Folder for the signed submission"), context.prompts)
+        recipient_caption = QLabel(self.tr("Network's age &recipient:"))
+        recipient_caption.setBuddy(self.recipient)
+        network_caption = QLabel(self.tr("Network &id:"))
+        network_caption.setBuddy(self.network)
+        folder_caption = QLabel(self.tr("&Save into:"))
+        folder_caption.setBuddy(self.folder.edit)
+        form.addRow(recipient_caption, self.recipient)
+        form.addRow("", self.recipient_problem)
+        form.addRow(network_caption, self.network)
+        form.addRow(folder_caption, self.folder)
+        form.addRow(
+            "",
+            muted(
+                self.tr(
+                    "Choosing a network from a list will come once networks can be added; "
+                    "for now, paste the recipient and id the network publishes."
+                )
+            ),
+        )
         self.layout_.addLayout(form)
         self.problem = error_label()
         self.layout_.addWidget(self.problem)
@@ -377,7 +193,10 @@ class SignStep(Step):
 
     def _inputs_changed(self) -> None:
         d = self.draft
-        d.recipient = self.recipient.text().strip()
+        problem = recipient_problem(self.recipient.text())
+        self.recipient_problem.setText(problem or "")
+        self.recipient_problem.setVisible(problem is not None)
+        d.recipient = self.recipient.text().strip() if problem is None else ""
         d.network_id = self.network.text().strip()
         d.out_dir = self.folder.path()
         self.preview = None
