@@ -92,9 +92,17 @@ class DatasetsPage(Page):
                 "the result encrypted."
             ),
         )
+        self.empty.setObjectName("datasetsEmpty")
+        self.empty_prepare = QPushButton(
+            icons.icon("plus", "on_accent"), self.tr("Prepare a dataset…")
+        )
+        self.empty_prepare.setProperty("role", "primary")
+        self.empty_prepare.setAccessibleName(self.tr("Prepare your first dataset"))
+        self.empty_prepare.clicked.connect(lambda: self.prepare())
+        self.empty.add_button(self.empty_prepare)
         self.empty.dropped.connect(self.prepare)
-        self.empty.browse_files.connect(lambda: self.prepare())
-        self.empty.browse_folder.connect(lambda: self.prepare())
+        self.empty.browse_files.connect(self.choose_files)
+        self.empty.browse_folder.connect(self.choose_folder)
         self.list_stack = QStackedWidget()
         self.list_stack.addWidget(self.empty)
         self.list_stack.addWidget(self.table)
@@ -283,6 +291,22 @@ class DatasetsPage(Page):
         if not self._vault.is_open:
             return None
         return self._open_wizard(PrepareWizard(self._vault, self._prompts, self, inputs=paths))
+
+    def choose_files(self) -> PrepareWizard | None:
+        """Ask for files, then prepare them; nothing happens when the user cancels."""
+        paths = self._prompts.open_files(
+            self,
+            self.tr("Choose files to prepare"),
+            self.tr(
+                "Data files (*.csv *.tsv *.jsonl *.ndjson *.json *.parquet *.txt *.md *.zip);;"
+                "All files (*)"
+            ),
+        )
+        return self.prepare(paths) if paths else None
+
+    def choose_folder(self) -> PrepareWizard | None:
+        folder = self._prompts.folder(self, self.tr("Choose a folder to prepare"))
+        return self.prepare([folder]) if folder is not None else None
 
     def sign_selected(self) -> PrepareWizard | None:
         info = self.selected()

@@ -64,16 +64,23 @@ class DropZone(QWidget):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
         column.addWidget(self.hint)
         buttons = QHBoxLayout()
+        self.buttons = buttons
         buttons.addStretch(1)
         self.files_button = QPushButton(self.tr("Choose files…"))
+        self.files_button.setAccessibleName(self.tr("Choose files to import"))
         self.files_button.clicked.connect(self.browse_files)
         self.folder_button = QPushButton(self.tr("Choose a folder…"))
+        self.folder_button.setAccessibleName(self.tr("Choose a folder to import"))
         self.folder_button.clicked.connect(self.browse_folder)
         buttons.addWidget(self.files_button)
         buttons.addWidget(self.folder_button)
         buttons.addStretch(1)
         column.addLayout(buttons)
         column.addStretch(1)
+
+    def add_button(self, button: QPushButton) -> None:
+        """Put a page's own button first in the row (an empty state's main action)."""
+        self.buttons.insertWidget(1, button)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event):

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QTableView,
+    QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -31,6 +33,8 @@ from app.services.review_store import NewFinding, ReviewFilter, ReviewStore
 from app.ui.widgets.common import Card, muted
 from app.ui.wizard import backend, labels
 from app.ui.wizard.data_steps import error_label, show_problem
+from app.ui.wizard.duplicates import Located, records_at
+from app.ui.wizard.duplicates_view import DuplicatesPanel
 from app.ui.wizard.review_model import (
     ACTION as ACTION_COLUMN,
 )
@@ -106,6 +110,17 @@ class ReviewStep(Step):
         problem_row.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
         self.layout_.addLayout(problem_row)
 
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("reviewTabs")
+        pii_page = QWidget()
+        self.pii_layout = QVBoxLayout(pii_page)
+        self.pii_layout.setContentsMargins(0, 8, 0, 0)
+        self.pii_layout.setSpacing(10)
+        self.duplicates = DuplicatesPanel()
+        self.tabs.addTab(pii_page, self.tr("Personal information"))
+        self.tabs.addTab(self.duplicates, self.tr("Duplicates"))
+        self.layout_.addWidget(self.tabs, 1)
+
         self.types_card = Card()
         self.types_card.body.setContentsMargins(14, 10, 14, 10)
         self.types_grid = QGridLayout()
@@ -114,17 +129,17 @@ class ReviewStep(Step):
         self.types_card.body.addLayout(self.types_grid)
         self.type_boxes: dict[str, QComboBox] = {}
         self.type_counts: dict[str, QLabel] = {}
-        self.layout_.addWidget(self.types_card)
+        self.pii_layout.addWidget(self.types_card)
 
         self.model = ReviewTableModel(self, runner=self._run)
         self.model.decided.connect(self._refresh_summary)
         self.model.arranged.connect(lambda _a: self._update_shown())
         self._filter_timer = QTimer(self, singleShot=True, interval=FILTER_DELAY_MS)
         self._filter_timer.timeout.connect(self._apply_filter)
-        self.layout_.addLayout(self._filter_bar())
+        self.pii_layout.addLayout(self._filter_bar())
         self.table = self._table()
-        self.layout_.addWidget(self.table, 1)
-        self.layout_.addLayout(self._bulk_bar())
+        self.pii_layout.addWidget(self.table, 1)
+        self.pii_layout.addLayout(self._bulk_bar())
         self._show_types({})
 
     # --- building --------------------------------------------------------------------
@@ -254,6 +269,7 @@ class ReviewStep(Step):
         self.retry_button.hide()
         self.summary.setText(self.tr("Looking for personal information…"))
         self._set_store(None)
+        self._show_duplicates(None)
         self.changed.emit()
         default = self.draft.default_action
         try:
@@ -292,8 +308,23 @@ class ReviewStep(Step):
         result, store = outcome
         self.result = result
         self._set_store(store)
+        self._show_duplicates(result)
         self.summary.setText(self.describe(result, len(store)))
         self._refresh_summary()
+
+    def _show_duplicates(self, result: Any) -> None:
+        d = self.draft
+        paths, fmt, options = list(d.inputs), d.format, d.import_options()
+
+        def load(wanted: frozenset[int]) -> dict[int, Located]:
+            return records_at(paths, wanted, fmt, options)
+
+        pairs = self.duplicates.set_result(result, self._run, load)
+        exact = int(getattr(result, "exact_duplicates", 0) or 0) if result is not None else 0
+        title = self.tr("Duplicates")
+        if pairs or exact:
+            title = self.tr("Duplicates (%1)").replace("%1", QLocale().toString(pairs + exact))
+        self.tabs.setTabText(1, title)
 
     def describe(self, result: Any, findings: int) -> str:
         locale = QLocale()
