@@ -104,7 +104,7 @@ def build_report(request: dict[str, Any], outcome: PipelineOutcome) -> dict[str,
                         "line": item.location.line,
                         "record": item.location.index,
                         "reason": item.reason,
-                        "where": item.describe(),
+                        "where": item.location.describe(),
                     }
                     for item in rejections.details
                 ],

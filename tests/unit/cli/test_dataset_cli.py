@@ -114,3 +114,17 @@ def test_prepare_list_show_export_prove_verify(tessera: object, tmp_path: Path) 
     code, _, err = run("dataset", "show", "nope")  # type: ignore[operator]
     assert code == 1
     assert "no dataset" in err
+
+
+def test_rejected_line_is_described_once(tessera: object, tmp_path: Path) -> None:
+    run = tessera  # type: ignore[assignment]
+    source = tmp_path / "bad.jsonl"
+    source.write_text('{"text": "fine"}\n{bad\n{"text": "also fine"}\n')
+    code, out, err = run(  # type: ignore[operator]
+        "dataset", "prepare", str(source), "--name", "Bad", "--skip-bad-records"
+    )
+    assert code == 0, err
+    rejected = [line.strip() for line in out.splitlines() if "bad.jsonl, line 2" in line]
+    assert len(rejected) == 1
+    assert rejected[0].count("not valid JSON") == 1
+    assert rejected[0].endswith("(column 2)")
