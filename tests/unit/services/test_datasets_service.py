@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from app.core.crypto import read_header
+from app.core.consent.templates import load_terms
+from app.core.crypto import X25519Identity, read_header
 from app.core.datasets.card import CardInput, InvalidCard
 from app.core.datasets.commitment import InvalidProof, dataset_commitment
 from app.core.datasets.pii import Action, PiiType, RedactionPolicy, finding_key
 from app.core.datasets.records import InvalidRecord
 from app.core.errors import Cancelled, InvalidInput, NotFound
 from app.core.progress import CancelToken, ProgressEvent
-from app.services import identities, vault
+from app.services import identities, submissions, vault
 from app.services.dataset_scan import scan_inputs
 from app.services.datasets import (
     DatasetNotFound,
@@ -198,3 +199,22 @@ def test_scan_then_prepare_with_review_decisions(session: Session, tmp_path: Pat
     assert dataset_report(session, info.id)["privacy"]["actions"] == {
         "email": {"keep": 1, "mask": 2}
     }
+
+
+def test_delete_is_refused_while_a_submission_uses_the_dataset(
+    session: Session, data_dir: Path, tmp_path: Path
+) -> None:
+    source = write_jsonl(tmp_path / "notes.jsonl", RECORDS)
+    info = prepare_dataset(session, PrepareRequest((source,), "Notes"))
+    submissions.build_submission_for_dataset(
+        session,
+        info.id,
+        load_terms("no-ai-training"),
+        recipient=X25519Identity.generate().recipient.to_string(),
+        network_id=None,
+        out_dir=tmp_path / "submission",
+    )
+    with pytest.raises(InvalidInput, match="part of 1 submission"):
+        delete_dataset(session, info.id)
+    assert get_dataset(session, info.id) == info
+    assert info.package_path.is_file()
