@@ -284,7 +284,9 @@ def test_the_whole_flow_prepares_and_signs_a_dataset(
     qtbot.waitUntil(lambda: isinstance(wizard.current, ReportStep), timeout=SLOW_OP_MS)
     assert prepared == [wizard.draft.dataset_id]
     report = wizard.current
-    qtbot.waitUntil(lambda: "records were prepared" in report.view.toPlainText(), timeout=SLOW_OP_MS)
+    qtbot.waitUntil(
+        lambda: "records were prepared" in report.view.toPlainText(), timeout=SLOW_OP_MS
+    )
 
     wizard.next()
     consent = wizard.current

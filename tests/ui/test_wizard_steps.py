@@ -382,7 +382,7 @@ def test_the_report_is_written_in_sentences() -> None:
         "E-mail addresses were masked (12).",
         "Phone numbers (3): 2 masked, 1 kept, as you decided after review.",
         "None of these were found: Bank account (IBAN).",
-        "Records 5 repeated record 1, which was kept",
+        "Record 5 repeated record 1, which was kept",
         "<td>a.csv</td><td align='right'>4</td><td>ragged row</td>",
         "<td align='right'>record 7</td>",
         "Measured:",

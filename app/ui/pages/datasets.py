@@ -155,6 +155,8 @@ class DatasetsPage(Page):
         self.tabs = QTabWidget()
         self.report_view = QTextBrowser()
         self.report_view.setObjectName("datasetReport")
+        self.report_view.setAccessibleName(self.tr("Report"))
+        self.report_view.document().setDocumentMargin(12)
         self.card_view = JsonView()
         self.manifest_view = JsonView()
         self.tabs.addTab(self.report_view, self.tr("Report"))

@@ -62,7 +62,8 @@ class DropZone(QWidget):
         column.addWidget(self.title, 0, Qt.AlignmentFlag.AlignHCenter)
         self.hint = muted(hint)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        column.addWidget(self.hint)
+        self.hint.setMaximumWidth(self.hint.fontMetrics().averageCharWidth() * 80)
+        column.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignHCenter)
         buttons = QHBoxLayout()
         self.buttons = buttons
         buttons.addStretch(1)

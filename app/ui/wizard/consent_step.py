@@ -198,6 +198,7 @@ class ConsentStep(Step):
         form.setContentsMargins(0, 0, 12, 0)
         form.setVerticalSpacing(8)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.form = form
         self.template = QComboBox()
         self.template.setAccessibleName(self.tr("Template"))
@@ -309,6 +310,12 @@ class ConsentStep(Step):
         self.summary.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         summary_scroll = QScrollArea()
+        summary_scroll.setObjectName("consentSummaryScroll")
+        # The summary sits on the card: the scroll area must not paint its own ground.
+        summary_scroll.setStyleSheet(
+            "QScrollArea#consentSummaryScroll, QScrollArea#consentSummaryScroll > QWidget,"
+            " QLabel#consentSummary { background: transparent; }"
+        )
         summary_scroll.setWidget(self.summary)
         summary_scroll.setWidgetResizable(True)
         summary_scroll.setFrameShape(QFrame.Shape.NoFrame)
@@ -364,14 +371,22 @@ class ConsentStep(Step):
             return
         self.show_terms(get_template(self.template.currentData()).terms)
 
+    def _show_template(self, terms: ConsentTerms) -> None:
+        name = matching_template(terms)
+        self.template.setCurrentIndex(self.template.findData(name))
+        template = get_template(name)
+        if template.terms == terms:
+            self.template_help.setText(_qt_translate(template.description))
+        else:
+            self.template_help.setText(
+                self.tr("Your own terms: change any field below, or start again from a template.")
+            )
+
     def show_terms(self, terms: ConsentTerms) -> None:
         """Set every field from ``terms``; :meth:`terms` gives the same terms back."""
         self._loading = True
         try:
-            self.template.setCurrentIndex(self.template.findData(matching_template(terms)))
-            self.template_help.setText(
-                _qt_translate(get_template(self.template.currentData()).description)
-            )
+            self._show_template(terms)
             for use, switch in self.switches.items():
                 switch.set_term(terms.uses[use])
             self.attribution.setChecked(terms.attribution.required)
@@ -460,10 +475,7 @@ class ConsentStep(Step):
         self._valid = True
         self.draft.terms = terms
         self._loading = True
-        self.template.setCurrentIndex(self.template.findData(matching_template(terms)))
-        self.template_help.setText(
-            _qt_translate(get_template(self.template.currentData()).description)
-        )
+        self._show_template(terms)
         self._loading = False
         self.summary.setText("\n\n".join(summary_lines(terms)))
         self.changed.emit()

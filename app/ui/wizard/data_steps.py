@@ -121,9 +121,12 @@ class ImportStep(Step):
         self.unit_box.addItem(self.tr("One record per paragraph"), "paragraph")
         self.skip_bad = QCheckBox(self.tr("Skip records that cannot be read, and list them"))
         self.skip_bad.setChecked(self.draft.skip_bad_records)
-        options.addRow(self.tr("Format:"), self.format_box)
-        options.addRow(self.tr("Text encoding:"), self.encoding_box)
-        options.addRow(self.tr("Text and Markdown:"), self.unit_box)
+        self.format_box.setAccessibleName(self.tr("Format"))
+        self.encoding_box.setAccessibleName(self.tr("Text encoding"))
+        self.unit_box.setAccessibleName(self.tr("Records in text and Markdown files"))
+        options.addRow(self.tr("&Format:"), self.format_box)
+        options.addRow(self.tr("Text &encoding:"), self.encoding_box)
+        options.addRow(self.tr("&Text and Markdown:"), self.unit_box)
         options.addRow("", self.skip_bad)
         self.layout_.addLayout(options)
         self.layout_.addStretch(1)
@@ -346,6 +349,7 @@ class CleanStep(Step):
         pii.body.addLayout(grid)
         form = QFormLayout()
         self.action_box = QComboBox()
+        self.action_box.setAccessibleName(self.tr("What to do with a finding"))
         for value in labels.ACTIONS:
             self.action_box.addItem(labels.action(value), value)
             self.action_box.setItemData(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QLocale, Qt
@@ -58,7 +59,15 @@ class RecordPane(QWidget):
             self.text.setPlainText(placeholder)
             return
         record, location = located
-        self.where.setText(f"{caption} · {location.describe()}")
+        name = Path(location.path.split("!/")[-1]).name or location.path
+        line = location.line
+        where = (
+            self.tr("%1, line %2").replace("%1", name).replace("%2", str(line))
+            if line is not None
+            else name
+        )
+        self.where.setText(f"{caption} · {where}")
+        self.where.setToolTip(location.describe())
         self.text.setPlainText(json.dumps(record, ensure_ascii=False, indent=2))
 
 
@@ -72,7 +81,7 @@ class DuplicatesPanel(QWidget):
         self._cache: dict[int, Located | None] = {}
         self._wanted: tuple[int, int] | None = None
         column = QVBoxLayout(self)
-        column.setContentsMargins(0, 8, 0, 0)
+        column.setContentsMargins(12, 10, 12, 12)
         column.setSpacing(8)
         self.counts = muted()
         self.counts.setObjectName("duplicateCounts")
@@ -91,6 +100,13 @@ class DuplicatesPanel(QWidget):
         self.pairs.setObjectName("duplicatePairs")
         self.pairs.setAccessibleName(self.tr("Near duplicates"))
         self.pairs.currentItemChanged.connect(lambda _c, _p: self._show_current())
+        widest = self.tr("Record %1 ≈ record %2 (%3 similar)")
+        self.pairs.setMinimumWidth(
+            self.pairs.fontMetrics().horizontalAdvance(
+                widest.replace("%1", "00,000").replace("%2", "00,000").replace("%3", "100%")
+            )
+            + 32
+        )
         self.kept = RecordPane(self.tr("Kept"))
         self.removed = RecordPane(self.tr("Left out"))
         sides = QWidget()

@@ -72,6 +72,8 @@ class ReportStep(Step):
         self.view = QTextBrowser()
         self.view.setObjectName("reportView")
         self.view.setOpenLinks(False)
+        self.view.setAccessibleName(self.tr("Report"))
+        self.view.document().setDocumentMargin(12)
         self.layout_.addWidget(self.view, 1)
         self.layout_.addWidget(
             muted(
@@ -121,6 +123,7 @@ class SignStep(Step):
         super().__init__(context, parent)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.recipient = QLineEdit()
         self.recipient.setPlaceholderText("age1…")
         self.recipient.setAccessibleName(self.tr("Network's age recipient"))
@@ -158,6 +161,8 @@ class SignStep(Step):
         self.tabs = QTabWidget()
         self.human = QTextBrowser()
         self.human.setObjectName("signedHuman")
+        self.human.setAccessibleName(self.tr("What you sign"))
+        self.human.document().setDocumentMargin(12)
         self.raw = JsonView()
         self.raw.setObjectName("signedRaw")
         self.tabs.addTab(self.human, self.tr("What you sign"))

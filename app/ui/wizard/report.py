@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
+from pathlib import PurePath
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QLocale
@@ -65,6 +66,11 @@ def _int(value: Any) -> int:
         return 0
 
 
+def _file_name(path: str) -> str:
+    """``/home/ada/notes.zip!/2024/a.csv`` -> ``a.csv``: the list is for reading, not finding."""
+    return PurePath(path.split("!/")[-1]).name or path
+
+
 def _plural(kind: str) -> str:
     noun = PLURALS.get(kind)
     return _tr(noun) if noun else labels.pii_type(kind)
@@ -100,7 +106,11 @@ def overview(quality: Mapping[str, Any], sources: Sequence[Any], info: Any) -> l
         else:
             text = _tr("%1 records were prepared").replace("%1", _number(_int(records)))
         if files:
-            names = ", ".join(_e(s.get("name", "")) for s in sources[:3] if isinstance(s, Mapping))
+            names = ", ".join(
+                _e(_file_name(str(s.get("name", ""))))
+                for s in sources[:3]
+                if isinstance(s, Mapping)
+            )
             more = _tr(" and %1 more").replace("%1", _number(files - 3)) if files > 3 else ""
             text += _tr(" (from %1%2)").replace("%1", names).replace("%2", more)
         lines.append(text + ".")
@@ -288,11 +298,19 @@ def clusters_list(duplicates: Any) -> str:
             if isinstance(m, Mapping)
         ]
         first = _number(_int(cluster.get("representative")) + 1)
-        text = (
-            _tr("Records %1 repeated record %2, which was kept")
-            if cluster.get("kind") == "exact"
-            else _tr("Records %1 were nearly the same as record %2, which was kept")
-        )
+        exact = cluster.get("kind") == "exact"
+        if len(members) == 1:
+            text = (
+                _tr("Record %1 repeated record %2, which was kept")
+                if exact
+                else _tr("Record %1 was nearly the same as record %2, which was kept")
+            )
+        else:
+            text = (
+                _tr("Records %1 repeated record %2, which was kept")
+                if exact
+                else _tr("Records %1 were nearly the same as record %2, which was kept")
+            )
         items.append(f"<li>{text.replace('%1', ', '.join(members)).replace('%2', first)}</li>")
     return f"<ul>{''.join(items)}</ul>"
 

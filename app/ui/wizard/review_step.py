@@ -114,7 +114,7 @@ class ReviewStep(Step):
         self.tabs.setObjectName("reviewTabs")
         pii_page = QWidget()
         self.pii_layout = QVBoxLayout(pii_page)
-        self.pii_layout.setContentsMargins(0, 8, 0, 0)
+        self.pii_layout.setContentsMargins(12, 10, 12, 12)
         self.pii_layout.setSpacing(10)
         self.duplicates = DuplicatesPanel()
         self.tabs.addTab(pii_page, self.tr("Personal information"))

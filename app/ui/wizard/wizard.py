@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -121,6 +121,12 @@ class PrepareWizard(QDialog):
         row.setSpacing(0)
         row.addWidget(sidebar)
         row.addWidget(main, 1)
+        # Enter means "Next" wherever the focus is: a focused button of a step
+        # must not take the default away (QDialog's auto-default would).
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(button is self.next_button)
+        self.back_button.setShortcut(QKeySequence("Alt+Left"))
+        self.back_button.setToolTip(self.tr("Back (Alt+Left)"))
         self._show(0)
         if inputs:
             step = self.step(ImportStep)
