@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -148,6 +149,10 @@ class SubmissionsPage(Page):
         self.checks.setAccessibleName(self.tr("Verification checks"))
         self.checks.hide()
         card.body.addWidget(self.checks, 1)
+        # Keeps the facts at the top of the card until the checks take the room.
+        self.filler = QWidget()
+        self.filler.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        card.body.addWidget(self.filler, 1)
         return card
 
     # --- state ------------------------------------------------------------------------
@@ -173,6 +178,7 @@ class SubmissionsPage(Page):
         self.details.setVisible(entry is not None)
         self.checks.clear()
         self.checks.hide()
+        self.filler.show()
         if entry is None:
             return
         self.detail_name.setText(entry.dataset_name)
@@ -309,6 +315,7 @@ class SubmissionsPage(Page):
             item.setToolTip(check.message)
             self.checks.addItem(item)
         self.checks.show()
+        self.filler.hide()
         self.message.emit(
             self.tr("The submission verifies") if report.ok else self.tr("Verification failed")
         )
