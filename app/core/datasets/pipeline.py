@@ -68,6 +68,7 @@ from app.core.datasets.stages import (
     WorkItem,
     finish_record,
     init_worker,
+    merge_counts,
     run_in_worker,
 )
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, ProgressEvent
@@ -111,6 +112,9 @@ class PipelineOutcome:
     clusters: list[DuplicateCluster] = field(default_factory=list)
     near_clusters: list[DuplicateCluster] = field(default_factory=list)
     pii: dict[str, dict[str, int]] = field(default_factory=dict)
+    """Prepare: findings in the records the package holds or the policy dropped, by action."""
+    pii_in_removed_duplicates: dict[str, int] = field(default_factory=dict)
+    """Prepare: findings in records removed as duplicates (their kept twin holds the same)."""
     rejections: RejectionReport = field(default_factory=lambda: RejectionReport(0, {}, ()))
     schema: Schema | None = None
     commitment: bytes = b""
@@ -121,7 +125,7 @@ class PipelineOutcome:
     workers: int = 0
 
     def pii_totals(self) -> dict[str, int]:
-        """Findings per type, whatever was done with them."""
+        """Findings per type, whatever was done with them, duplicates removed not counted."""
         return {kind: sum(actions.values()) for kind, actions in sorted(self.pii.items())}
 
 
@@ -334,17 +338,20 @@ def prepare(
         for rejected in result.rejections:
             policy.reject(rejected)
         schema.merge(result.schema)
-        _merge_counts(outcome.pii, result.pii)
+        merge_counts(outcome.pii, result.pii)
         outcome.dropped_by_policy += result.dropped
         outcome.bytes_read += result.bytes_in
         kept: list[bytes] = []
         kept_leaves = bytearray()
         leaves = result.leaves
+        record_pii = result.record_pii
         for position, line in enumerate(result.lines):
             index = base + result.local[position]
             signature = result.signatures[position] if near is not None else b""
+            counts = record_pii.get(position) if record_pii else None
             if line is None:
-                finished = _finish(result, position, config, index, outcome, policy)
+                counts = {}
+                finished = _finish(result, position, config, index, outcome, policy, counts)
                 if finished is None:
                     continue
                 line, leaf, value = finished
@@ -357,9 +364,13 @@ def prepare(
                 first = exact.add(index, leaf)
                 if first is not None:
                     clusters.add(index, first)
+                    _count_removed(outcome.pii_in_removed_duplicates, counts)
                     continue
             if near is not None and near.add(index, signature) is not None:
+                _count_removed(outcome.pii_in_removed_duplicates, counts)
                 continue
+            if counts:
+                merge_counts(outcome.pii, counts)
             kept.append(line)
             kept_leaves += leaf
             builder.add(leaf)
@@ -412,7 +423,7 @@ def scan(
         for rejected in result.rejections:
             policy.reject(rejected)
         schema.merge(result.schema)
-        _merge_counts(outcome.pii, result.pii)
+        merge_counts(outcome.pii, result.pii)
         keys = result.exact_keys
         for local in range(result.count):
             key = bytes(keys[16 * local : 16 * local + 16])
@@ -457,24 +468,25 @@ def _finish(
     index: int,
     outcome: PipelineOutcome,
     policy: BadRecordPolicy,
+    counts: dict[str, dict[str, int]],
 ) -> tuple[bytes, bytes, JsonObject] | None:
+    """Redact a deferred record; its findings go to ``counts``, or to the outcome if dropped."""
     record, findings, location = result.deferred[position]
     try:
-        finished = finish_record(record, findings, config, index, outcome.pii)
+        finished = finish_record(record, findings, config, index, counts)
     except NotIJSON as exc:
         policy.reject(RecordRejected(location, exc.message.removeprefix("record: ")))
         return None
     if finished is None:
+        merge_counts(outcome.pii, counts)
         outcome.dropped_by_policy += 1
         return None
     return finished
 
 
-def _merge_counts(into: dict[str, dict[str, int]], counts: dict[str, dict[str, int]]) -> None:
-    for kind, actions in counts.items():
-        mine = into.setdefault(kind, {})
-        for action, count in actions.items():
-            mine[action] = mine.get(action, 0) + count
+def _count_removed(into: dict[str, int], counts: dict[str, dict[str, int]] | None) -> None:
+    for kind, actions in (counts or {}).items():
+        into[kind] = into.get(kind, 0) + sum(actions.values())
 
 
 def _no_progress(_event: ProgressEvent) -> None:

@@ -127,6 +127,11 @@ def build_report(request: dict[str, Any], outcome: PipelineOutcome) -> dict[str,
                 kind: dict(sorted(acts.items())) for kind, acts in sorted(outcome.pii.items())
             },
             "records_dropped": outcome.dropped_by_policy,
+            "findings_in_removed_duplicates": dict(
+                sorted(outcome.pii_in_removed_duplicates.items())
+            ),
+            "counted": "findings in the records the package holds and in records the policy"
+            " dropped; findings in removed duplicates are listed apart",
         },
         "sources": [
             {"name": info.name, "format": info.format, "encoding": info.encoding}

@@ -91,7 +91,11 @@ class BatchResult:
     ``lines`` holds, per kept record, its RFC 8785 bytes (``None`` when
     deferred, see the module doc) and ``local`` its index in the batch;
     ``leaves`` the 32-byte leaf hashes in the same order (zeros for deferred
-    records). ``pii`` counts findings by type, then by action taken.
+    records). ``pii`` counts findings by type, then by action taken, in records
+    that are not handed back (dropped by the redaction policy); ``record_pii``
+    holds the same counts per kept record, by position in ``lines``, so the
+    parent counts only what the package ends up holding and tells apart the
+    findings in records it removes as duplicates.
     """
 
     count: int = 0
@@ -104,6 +108,7 @@ class BatchResult:
     signatures: list[bytes] = field(default_factory=list)
     dropped: int = 0
     pii: dict[str, dict[str, int]] = field(default_factory=dict)
+    record_pii: dict[int, dict[str, dict[str, int]]] = field(default_factory=dict)
     rejections: list[RecordRejected] = field(default_factory=list)
     schema: SchemaBuilder = field(default_factory=SchemaBuilder)
     findings: list[tuple[int, Finding, Context]] = field(default_factory=list)
@@ -173,14 +178,18 @@ class Stage:
                     if near:
                         result.signatures.append(b"")
                     continue
-                count_findings(result.pii, findings, policy, index)
+                counts: dict[str, dict[str, int]] = {}
+                count_findings(counts, findings, policy, index)
                 record = redact_record(record, findings, policy, record_index=index, key=key)
                 if record is None:
+                    merge_counts(result.pii, counts)
                     result.dropped += 1
                     continue
+                result.record_pii[len(lines)] = counts
             try:
                 line = canonical_json(record, what="record")
             except NotIJSON as exc:
+                result.record_pii.pop(len(lines), None)
                 result.rejections.append(RecordRejected(item.location, _reason(exc)))
                 continue
             lines.append(line)
@@ -277,6 +286,14 @@ def count_findings(
         per_type[action] = per_type.get(action, 0) + 1
 
 
+def merge_counts(into: dict[str, dict[str, int]], counts: dict[str, dict[str, int]]) -> None:
+    """Add ``counts[type][action]`` into ``into``."""
+    for kind, actions in counts.items():
+        mine = into.setdefault(kind, {})
+        for action, count in actions.items():
+            mine[action] = mine.get(action, 0) + count
+
+
 def finish_record(
     record: JsonObject,
     findings: Sequence[Finding],
@@ -356,6 +373,7 @@ __all__ = [
     "count_findings",
     "finish_record",
     "init_worker",
+    "merge_counts",
     "run_in_worker",
     "value_at",
 ]

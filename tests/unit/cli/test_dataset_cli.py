@@ -66,7 +66,7 @@ def test_prepare_list_show_export_prove_verify(tessera: object, tmp_path: Path) 
     body = json.loads(out)
     assert body["records"] == 2
     assert body["duplicates_removed"] == 1
-    assert body["pii"] == {"email": 2}
+    assert body["pii"] == {"email": 1}  # the duplicate's address is not in the package
     assert len(body["commitment"]) == 64
     assert body["rejections"][0]["line"] == 4
     dataset_id = body["id"]

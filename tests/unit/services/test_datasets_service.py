@@ -70,7 +70,12 @@ def test_round_trip(session: Session, data_dir: Path, tmp_path: Path) -> None:
 
     assert info.records == 3
     assert info.duplicates_removed == 1
-    assert info.pii == {"email": 3, "phone": 2}
+    # What the package holds: the duplicate's findings are reported apart.
+    assert info.pii == {"email": 2, "phone": 1}
+    assert dataset_report(session, info.id)["privacy"]["findings_in_removed_duplicates"] == {
+        "email": 1,
+        "phone": 1,
+    }
     body = info.to_json()
     assert {"id", "records", "duplicates_removed", "commitment", "pii"} <= body.keys()
     assert len(info.id) == 26
@@ -99,7 +104,7 @@ def test_round_trip(session: Session, data_dir: Path, tmp_path: Path) -> None:
     assert card["name"] == "Notes"
     assert card["identifier"]["value"] == info.commitment
     report = dataset_report(session, info.id)
-    assert report["privacy"]["actions"] == {"email": {"pseudonymize": 3}, "phone": {"mask": 2}}
+    assert report["privacy"]["actions"] == {"email": {"pseudonymize": 2}, "phone": {"mask": 1}}
     assert report["quality"]["duplicates"]["clusters_shown"][0]["representative"] == 0
 
     exported = tmp_path / "out.jsonl"
@@ -196,9 +201,10 @@ def test_scan_then_prepare_with_review_decisions(session: Session, tmp_path: Pat
     records = list(open_package_records(session, info.id))
     assert records[-1] == {"id": 3, "text": "mail ann@example.com again"}
     assert "[EMAIL]" in str(records[0]["text"])
-    assert dataset_report(session, info.id)["privacy"]["actions"] == {
-        "email": {"keep": 1, "mask": 2}
-    }
+    privacy = dataset_report(session, info.id)["privacy"]
+    # Record 2 duplicates record 0 (deferred to the parent for its per-finding decisions).
+    assert privacy["actions"] == {"email": {"keep": 1, "mask": 1}}
+    assert privacy["findings_in_removed_duplicates"] == {"email": 1}
 
 
 def test_delete_is_refused_while_a_submission_uses_the_dataset(
@@ -218,3 +224,23 @@ def test_delete_is_refused_while_a_submission_uses_the_dataset(
         delete_dataset(session, info.id)
     assert get_dataset(session, info.id) == info
     assert info.package_path.is_file()
+
+
+def test_pii_counts_describe_the_package_not_removed_duplicates(
+    session: Session, tmp_path: Path
+) -> None:
+    records: list[dict[str, object]] = [
+        {"text": "mail bob@example.com"},
+        {"text": "one"},
+        {"text": "mail bob@example.com"},
+        {"text": "two"},
+        {"text": "three"},
+    ]
+    source = write_jsonl(tmp_path / "five.jsonl", records)
+    info = prepare_dataset(session, PrepareRequest((source,), "Five"))
+    assert (info.records, info.duplicates_removed) == (4, 1)
+    assert info.pii == {"email": 1}
+    report = dataset_report(session, info.id)
+    assert report["privacy"]["findings"] == {"email": 1}
+    assert report["privacy"]["findings_in_removed_duplicates"] == {"email": 1}
+    assert dataset_manifest(session, info.id)["pii"] == {"email": 1}

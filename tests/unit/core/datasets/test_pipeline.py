@@ -63,8 +63,9 @@ def test_prepare_orders_dedupes_redacts_and_commits(tmp_path: Path) -> None:
     assert outcome.records_read == 100
     assert outcome.records == 40
     assert outcome.exact_duplicates == 60
-    assert outcome.pii == {"email": {"mask": 100}}
-    assert outcome.pii_totals() == {"email": 100}
+    assert outcome.pii == {"email": {"mask": 40}}
+    assert outcome.pii_in_removed_duplicates == {"email": 60}
+    assert outcome.pii_totals() == {"email": 40}
     root, size = dataset_commitment(records)
     assert (root, size) == (outcome.commitment, 40)
     assert list(LeafHashes(leaves)) == [record_leaf_hash(r) for r in records]
