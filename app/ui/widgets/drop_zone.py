@@ -62,8 +62,7 @@ class DropZone(QWidget):
         column.addWidget(self.title, 0, Qt.AlignmentFlag.AlignHCenter)
         self.hint = muted(hint)
         self.hint.setAlignment(Qt.AlignmentFlag.AlignHCenter)
-        self.hint.setMaximumWidth(self.hint.fontMetrics().averageCharWidth() * 80)
-        column.addWidget(self.hint, 0, Qt.AlignmentFlag.AlignHCenter)
+        column.addWidget(self.hint)
         buttons = QHBoxLayout()
         self.buttons = buttons
         buttons.addStretch(1)
@@ -80,8 +79,13 @@ class DropZone(QWidget):
         column.addStretch(1)
 
     def add_button(self, button: QPushButton) -> None:
-        """Put a page's own button first in the row (an empty state's main action)."""
-        self.buttons.insertWidget(1, button)
+        """Put a page's own button above the others (an empty state's main action).
+
+        It gets a row of its own so that the zone stays as narrow as before.
+        """
+        column = self.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(column.indexOf(self.hint) + 1, button, 0, Qt.AlignmentFlag.AlignHCenter)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if local_paths(event):
