@@ -369,6 +369,7 @@ def test_the_report_is_written_in_sentences() -> None:
             "findings": {"email": 12, "phone": 3},
             "actions": {"email": {"mask": 12}, "phone": {"mask": 2, "keep": 1}},
             "records_dropped": 0,
+            "findings_in_removed_duplicates": {"email": 2},
         },
         "sources": [{"name": "a.csv"}, {"name": "b.parquet"}],
         "something_new": {"measured": 7},
@@ -386,6 +387,7 @@ def test_the_report_is_written_in_sentences() -> None:
         "<td>a.csv</td><td align='right'>4</td><td>ragged row</td>",
         "<td align='right'>record 7</td>",
         "Measured:",
+        "In records left out as duplicates (not in the dataset): e-mail addresses 2.",
     ):
         assert sentence in text, sentence
     assert "pii_types" not in text

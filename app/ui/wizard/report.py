@@ -236,6 +236,15 @@ def privacy(request: Mapping[str, Any], report: Mapping[str, Any]) -> list[str]:
                 "%1", _number(reviewed)
             )
         )
+    in_duplicates = report.get("findings_in_removed_duplicates")
+    if isinstance(in_duplicates, Mapping):
+        counted = [(str(k), _int(n)) for k, n in in_duplicates.items() if _int(n)]
+        if counted:
+            lines.append(
+                _tr("In records left out as duplicates (not in the dataset): %1.").replace(
+                    "%1", ", ".join(f"{_e(_plural(k).lower())} {_number(n)}" for k, n in counted)
+                )
+            )
     dropped = _int(report.get("records_dropped"))
     if dropped:
         lines.append(
