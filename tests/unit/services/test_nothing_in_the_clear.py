@@ -10,6 +10,7 @@ and the SQL schema. It runs for both kinds of key custody.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -97,3 +98,54 @@ def test_the_check_finds_a_leak_when_there_is_one(data_dir: Path) -> None:
         needles = _write_through_the_api(session)
     (data_dir / "notes.txt").write_text(f"hello {NAME}", encoding="utf-8")
     assert _leaks(data_dir, needles) == ["name (UTF-8) in notes.txt"]
+
+
+def test_prepared_records_and_their_personal_data_are_never_in_the_clear(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """A prepared dataset: the records, the PII found in them, and its pseudonym key stay sealed.
+
+    The input file lives outside the profile; everything the prepare wrote inside it (package,
+    leaf hashes, vault pages, the write-ahead log) is searched for the record text, the e-mail
+    address the scan found, and the per-dataset pseudonym key.
+    """
+    from app.core.datasets.pii import Action, RedactionPolicy
+    from app.services.datasets import PrepareRequest, open_package_records, prepare_dataset
+
+    text = "Quillfeather harbour logbook entry: tides rose early near the old pier"
+    email = "zephyrine.quill@example.org"
+    source = tmp_path / "input.jsonl"
+    source.write_text(
+        json.dumps({"text": f"{text}. Write to {email} for the charts."})
+        + "\n"
+        + json.dumps({"text": "A second, plainer entry about wind and rain over the bay."})
+        + "\n",
+        encoding="utf-8",
+    )
+    with vault.create_vault(passphrase="a long and careful passphrase") as session:
+        identities.create_identity(session, NAME)
+        info = prepare_dataset(
+            session,
+            PrepareRequest(
+                inputs=(source,),
+                name="Harbour logbook",
+                pii_policy=RedactionPolicy(default=Action.PSEUDONYMIZE),
+            ),
+        )
+        prepared = list(open_package_records(session, info.id))
+        key = session.conn.execute(
+            "SELECT pseudonym_key FROM datasets WHERE id = ?", (info.id,)
+        ).fetchone()[0]
+        needles = {
+            "record text": text.encode(),
+            "record text (second)": b"plainer entry about wind",
+            "e-mail address": email.encode(),
+            "pseudonym key": bytes(key),
+            "pseudonym key (hex)": bytes(key).hex().encode(),
+            "dataset name": b"Harbour logbook",
+        }
+        assert text in json.dumps(prepared)  # the records really are in there, sealed
+        assert email not in json.dumps(prepared)
+        assert _leaks(data_dir, needles) == []
+    assert _leaks(data_dir, needles) == []
+    assert (data_dir / "datasets").is_dir()
