@@ -55,7 +55,7 @@ def page(
 
 
 def test_lists_prepared_datasets_with_their_details(qtbot: Any, page: DatasetsPage) -> None:
-    names = {info.name for info in page.model.datasets()}
+    names = {info.name for info in page.model.items()}
     assert names == {"tide notes", "harbour questions"}
     selected = page.selected()
     assert selected is not None
@@ -98,7 +98,7 @@ def test_delete_removes_the_dataset(
     prompts.answer("confirm", True)
     page.delete_selected()
     qtbot.waitUntil(lambda: page.model.rowCount() == 1, timeout=SLOW_OP_MS)
-    assert doomed.id not in {info.id for info in page.model.datasets()}
+    assert doomed.id not in {info.id for info in page.model.items()}
 
 
 def test_dropping_files_opens_the_wizard_with_them(
@@ -136,7 +136,7 @@ def test_the_model_passes_the_model_tester(
     qtbot.waitUntil(lambda: len(items) == 3, timeout=SLOW_OP_MS)
     model = DatasetTableModel()
     qtmodeltester.check(model, force_py=False)
-    model.set_datasets(items)
+    model.set_items(items)
     qtmodeltester.check(model, force_py=True)
     assert model.data(model.index(0, NAME)) in {"a", "b", "c"}
     model.clear()

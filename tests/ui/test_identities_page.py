@@ -35,7 +35,7 @@ def page(qtbot: Any, open_vault: VaultHandle, prompts: ScriptedPrompts) -> Ident
 
 
 def _names(page: IdentitiesPage) -> list[str]:
-    return [info.name for info in page.model.identities()]
+    return [info.name for info in page.model.items()]
 
 
 def _wait_names(qtbot: Any, page: IdentitiesPage, names: list[str]) -> None:
@@ -45,8 +45,8 @@ def _wait_names(qtbot: Any, page: IdentitiesPage, names: list[str]) -> None:
 
 
 def _select(page: IdentitiesPage, name: str) -> None:
-    info = next(i for i in page.model.identities() if i.name == name)
-    page.select_did(info.did)
+    info = next(i for i in page.model.items() if i.name == name)
+    page.select_id(info.did)
     selected = page.selected()
     assert selected is not None
     assert selected.name == name
@@ -88,7 +88,7 @@ def test_create_rename_default_and_delete(
 
     page.default_action.trigger()
     qtbot.waitUntil(
-        lambda: {i.name for i in page.model.identities() if i.is_default} == {"Research 2025"},
+        lambda: {i.name for i in page.model.items() if i.is_default} == {"Research 2025"},
         timeout=SLOW_OP_MS,
     )
     qtbot.waitUntil(lambda: page.detail_default.isVisible())
@@ -100,7 +100,7 @@ def test_create_rename_default_and_delete(
     assert "Research 2025" in text
     assert "backup" in details
     assert action == "Delete identity"
-    assert page.model.identities()[0].is_default  # the default moved back
+    assert page.model.items()[0].is_default  # the default moved back
     assert prompts.unused() == {}
 
 

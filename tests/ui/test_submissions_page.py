@@ -58,7 +58,7 @@ def page(
     qtbot.addWidget(widget)
     widget.resize(1000, 700)
     widget.show()
-    qtbot.waitUntil(lambda: built.id in {e.id for e in widget.model.entries()}, timeout=SLOW_OP_MS)
+    qtbot.waitUntil(lambda: built.id in {e.id for e in widget.model.items()}, timeout=SLOW_OP_MS)
     return widget
 
 
@@ -70,7 +70,7 @@ def _select(page: SubmissionsPage, entry_id: str) -> None:
 
 
 def test_lists_the_built_submission_and_the_drafts(page: SubmissionsPage, built: Any) -> None:
-    states = {e.dataset_name: e.state for e in page.model.entries()}
+    states = {e.dataset_name: e.state for e in page.model.items()}
     try:
         backend.datasets()
     except backend.ServiceUnavailable:
@@ -121,7 +121,7 @@ def test_revoke_asks_for_a_reason_and_confirmation(
     prompts.answer("confirm", True)
     page.revoke_selected()
     qtbot.waitUntil(
-        lambda: {e.id: e.state for e in page.model.entries()}.get(built.id) == "revoked",
+        lambda: {e.id: e.state for e in page.model.items()}.get(built.id) == "revoked",
         timeout=SLOW_OP_MS,
     )
     assert built.revocation_path.is_file()
@@ -130,7 +130,7 @@ def test_revoke_asks_for_a_reason_and_confirmation(
 
 
 def test_a_draft_opens_the_wizard_at_the_consent_step(qtbot: Any, page: SubmissionsPage) -> None:
-    drafts = [e for e in page.model.entries() if e.state == "draft"]
+    drafts = [e for e in page.model.items() if e.state == "draft"]
     if not drafts:
         pytest.skip("drafts come from the dataset service")
     _select(page, drafts[0].id)
@@ -145,7 +145,7 @@ def test_a_draft_opens_the_wizard_at_the_consent_step(qtbot: Any, page: Submissi
 def test_the_model_passes_the_model_tester(qtmodeltester: Any, built: Any) -> None:
     model = SubmissionTableModel()
     qtmodeltester.check(model, force_py=False)
-    model.set_entries(entries([], [built]))
+    model.set_items(entries([], [built]))
     qtmodeltester.check(model, force_py=True)
     assert model.data(model.index(0, STATE)) == "Signed"
     model.clear()

@@ -6,31 +6,25 @@ Everything that reads the vault runs through the vault handle's ops.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QLocale, QModelIndex, Qt
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QPushButton,
     QSplitter,
-    QStackedWidget,
-    QTableView,
     QTabWidget,
     QTextBrowser,
     QWidget,
 )
 
 from app.ui import icons
-from app.ui.pages.base import Page
-from app.ui.pages.datasets_model import ID, NAME, DatasetTableModel
+from app.ui.pages.datasets_model import NAME, DatasetTableModel
 from app.ui.pages.identities import file_stem
 from app.ui.pages.identities_model import long_date
+from app.ui.pages.list_page import DialogSlot, ListPage, list_table, size_columns
 from app.ui.prompts import Prompts
 from app.ui.vault import VaultHandle
 from app.ui.widgets.common import Card, CopyField, heading, labelled, muted
@@ -41,7 +35,7 @@ from app.ui.wizard.report import report_html
 from app.ui.wizard.wizard import PrepareWizard
 
 
-class DatasetsPage(Page):
+class DatasetsPage(ListPage):
     """A list of prepared datasets above the details of the selected one."""
 
     def __init__(self, vault: VaultHandle, prompts: Prompts, parent: QWidget | None = None) -> None:
@@ -51,14 +45,14 @@ class DatasetsPage(Page):
                 "Your prepared datasets, cleaned and encrypted to your own key. Drop files "
                 "here to prepare a new one."
             ),
+            vault,
+            prompts,
+            DatasetTableModel(),
             parent,
         )
-        self._vault = vault
-        self._prompts = prompts
-        self._busy = 0
-        self.wizard: PrepareWizard | None = None
+        self.model.setParent(self)
+        self._wizards = DialogSlot()
         self.setAcceptDrops(True)
-        self.model = DatasetTableModel(self)
 
         self.prepare_button = QPushButton(
             icons.icon("plus", "on_accent"), self.tr("Prepare a dataset…")
@@ -67,24 +61,10 @@ class DatasetsPage(Page):
         self.prepare_button.clicked.connect(lambda: self.prepare())
         self.header_actions.addWidget(self.prepare_button)
 
-        self.table = QTableView()
-        self.table.setObjectName("datasetTable")
-        self.table.setAccessibleName(self.tr("Datasets"))
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        for column in range(1, ID + 1):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        table = list_table("datasetTable", self.tr("Datasets"), self.model)
+        size_columns(table, stretch=NAME)
 
-        self.empty = DropZone(
+        empty = DropZone(
             self.tr("No datasets yet"),
             self.tr(
                 "Drop files or folders here, or choose them, to prepare your first dataset: "
@@ -92,20 +72,17 @@ class DatasetsPage(Page):
                 "the result encrypted."
             ),
         )
-        self.empty.setObjectName("datasetsEmpty")
+        empty.setObjectName("datasetsEmpty")
         self.empty_prepare = QPushButton(
             icons.icon("plus", "on_accent"), self.tr("Prepare a dataset…")
         )
         self.empty_prepare.setProperty("role", "primary")
         self.empty_prepare.setAccessibleName(self.tr("Prepare your first dataset"))
         self.empty_prepare.clicked.connect(lambda: self.prepare())
-        self.empty.add_button(self.empty_prepare)
-        self.empty.dropped.connect(self.prepare)
-        self.empty.browse_files.connect(self.choose_files)
-        self.empty.browse_folder.connect(self.choose_folder)
-        self.list_stack = QStackedWidget()
-        self.list_stack.addWidget(self.empty)
-        self.list_stack.addWidget(self.table)
+        empty.add_button(self.empty_prepare)
+        empty.dropped.connect(self.prepare)
+        empty.browse_files.connect(self.choose_files)
+        empty.browse_folder.connect(self.choose_folder)
 
         self.details = self._details_card()
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -115,12 +92,13 @@ class DatasetsPage(Page):
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         self.body.addWidget(splitter, 1)
+        self.start(table, empty)
 
-        vault.state_changed.connect(self._on_vault_state)
-        self._show_selection(None)
-        self._update_actions()
-        if vault.is_open:
-            self.refresh()
+    @property
+    def wizard(self) -> PrepareWizard | None:
+        """The prepare wizard this page opened, while it is open."""
+        current = self._wizards.current
+        return current if isinstance(current, PrepareWizard) else None
 
     # --- building -----------------------------------------------------------------
 
@@ -144,9 +122,7 @@ class DatasetsPage(Page):
         self.detail_facts = muted()
         card.body.addWidget(self.detail_facts)
         self.commitment_field = CopyField(self.tr("commitment"))
-        self.commitment_field.copied.connect(
-            lambda caption: self.message.emit(self.tr("Copied the %1").replace("%1", caption))
-        )
+        self.commitment_field.copied.connect(self._copied)
         card.body.addWidget(
             labelled(
                 self.tr("Commitment (fingerprint of every record, in order)"), self.commitment_field
@@ -181,24 +157,10 @@ class DatasetsPage(Page):
 
     # --- state ------------------------------------------------------------------------
 
-    def selected(self) -> Any:
-        index = self.table.selectionModel().currentIndex()
-        return self.model.info_at(index.row()) if index.isValid() else None
+    def load(self, session: Any) -> list[Any]:
+        return list(backend.datasets().list_datasets(session))
 
-    def select_id(self, dataset_id: str) -> None:
-        row = self.model.row_of(dataset_id)
-        if row >= 0:
-            flags = (
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows
-            )
-            self.table.selectionModel().setCurrentIndex(self.model.index(row, NAME), flags)
-
-    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_selection(self.model.info_at(current.row()) if current.isValid() else None)
-        self._update_actions()
-
-    def _show_selection(self, info: Any) -> None:
+    def show_item(self, info: Any) -> None:
         self.details.setVisible(info is not None)
         if info is None:
             return
@@ -213,7 +175,7 @@ class DatasetsPage(Page):
         self.commitment_field.set_value(info.commitment)
         dataset_id = info.id
 
-        def load(session: Any) -> tuple[Any, Any, Any]:
+        def read(session: Any) -> tuple[Any, Any, Any]:
             service = backend.datasets()
             return (
                 service.dataset_report(session, dataset_id),
@@ -230,49 +192,20 @@ class DatasetsPage(Page):
             self.card_view.set_value(card)
             self.manifest_view.set_value(manifest)
 
-        self._vault.op(self, load).quiet().success(show).run()
+        self._vault.op(self, read).quiet().success(show).run()
 
-    def _update_actions(self) -> None:
-        ready = self._vault.is_open and self._busy == 0
+    def update_actions(self) -> None:
         chosen = self.selected() is not None
         self.prepare_button.setEnabled(self._vault.is_open)
         for button in (self.sign_button, self.export_button, self.delete_button):
-            button.setEnabled(ready and chosen)
+            button.setEnabled(self.ready and chosen)
 
-    def _on_vault_state(self) -> None:
-        if self._vault.is_open:
-            self.refresh()
-        else:
-            self._close_wizard()
-            self.model.clear()
-            self.list_stack.setCurrentWidget(self.empty)
-            self._show_selection(None)
-        self._update_actions()
-
-    def refresh(self, select: str | None = None) -> None:
-        def show(items: list[Any]) -> None:
-            current = self.selected()
-            wanted = select or (current.id if current is not None else None)
-            self.model.set_datasets(items)
-            self.list_stack.setCurrentWidget(self.table if items else self.empty)
-            if items:
-                target = wanted if wanted and self.model.row_of(wanted) >= 0 else items[0].id
-                self.select_id(target)
-                self._show_selection(self.selected())
-            else:
-                self._show_selection(None)
-            self._update_actions()
-
-        self._vault.op(self, lambda s: backend.datasets().list_datasets(s)).quiet().success(
-            show
-        ).run()
+    def on_vault_locked(self) -> None:
+        self._wizards.close()
 
     # --- user actions -------------------------------------------------------------------
 
     def _open_wizard(self, wizard: PrepareWizard) -> PrepareWizard:
-        self._close_wizard()
-        self.wizard = wizard
-        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.dataset_prepared.connect(lambda dataset_id: self.refresh(select=dataset_id))
         wizard.submission_signed.connect(
             lambda info: self.message.emit(
@@ -281,13 +214,8 @@ class DatasetsPage(Page):
                 .replace("%2", str(info.folder))
             )
         )
-        wizard.destroyed.connect(lambda _obj=None: self._forget(wizard))
-        wizard.open()
+        self._wizards.open(wizard)
         return wizard
-
-    def _forget(self, wizard: PrepareWizard) -> None:
-        if self.wizard is wizard:
-            self.wizard = None
 
     def prepare(self, paths: list[Path] | None = None) -> PrepareWizard | None:
         if not self._vault.is_open:
@@ -317,21 +245,6 @@ class DatasetsPage(Page):
         return self._open_wizard(
             PrepareWizard(self._vault, self._prompts, self, dataset=(info.id, info.name))
         )
-
-    def _close_wizard(self) -> None:
-        wizard, self.wizard = self.wizard, None
-        if wizard is not None and shiboken6.isValid(wizard):
-            wizard.close()
-
-    def _op(self, fn: Callable[[Any], Any], label: str | None = None) -> Any:
-        self._busy += 1
-        self._update_actions()
-        op = self._vault.op(self, fn).finished(self._op_done)
-        return op.with_progress(label) if label else op
-
-    def _op_done(self) -> None:
-        self._busy -= 1
-        self._update_actions()
 
     def export_selected(self) -> None:
         info = self.selected()

@@ -13,17 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QMenu,
     QPushButton,
-    QStackedWidget,
-    QTableView,
     QWidget,
 )
 
@@ -32,10 +28,9 @@ from app.services import identities as service
 from app.services.identities import IdentityInfo
 from app.services.vault import Session
 from app.ui import icons
-from app.ui.pages.base import Page
-from app.ui.pages.identities_model import NAME, IdentityTableModel, long_date
+from app.ui.pages.identities_model import DID, NAME, IdentityTableModel, long_date
+from app.ui.pages.list_page import ListPage, empty_card, list_table, size_columns
 from app.ui.prompts import Prompts
-from app.ui.tasks import VaultOp
 from app.ui.vault import VaultHandle
 from app.ui.widgets.common import Card, CopyField, heading, labelled, muted
 
@@ -52,7 +47,7 @@ def write_card(session: Session, name: str, destination: Path) -> None:
     atomic_write_bytes(destination, text.encode("utf-8"), mode=0o644)
 
 
-class IdentitiesPage(Page):
+class IdentitiesPage(ListPage):
     """A table of identities above the details of the selected one."""
 
     def __init__(self, vault: VaultHandle, prompts: Prompts, parent: QWidget | None = None) -> None:
@@ -62,13 +57,12 @@ class IdentitiesPage(Page):
                 "An identity is a signing key and an encryption key that never leave "
                 "this computer. Networks know you by its identifier; the name is just for you."
             ),
+            vault,
+            prompts,
+            IdentityTableModel(),
             parent,
         )
-        self._vault = vault
-        self._prompts = prompts
-        self._busy = 0
-        self._select_after_refresh: str | None = None
-        self.model = IdentityTableModel(self)
+        self.model.setParent(self)
 
         self._make_actions()
         self.restore_button = self._button(self.restore_action)
@@ -76,43 +70,24 @@ class IdentitiesPage(Page):
         self.header_actions.addWidget(self.restore_button)
         self.header_actions.addWidget(self.new_button)
 
-        self.table = QTableView()
-        self.table.setObjectName("identityTable")
-        self.table.setModel(self.model)
-        self.table.setAccessibleName(self.tr("Identities"))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.setAlternatingRowColors(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        header.resizeSection(NAME, 220)
-        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
-        self.table.customContextMenuRequested.connect(self._context_menu)
-        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
-        self.table.doubleClicked.connect(lambda _index: self.rename_selected())
+        table = list_table("identityTable", self.tr("Identities"), self.model)
+        table.setAlternatingRowColors(False)
+        size_columns(table, stretch=DID, fixed={NAME: 220})
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._context_menu)
+        table.doubleClicked.connect(lambda _index: self.rename_selected())
 
-        self.empty = self._empty_state()
-        self.list_stack = QStackedWidget()
-        self.list_stack.addWidget(self.empty)
-        self.list_stack.addWidget(self.table)
+        empty = empty_card(
+            self.tr("No identities yet"),
+            self.tr(
+                "Create an identity to sign what you submit and to receive encrypted "
+                "data, or restore one from a backup."
+            ),
+        )
         self.body.addWidget(self.list_stack, 1)
-
         self.details = self._details_card()
         self.body.addWidget(self.details)
-
-        self._vault.state_changed.connect(self._on_vault_state)
-        self._show_selection(None)
-        self._update_actions()
-        if self._vault.is_open:
-            self.refresh()
+        self.start(table, empty)
 
     # --- building -------------------------------------------------------------
 
@@ -165,21 +140,6 @@ class IdentitiesPage(Page):
         keys = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         return f" ({keys})" if keys else ""
 
-    def _empty_state(self) -> QWidget:
-        card = Card()
-        card.body.setContentsMargins(32, 32, 32, 32)
-        card.body.addWidget(heading(self.tr("No identities yet"), 2))
-        card.body.addWidget(
-            muted(
-                self.tr(
-                    "Create an identity to sign what you submit and to receive encrypted "
-                    "data, or restore one from a backup."
-                )
-            )
-        )
-        card.body.addStretch(1)
-        return card
-
     def _details_card(self) -> Card:
         card = Card()
         card.setObjectName("identityDetails")
@@ -220,26 +180,14 @@ class IdentitiesPage(Page):
 
     # --- state ------------------------------------------------------------------
 
-    def selected(self) -> IdentityInfo | None:
-        index = self.table.selectionModel().currentIndex()
-        return self.model.info_at(index.row()) if index.isValid() else None
+    def load(self, session: Any) -> list[IdentityInfo]:
+        return service.list_identities(session)
 
-    def select_did(self, did: str) -> None:
-        row = self.model.row_of(did)
-        if row < 0:
-            return
-        index = self.model.index(row, NAME)
-        flags = (
-            QItemSelectionModel.SelectionFlag.ClearAndSelect
-            | QItemSelectionModel.SelectionFlag.Rows
-        )
-        self.table.selectionModel().setCurrentIndex(index, flags)
+    def default_key(self, items: list[IdentityInfo]) -> str:
+        """The default identity, when the one wanted is gone."""
+        return next((i.did for i in items if i.is_default), items[0].did)
 
-    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_selection(self.model.info_at(current.row()) if current.isValid() else None)
-        self._update_actions()
-
-    def _show_selection(self, info: IdentityInfo | None) -> None:
+    def show_item(self, info: IdentityInfo | None) -> None:
         self.details.setVisible(info is not None)
         if info is None:
             return
@@ -249,8 +197,8 @@ class IdentitiesPage(Page):
         self.recipient_field.set_value(info.recipient)
         self.detail_created.setText(self.tr("Created %1").replace("%1", long_date(info.created)))
 
-    def _update_actions(self) -> None:
-        ready = self._vault.is_open and self._busy == 0
+    def update_actions(self) -> None:
+        ready = self.ready
         info = self.selected()
         self.new_action.setEnabled(ready)
         self.restore_action.setEnabled(ready)
@@ -263,51 +211,10 @@ class IdentitiesPage(Page):
             action.setEnabled(ready and info is not None)
         self.default_action.setEnabled(ready and info is not None and not info.is_default)
 
-    def _on_vault_state(self) -> None:
-        if self._vault.is_open:
-            self.refresh()
-        else:
-            self.model.clear()
-            self.list_stack.setCurrentWidget(self.empty)
-            self._show_selection(None)
-        self._update_actions()
-
     def _on_copied(self, caption: str) -> None:
         info = self.selected()
         name = info.name if info else ""
         self.message.emit(self.tr("Copied the %1 of %2").replace("%1", caption).replace("%2", name))
-
-    # --- running ops ------------------------------------------------------------
-
-    def _op(self, fn: Callable[[Session], Any]) -> VaultOp[Any]:
-        self._busy += 1
-        self._update_actions()
-        return self._vault.op(self, fn).finished(self._op_done)
-
-    def _op_done(self) -> None:
-        self._busy -= 1
-        self._update_actions()
-
-    def refresh(self, select: str | None = None) -> None:
-        """Reload the list from the vault, keeping or moving the selection."""
-        if select is not None:
-            self._select_after_refresh = select
-        self._vault.op(self, service.list_identities).quiet().success(self._show_list).run()
-
-    def _show_list(self, items: list[IdentityInfo]) -> None:
-        current = self.selected()
-        wanted = self._select_after_refresh or (current.did if current else None)
-        self._select_after_refresh = None
-        self.model.set_identities(items)
-        self.list_stack.setCurrentWidget(self.table if items else self.empty)
-        if not items:
-            self._show_selection(None)
-        else:
-            default = next((i.did for i in items if i.is_default), items[0].did)
-            target = wanted if wanted and self.model.row_of(wanted) >= 0 else default
-            self.select_did(target)
-            self._show_selection(self.selected())
-        self._update_actions()
 
     # --- user actions -------------------------------------------------------------
 

@@ -6,29 +6,23 @@ check listed with its result); revoke signs a revocation with a reason.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import shiboken6
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
     QSplitter,
-    QStackedWidget,
-    QTableView,
     QWidget,
 )
 
 from app.ui import icons
-from app.ui.pages.base import Page
 from app.ui.pages.identities_model import long_date
-from app.ui.pages.submissions_model import DATASET, ID, Entry, SubmissionTableModel, entries
+from app.ui.pages.list_page import DialogSlot, ListPage, empty_card, list_table, size_columns
+from app.ui.pages.submissions_model import DATASET, NETWORK, Entry, SubmissionTableModel, entries
 from app.ui.prompts import Prompts
 from app.ui.vault import VaultHandle
 from app.ui.widgets.common import Card, CopyField, heading, labelled, muted
@@ -46,7 +40,7 @@ def load_entries(session: Any) -> list[Entry]:
     return entries(datasets, signed)
 
 
-class SubmissionsPage(Page):
+class SubmissionsPage(ListPage):
     """Drafts and submissions above the details and checks of the selected one."""
 
     def __init__(self, vault: VaultHandle, prompts: Prompts, parent: QWidget | None = None) -> None:
@@ -56,47 +50,23 @@ class SubmissionsPage(Page):
                 "A submission is a prepared dataset signed with your consent terms for one "
                 "network. Nothing is sent until you send it."
             ),
+            vault,
+            prompts,
+            SubmissionTableModel(),
             parent,
         )
-        self._vault = vault
-        self._prompts = prompts
-        self._busy = 0
-        self.wizard: PrepareWizard | None = None
-        self.model = SubmissionTableModel(self)
+        self.model.setParent(self)
+        self._wizards = DialogSlot()
         self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.clicked.connect(lambda: self.refresh())
         self.header_actions.addWidget(self.refresh_button)
 
-        self.table = QTableView()
-        self.table.setObjectName("submissionTable")
-        self.table.setAccessibleName(self.tr("Submissions"))
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
-        header = self.table.horizontalHeader()
-        header.setHighlightSections(False)
-        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-        header.setSectionResizeMode(DATASET, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
-        header.resizeSection(1, 260)
-        for column in range(2, ID + 1):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
-
-        empty = Card()
-        empty.body.setContentsMargins(32, 32, 32, 32)
-        empty.body.addWidget(heading(self.tr("Nothing to sign yet"), 2))
-        empty.body.addWidget(
-            muted(self.tr("Prepare a dataset on the Datasets page; it appears here as a draft."))
+        table = list_table("submissionTable", self.tr("Submissions"), self.model)
+        size_columns(table, stretch=DATASET, fixed={NETWORK: 260})
+        empty = empty_card(
+            self.tr("Nothing to sign yet"),
+            self.tr("Prepare a dataset on the Datasets page; it appears here as a draft."),
         )
-        empty.body.addStretch(1)
-        self.empty = empty
-        self.list_stack = QStackedWidget()
-        self.list_stack.addWidget(self.empty)
-        self.list_stack.addWidget(self.table)
 
         self.details = self._details_card()
         splitter = QSplitter(Qt.Orientation.Vertical)
@@ -104,11 +74,13 @@ class SubmissionsPage(Page):
         splitter.addWidget(self.list_stack)
         splitter.addWidget(self.details)
         self.body.addWidget(splitter, 1)
-        vault.state_changed.connect(self._on_vault_state)
-        self._show_selection(None)
-        self._update_actions()
-        if vault.is_open:
-            self.refresh()
+        self.start(table, empty)
+
+    @property
+    def wizard(self) -> PrepareWizard | None:
+        """The wizard signing a draft, while it is open."""
+        current = self._wizards.current
+        return current if isinstance(current, PrepareWizard) else None
 
     def _details_card(self) -> Card:
         card = Card()
@@ -137,9 +109,7 @@ class SubmissionsPage(Page):
         self.folder_field = CopyField(self.tr("folder"))
         self.signer_field = CopyField(self.tr("signer"))
         for field in (self.folder_field, self.signer_field):
-            field.copied.connect(
-                lambda caption: self.message.emit(self.tr("Copied the %1").replace("%1", caption))
-            )
+            field.copied.connect(self._copied)
         self.folder_box = labelled(self.tr("Folder"), self.folder_field)
         self.signer_box = labelled(self.tr("Signed by"), self.signer_field)
         card.body.addWidget(self.folder_box)
@@ -157,24 +127,10 @@ class SubmissionsPage(Page):
 
     # --- state ------------------------------------------------------------------------
 
-    def selected(self) -> Entry | None:
-        index = self.table.selectionModel().currentIndex()
-        return self.model.entry_at(index.row()) if index.isValid() else None
+    def load(self, session: Any) -> list[Entry]:
+        return load_entries(session)
 
-    def select_id(self, entry_id: str) -> None:
-        row = self.model.row_of(entry_id)
-        if row >= 0:
-            flags = (
-                QItemSelectionModel.SelectionFlag.ClearAndSelect
-                | QItemSelectionModel.SelectionFlag.Rows
-            )
-            self.table.selectionModel().setCurrentIndex(self.model.index(row, 0), flags)
-
-    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self._show_selection(self.model.entry_at(current.row()) if current.isValid() else None)
-        self._update_actions()
-
-    def _show_selection(self, entry: Entry | None) -> None:
+    def show_item(self, entry: Entry | None) -> None:
         self.details.setVisible(entry is not None)
         self.checks.clear()
         self.checks.hide()
@@ -205,8 +161,8 @@ class SubmissionsPage(Page):
         self.folder_box.show()
         self.signer_box.show()
 
-    def _update_actions(self) -> None:
-        ready = self._vault.is_open and self._busy == 0
+    def update_actions(self) -> None:
+        ready = self.ready
         entry = self.selected()
         draft = entry is not None and entry.submission is None
         self.sign_button.setVisible(draft)
@@ -219,66 +175,25 @@ class SubmissionsPage(Page):
         )
         self.refresh_button.setEnabled(self._vault.is_open)
 
-    def _on_vault_state(self) -> None:
-        if self._vault.is_open:
-            self.refresh()
-        else:
-            self._close_wizard()
-            self.model.clear()
-            self.list_stack.setCurrentWidget(self.empty)
-            self._show_selection(None)
-        self._update_actions()
-
-    def refresh(self, select: str | None = None) -> None:
-        def show(items: list[Entry]) -> None:
-            current = self.selected()
-            wanted = select or (current.id if current is not None else None)
-            self.model.set_entries(items)
-            self.list_stack.setCurrentWidget(self.table if items else self.empty)
-            if items:
-                target = wanted if wanted and self.model.row_of(wanted) >= 0 else items[0].id
-                self.select_id(target)
-                self._show_selection(self.selected())
-            else:
-                self._show_selection(None)
-            self._update_actions()
-
-        self._vault.op(self, load_entries).quiet().success(show).run()
+    def on_vault_locked(self) -> None:
+        self._wizards.close()
 
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
-        if self._vault.is_open and self._busy == 0:
+        if self.ready:
             self.refresh()
 
     # --- user actions -------------------------------------------------------------------
-
-    def _close_wizard(self) -> None:
-        wizard, self.wizard = self.wizard, None
-        if wizard is not None and shiboken6.isValid(wizard):
-            wizard.close()
-
-    def _op(self, fn: Callable[[Any], Any], label: str | None = None) -> Any:
-        self._busy += 1
-        self._update_actions()
-        op = self._vault.op(self, fn).finished(self._op_done)
-        return op.with_progress(label) if label else op
-
-    def _op_done(self) -> None:
-        self._busy -= 1
-        self._update_actions()
 
     def sign_selected(self) -> PrepareWizard | None:
         entry = self.selected()
         if entry is None or entry.submission is not None:
             return None
-        self._close_wizard()
         wizard = PrepareWizard(
             self._vault, self._prompts, self, dataset=(entry.dataset_id, entry.dataset_name)
         )
-        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.submission_signed.connect(lambda info: self.refresh(select=info.id))
-        self.wizard = wizard
-        wizard.open()
+        self._wizards.open(wizard)
         return wizard
 
     def verify_selected(self) -> None:

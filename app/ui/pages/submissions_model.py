@@ -10,19 +10,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-
 from app.ui import icons
 from app.ui.pages.identities_model import long_date, short_date
-from app.ui.widgets.common import monospace_font
+from app.ui.table_model import Column, ItemRole, RowListModel
 from app.ui.wizard import labels
 
-EntryRole: Final = Qt.ItemDataRole.UserRole + 1
+EntryRole: Final = ItemRole
 """The ``Entry`` of a row."""
 
 DATASET, NETWORK, STATE, CREATED, ID = range(5)
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,97 +55,37 @@ def entries(datasets: list[Any], submissions: list[Any]) -> list[Entry]:
     return drafts + done
 
 
-class SubmissionTableModel(QAbstractTableModel):
+_STATE_ICONS: Final = {
+    "draft": ("rename", "muted"),
+    "signed": ("sign", "success"),
+    "revoked": ("revoke", "danger"),
+}
+
+
+class SubmissionTableModel(RowListModel[Entry]):
     """Drafts and submissions: dataset, network, state, created, id."""
 
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[Entry] = []
-        self._mono = monospace_font()
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 5
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
-        return {
-            DATASET: self.tr("Dataset"),
-            NETWORK: self.tr("Network"),
-            STATE: self.tr("State"),
-            CREATED: self.tr("Date"),
-            ID: self.tr("Id"),
-        }.get(section)
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        entry = self._rows[index.row()]
-        column = index.column()
-        if role == EntryRole:
-            return entry
-        if role == Qt.ItemDataRole.DisplayRole:
-            if column == DATASET:
-                return entry.dataset_name
-            if column == NETWORK:
-                return entry.network or self.tr("not chosen yet")
-            if column == STATE:
-                return labels.state(entry.state)
-            if column == CREATED:
-                return short_date(entry.created)
-            if column == ID:
-                return entry.id[:12]
-            return None
-        if role == Qt.ItemDataRole.DecorationRole and column == STATE:
-            name, tone = {
-                "draft": ("rename", "muted"),
-                "signed": ("sign", "success"),
-                "revoked": ("revoke", "danger"),
-            }.get(entry.state, ("info", "muted"))
+        def state_icon(entry: Entry) -> Any:
+            name, tone = _STATE_ICONS.get(entry.state, ("info", "muted"))
             return icons.icon(name, tone)  # type: ignore[arg-type]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if column == CREATED:
-                return long_date(entry.created)
-            if column in (ID, NETWORK):
-                return entry.id if column == ID else entry.network
-            return None
-        if role == Qt.ItemDataRole.FontRole and column in (ID, NETWORK):
-            return self._mono
-        return None
 
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
-
-    def entry_at(self, row: int) -> Entry | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, entry_id: str) -> int:
-        return next((r for r, e in enumerate(self._rows) if e.id == entry_id), -1)
-
-    def entries(self) -> list[Entry]:
-        return list(self._rows)
-
-    def set_entries(self, items: list[Entry]) -> None:
-        if [e.id for e in items] == [e.id for e in self._rows]:
-            old, self._rows = self._rows, list(items)
-            for row, (before, after) in enumerate(zip(old, items, strict=True)):
-                if before != after:
-                    self.dataChanged.emit(self.index(row, 0), self.index(row, ID))
-            return
-        self.beginResetModel()
-        self._rows = list(items)
-        self.endResetModel()
-
-    def clear(self) -> None:
-        self.set_entries([])
+        columns: list[Column[Entry]] = [
+            Column(self.tr("Dataset"), lambda entry: entry.dataset_name),
+            Column(
+                self.tr("Network"),
+                lambda entry: entry.network or self.tr("not chosen yet"),
+                tooltip=lambda entry: entry.network,
+                mono=True,
+            ),
+            Column(self.tr("State"), lambda entry: labels.state(entry.state), icon=state_icon),
+            Column(
+                self.tr("Date"),
+                lambda entry: short_date(entry.created),
+                tooltip=lambda entry: long_date(entry.created),
+            ),
+            Column(
+                self.tr("Id"), lambda entry: entry.id, tooltip=lambda entry: entry.id, mono=True
+            ),
+        ]
+        super().__init__(columns, lambda entry: entry.id, parent)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt
 
 from app.core.datasets.preview import Preview
+from app.ui.table_model import RIGHT, FlatTableModel, Index
 
 FETCH: Final = 100
 CELL_CHARS: Final = 240
-
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def cell_text(value: object) -> str:
@@ -36,7 +35,7 @@ def cell_text(value: object) -> str:
     return text if len(text) <= CELL_CHARS else text[: CELL_CHARS - 1] + "…"
 
 
-class PreviewTableModel(QAbstractTableModel):
+class PreviewTableModel(FlatTableModel):
     """Records as rows, their keys as columns, the source line first."""
 
     def __init__(self, parent: Any = None) -> None:
@@ -58,18 +57,16 @@ class PreviewTableModel(QAbstractTableModel):
     def _total(self) -> int:
         return len(self._preview.records) if self._preview is not None else 0
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._shown
+    def row_total(self) -> int:
+        return self._shown
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() or self._preview is None:
-            return 0
-        return 1 + len(self._preview.columns)
+    def column_total(self) -> int:
+        return 1 + len(self._preview.columns) if self._preview is not None else 0
 
-    def canFetchMore(self, parent: _Index) -> bool:
+    def canFetchMore(self, parent: Index) -> bool:
         return not parent.isValid() and self._shown < self._total()
 
-    def fetchMore(self, parent: _Index) -> None:
+    def fetchMore(self, parent: Index) -> None:
         if parent.isValid():
             return
         more = min(FETCH, self._total() - self._shown)
@@ -80,21 +77,15 @@ class PreviewTableModel(QAbstractTableModel):
         self.fetched += more
         self.endInsertRows()
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation != Qt.Orientation.Horizontal
-            or role != Qt.ItemDataRole.DisplayRole
-            or self._preview is None
-        ):
+    def column_title(self, section: int) -> str | None:
+        if self._preview is None:
             return None
         if section == 0:
             return self.tr("Line")
         columns = self._preview.columns
         return columns[section - 1] if 0 < section <= len(columns) else None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or self._preview is None or index.row() >= self._shown:
             return None
         record = self._preview.records[index.row()]
@@ -112,14 +103,5 @@ class PreviewTableModel(QAbstractTableModel):
             text = value if isinstance(value, str) else cell_text(value)
             return text[:2000]
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return RIGHT
         return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )

@@ -19,10 +19,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
     QModelIndex,
-    QPersistentModelIndex,
     QRectF,
     QSize,
     Qt,
@@ -34,6 +32,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem,
 
 from app.services.review_store import Arrangement, ReviewFilter, ReviewRow, ReviewStore, SortKey
 from app.ui import theme
+from app.ui.table_model import FlatTableModel, Index
 from app.ui.widgets.common import monospace_font
 from app.ui.wizard import labels
 
@@ -56,8 +55,6 @@ RETRY_MS: Final = 60
 Runner = Callable[[Callable[[], Any], Callable[[Any], None]], None]
 """Runs the first callable off the GUI thread, then the second with its result on it."""
 
-_Index = QModelIndex | QPersistentModelIndex
-
 
 def run_here(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
     """A runner for small stores and tests: right now, on this thread."""
@@ -76,7 +73,7 @@ def position_ranges(selection: QItemSelection) -> list[tuple[int, int]]:
     return merged
 
 
-class ReviewTableModel(QAbstractTableModel):
+class ReviewTableModel(FlatTableModel):
     """Findings as rows: record, type, found text in context, field, detector, decision.
 
     Signals:
@@ -129,17 +126,13 @@ class ReviewTableModel(QAbstractTableModel):
 
     # --- reading ---------------------------------------------------------------
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._count
+    def row_total(self) -> int:
+        return self._count
 
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 6
+    def column_total(self) -> int:
+        return len(SORT_KEYS)
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
-            return None
+    def column_title(self, section: int) -> str | None:
         return {
             RECORD: self.tr("Record"),
             TYPE: self.tr("Type"),
@@ -171,7 +164,7 @@ class ReviewTableModel(QAbstractTableModel):
             self._blocks.move_to_end(block)
         return rows[offset] if offset < len(rows) else None
 
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         if role not in (
@@ -216,15 +209,6 @@ class ReviewTableModel(QAbstractTableModel):
                 "%1", labels.action_help(row.action)
             )
         return None
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return (
-            Qt.ItemFlag.ItemIsEnabled
-            | Qt.ItemFlag.ItemIsSelectable
-            | Qt.ItemFlag.ItemNeverHasChildren
-        )
 
     def _refetch(self) -> None:
         blocks, self._missing = self._missing, set()
