@@ -307,9 +307,6 @@ class DatasetsPage(ListPage):
         if not confirmed:
             return
         dataset_id = info.id
-
-        def deleted(_none: object) -> None:
-            self.message.emit(self.tr("Deleted %1").replace("%1", info.name))
-            self.refresh()
-
-        self._op(lambda s: backend.datasets().delete_dataset(s, dataset_id)).success(deleted).run()
+        self._op(lambda s: backend.datasets().delete_dataset(s, dataset_id)).success(
+            lambda _none: self._changed(self.tr("Deleted %1").replace("%1", info.name))
+        ).run()

@@ -229,8 +229,7 @@ class IdentitiesPage(ListPage):
         ).success(self._created).run()
 
     def _created(self, info: IdentityInfo) -> None:
-        self.message.emit(self.tr("Created %1").replace("%1", info.name))
-        self.refresh(select=info.did)
+        self._changed(self.tr("Created %1").replace("%1", info.name), select=info.did)
 
     def rename_selected(self) -> None:
         info = self.selected()
@@ -252,10 +251,6 @@ class IdentitiesPage(ListPage):
                 self.tr("%1 is now the default identity").replace("%1", info.name)
             )
         ).run()
-
-    def _changed(self, text: str) -> None:
-        self.message.emit(text)
-        self.refresh()
 
     def backup_selected(self) -> None:
         info = self.selected()
@@ -307,8 +302,7 @@ class IdentitiesPage(ListPage):
         ).success(self._restored).run()
 
     def _restored(self, info: IdentityInfo) -> None:
-        self.message.emit(self.tr("Restored %1").replace("%1", info.name))
-        self.refresh(select=info.did)
+        self._changed(self.tr("Restored %1").replace("%1", info.name), select=info.did)
 
     def export_selected(self) -> None:
         info = self.selected()

@@ -235,5 +235,10 @@ class ListPage(Page):
         self._busy -= 1
         self.update_actions()
 
+    def _changed(self, text: str, select: str | None = None) -> None:
+        """After an action: say what happened in the status bar and show the list as it is now."""
+        self.message.emit(text)
+        self.refresh(select=select)
+
     def _copied(self, caption: str) -> None:
         self.message.emit(self.tr("Copied the %1").replace("%1", caption))

@@ -259,11 +259,10 @@ class SubmissionsPage(ListPage):
         if not confirmed:
             return
         entry_id = entry.id
-
-        def revoked(_path: object) -> None:
-            self.message.emit(self.tr("Revoked consent for %1").replace("%1", entry.dataset_name))
-            self.refresh(select=entry_id)
-
         self._op(
             lambda s: backend.submissions().revoke_submission(s, entry_id, reason.strip() or None)
-        ).success(revoked).run()
+        ).success(
+            lambda _path: self._changed(
+                self.tr("Revoked consent for %1").replace("%1", entry.dataset_name), entry_id
+            )
+        ).run()
