@@ -70,6 +70,7 @@ from app.core.datasets.stages import (
     init_worker,
     merge_counts,
     run_in_worker,
+    schema_sampled,
 )
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, ProgressEvent
 
@@ -333,11 +334,13 @@ def prepare(
     clusters = _Clusters()
     builder = MerkleBuilder()
     schema = SchemaBuilder()
+    population = 0
     base = 0
     for result in _guarded(_results(reader.items(), config, workers, cancel), policy):
         for rejected in result.rejections:
             policy.reject(rejected)
         schema.merge(result.schema)
+        population += result.schema_population
         merge_counts(outcome.pii, result.pii)
         outcome.dropped_by_policy += result.dropped
         outcome.bytes_read += result.bytes_in
@@ -355,7 +358,9 @@ def prepare(
                 if finished is None:
                     continue
                 line, leaf, value = finished
-                schema.add(value)
+                population += 1
+                if schema_sampled(result.deferred[position][2].index):
+                    schema.add(value)
                 if near is not None:
                     signature = minhash(record_text(value), config.minhash)
             else:
@@ -388,7 +393,7 @@ def prepare(
     outcome.clusters = clusters.result()
     outcome.near_clusters = near.clusters()[:CLUSTERS_KEPT] if near is not None else []
     outcome.rejections = policy.report()
-    outcome.schema = schema.result()
+    outcome.schema = schema.result(population)
     outcome.sources, outcome.source_count = reader.sources, reader.source_count
     if not outcome.bytes_read:
         outcome.bytes_read = reader.meter.done

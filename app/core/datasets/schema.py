@@ -97,6 +97,8 @@ class Schema:
     columns: tuple[ColumnSchema, ...]
     untracked_keys: int
     """Key occurrences beyond ``max_columns`` columns, counted but not profiled."""
+    sample_of: int | None = None
+    """When the columns are estimated from a sample of ``records``: how many records there were."""
 
     def column(self, name: str) -> ColumnSchema:
         for column in self.columns:
@@ -105,11 +107,18 @@ class Schema:
         raise KeyError(name)
 
     def to_json(self) -> dict[str, object]:
-        return {
+        out: dict[str, object] = {
             "records": self.records,
             "columns": [column.to_json() for column in self.columns],
             "untracked_keys": self.untracked_keys,
         }
+        if self.sample_of is not None:
+            out["estimated_from_sample"] = {
+                "records": self.records,
+                "of": self.sample_of,
+                "rule": "every record among the first 10,000 of each source, then 1 in 16",
+            }
+        return out
 
 
 class _Distinct:
@@ -391,9 +400,11 @@ class SchemaBuilder:
             mine.merge(theirs)
         return self
 
-    def result(self) -> Schema:
+    def result(self, population: int | None = None) -> Schema:
+        """The schema; ``population`` is the number of records the sketch sampled, if it did."""
         columns = tuple(column.result(name, self.records) for name, column in self._columns.items())
-        return Schema(self.records, columns, self.untracked)
+        sample_of = population if population is not None and population > self.records else None
+        return Schema(self.records, columns, self.untracked, sample_of)
 
 
 def infer_schema(records: Iterable[Mapping[str, JsonValue]]) -> Schema:

@@ -19,12 +19,13 @@ records without findings, nearly all of them, still finish here.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from app.core.canonical import NotIJSON, canonical_json
 from app.core.datasets.dedupe import MinHashParams, minhash, record_text
+from app.core.datasets.fastlane import Lane, read_batch
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
 from app.core.datasets.normalize import (
     DEFAULT_OPTIONS,
@@ -41,6 +42,7 @@ from app.core.datasets.pii import (
     RedactionPolicy,
     redact_record,
 )
+from app.core.datasets.pii.prefilter import ALL as ALL_FAMILIES
 from app.core.datasets.records import (
     ImportedRecord,
     InvalidSource,
@@ -111,6 +113,9 @@ class BatchResult:
     record_pii: dict[int, dict[str, dict[str, int]]] = field(default_factory=dict)
     rejections: list[RecordRejected] = field(default_factory=list)
     schema: SchemaBuilder = field(default_factory=SchemaBuilder)
+    """Sketch of the records :func:`schema_sampled` picks among those finished here."""
+    schema_population: int = 0
+    """Records finished here, sampled or not (the sketch's population)."""
     findings: list[tuple[int, Finding, Context]] = field(default_factory=list)
     exact_keys: bytearray = field(default_factory=bytearray)
     """Scan mode: 16 bytes a record (zeros for records that cannot be hashed)."""
@@ -130,24 +135,30 @@ class Stage:
 
     def run(self, item: WorkItem) -> BatchResult:
         result = BatchResult()
+        config = self.config
+        lanes: Iterable[Lane]
         if isinstance(item, RawBatch):
             try:
-                parsed: Sequence[ImportedRecord | RecordRejected] = parse_jsonl_batch(item)
+                if config.mode == "prepare" and _default_normalisation(config.normalize):
+                    lanes = list(read_batch(item, families_wanted=self.scanner.prefilters))
+                    parsed: Sequence[ImportedRecord | RecordRejected] = ()
+                else:
+                    parsed = parse_jsonl_batch(item)
+                    lanes = _full_way(parsed)
             except InvalidSource as exc:
                 result.source_error = (exc.path, exc.reason, exc.line, exc.skippable)
                 return result
             result.bytes_in = item.length if item.offset >= 0 else len(item.data)
         else:
             parsed = item
-        if self.config.mode == "scan":
+            lanes = _full_way(parsed)
+        if config.mode == "scan":
             self._scan(parsed, result)
         else:
-            self._prepare(parsed, result)
+            self._prepare(lanes, result)
         return result
 
-    def _prepare(
-        self, parsed: Sequence[ImportedRecord | RecordRejected], result: BatchResult
-    ) -> None:
+    def _prepare(self, lanes: Iterable[Lane], result: BatchResult) -> None:
         config = self.config
         options, scan, policy, key = (
             config.normalize,
@@ -161,13 +172,27 @@ class Stage:
         lines, local, leaves = result.lines, result.local, result.leaves
         sha256 = hashlib.sha256
         index = -1
-        for item in parsed:
+        for item, canonical, families in lanes:
             if type(item) is not ImportedRecord:
                 result.rejections.append(item)  # type: ignore[arg-type]
                 continue
             index += 1
-            record: JsonValue = normalize(item.data, options)
-            findings = scan(record)
+            record: JsonValue
+            if canonical is not None:
+                record = item.data
+                findings = scan(record, families) if families else []
+                if not findings:
+                    lines.append(canonical)
+                    local.append(index)
+                    leaves += sha256(b"\x00" + sha256(canonical).digest()).digest()
+                    if schema_sampled(item.location.index):
+                        schema.add(item.data)
+                    if near:
+                        result.signatures.append(minhash(record_text(record), config.minhash))
+                    continue
+            else:
+                record = normalize(item.data, options)
+                findings = scan(record)
             if findings:
                 if defer:
                     assert isinstance(record, dict)
@@ -196,10 +221,12 @@ class Stage:
             local.append(index)
             leaves += sha256(b"\x00" + sha256(line).digest()).digest()
             assert isinstance(record, dict)
-            schema.add(record)
+            if schema_sampled(item.location.index):
+                schema.add(record)
             if near:
                 result.signatures.append(minhash(record_text(record), config.minhash))
         result.count = index + 1
+        result.schema_population = len(lines) - len(result.deferred)
 
     def _scan(self, parsed: Sequence[ImportedRecord | RecordRejected], result: BatchResult) -> None:
         config = self.config
@@ -238,6 +265,30 @@ class Stage:
                     )
                     result.findings.append((index, finding, context))
         result.count = index + 1
+
+
+SCHEMA_EXACT = 10_000
+"""Every record among the first of each source goes into the schema sketch, ..."""
+SCHEMA_EVERY = 16
+"""... then one in this many: the sketch costs about a JSON parse per record it sees."""
+
+
+def schema_sampled(position: int) -> bool:
+    """Whether the record at ``position`` in its source goes into the schema sketch.
+
+    Deterministic (positions, not chance), so the same input gives the same
+    schema whatever the batching or the number of workers.
+    """
+    return position < SCHEMA_EXACT or position % SCHEMA_EVERY == 0
+
+
+def _default_normalisation(options: NormalizeOptions) -> bool:
+    return not options.columns and options.default == DEFAULT_RULES
+
+
+def _full_way(parsed: Iterable[ImportedRecord | RecordRejected]) -> Iterator[Lane]:
+    for item in parsed:
+        yield item, None, ALL_FAMILIES
 
 
 def normalize(record: JsonObject, options: NormalizeOptions) -> JsonObject:
@@ -375,5 +426,6 @@ __all__ = [
     "init_worker",
     "merge_counts",
     "run_in_worker",
+    "schema_sampled",
     "value_at",
 ]

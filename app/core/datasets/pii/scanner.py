@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Iterator, Sequence
 
+from app.core.datasets.pii import prefilter, tokens
 from app.core.datasets.pii.detectors import (
     find_emails,
     find_ibans,
@@ -47,6 +48,9 @@ _MIN_LENGTH = 5
 
 _DIGIT_TYPES = frozenset({PiiType.PHONE, PiiType.PAYMENT_CARD, PiiType.NATIONAL_ID})
 _GATED_TYPES = _DIGIT_TYPES | {PiiType.IBAN, PiiType.IP}
+_ASK_FIRST = 80
+_UNFILTERED_TYPES = frozenset({PiiType.PERSON_NAME, PiiType.STREET_ADDRESS})
+_SECRET_FAMILIES = prefilter.KNOWN_SECRETS | prefilter.PRIVATE_KEYS | prefilter.ASSIGNED_SECRETS
 _IBAN_LEAD = 40
 _IBAN_TAIL = 44
 
@@ -91,11 +95,15 @@ class PiiScanner:
     def __hash__(self) -> int:
         return hash((self.types, self.regions))
 
-    def scan_text(self, text: str, path: str = "") -> list[Finding]:
-        """The findings in one string, sorted by position, none overlapping."""
+    def scan_text(self, text: str, path: str = "", families: int = prefilter.ALL) -> list[Finding]:
+        """The findings in one string, sorted by position, none overlapping.
+
+        ``families`` (bits of :mod:`.prefilter`) leaves out detector families a
+        prefilter ruled out; the default runs every enabled detector.
+        """
         if len(text) < _MIN_LENGTH:
             return []
-        raw = self.raw_findings(text)
+        raw = self.raw_findings(text, families)
         if not raw:
             return []
         return [
@@ -103,13 +111,17 @@ class PiiScanner:
             for start, end, kind, detector in resolve_overlaps(raw)
         ]
 
-    def raw_findings(self, text: str) -> list[Raw]:
+    def raw_findings(self, text: str, families: int = prefilter.ALL) -> list[Raw]:
         """Every detector's findings in ``text``, overlaps not yet resolved."""
         types = self.types
         out: list[Raw] = []
-        if PiiType.EMAIL in types and "@" in text:
+        if families & prefilter.EMAIL and PiiType.EMAIL in types and "@" in text:
             find_emails(text, out)
-        spans = candidates(text) if not types.isdisjoint(_GATED_TYPES) else None
+        spans = (
+            candidates(text)
+            if families & prefilter.DIGITS and not types.isdisjoint(_GATED_TYPES)
+            else None
+        )
         if spans:
             if not types.isdisjoint(_DIGIT_TYPES):
                 find_digit_runs(text, out, types, self.regions, spans)
@@ -121,23 +133,55 @@ class PiiScanner:
                 find_letter_ids(text, out, windows(spans, 8, 4, len(text)))
             if PiiType.IP in types:
                 find_ipv4(text, out, spans)
-        if PiiType.IP in types and ("::" in text or text.count(":") >= 7):
+        if (
+            families & prefilter.IPV6
+            and PiiType.IP in types
+            and ("::" in text or text.count(":") >= 7)
+        ):
             find_ipv6(text, out)
-        if PiiType.SECRET in types:
-            find_secrets(text, out)
+        if PiiType.SECRET in types and families & _SECRET_FAMILIES:
+            find_secrets(text, out, _secret_kinds(families))
         if PiiType.PERSON_NAME in types:
             find_names(text, out)
         if PiiType.STREET_ADDRESS in types:
             find_addresses(text, out)
         return out
 
-    def scan_record(self, record: JsonValue) -> list[Finding]:
-        """The findings in every string value of a record (object keys are not scanned)."""
+    @property
+    def prefilters(self) -> bool:
+        """Whether :mod:`.prefilter` covers every enabled type (names and addresses it does not)."""
+        return self.types.isdisjoint(_UNFILTERED_TYPES)
+
+    def scan_record(self, record: JsonValue, families: int = prefilter.ALL) -> list[Finding]:
+        """The findings in every string value of a record (object keys are not scanned).
+
+        With the :attr:`prefilters` types, each string first goes through
+        :func:`.prefilter.text_families` and only the families it allows run;
+        ``families`` narrows them further (a record-level prefilter's answer).
+        """
         findings: list[Finding] = []
+        if not self.prefilters:
+            for path, text in iter_strings(record):
+                if len(text) >= _MIN_LENGTH:
+                    findings.extend(self.scan_text(text, path))
+            return findings
+        text_families = prefilter.text_families
         for path, text in iter_strings(record):
-            if len(text) >= _MIN_LENGTH:
-                findings.extend(self.scan_text(text, path))
+            if len(text) < _MIN_LENGTH:
+                continue
+            # Below a line's length the scanner's own gates cost less than asking first.
+            allowed = families & text_families(text) if len(text) >= _ASK_FIRST else families
+            if allowed:
+                findings.extend(self.scan_text(text, path, allowed))
         return findings
+
+
+def _secret_kinds(families: int) -> int:
+    return (
+        (tokens.KNOWN if families & prefilter.KNOWN_SECRETS else 0)
+        | (tokens.PRIVATE if families & prefilter.PRIVATE_KEYS else 0)
+        | (tokens.ASSIGNED if families & prefilter.ASSIGNED_SECRETS else 0)
+    )
 
 
 def iter_strings(value: JsonValue, path: str = "") -> Iterator[tuple[str, str]]:

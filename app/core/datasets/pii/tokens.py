@@ -164,9 +164,22 @@ _TRIGGER = re.compile(
 """Any known prefix, found from its rarest character: one scan rules all formats out."""
 
 
-def find_secrets(text: str, out: list[Raw]) -> None:
-    """Append the credentials in ``text`` to ``out``."""
-    if _TRIGGER.search(text) or "hooks.slack.com" in text:
+TRIGGER = _TRIGGER
+ANCHORS = _ANCHORS
+
+KNOWN = 1
+PRIVATE = 2
+ASSIGNED = 4
+EVERY_KIND = KNOWN | PRIVATE | ASSIGNED
+
+
+def find_secrets(text: str, out: list[Raw], kinds: int = EVERY_KIND) -> None:
+    """Append the credentials in ``text`` to ``out``.
+
+    ``kinds`` leaves out kinds a prefilter ruled out (``KNOWN`` prefixes,
+    ``PRIVATE`` keys, ``ASSIGNED`` values); each kind still runs its own gate.
+    """
+    if kinds & KNOWN and (_TRIGGER.search(text) or "hooks.slack.com" in text):
         matched = -1
         for prefix, index in _NEEDLES:
             if index != matched and prefix in text:
@@ -174,9 +187,9 @@ def find_secrets(text: str, out: list[Raw]) -> None:
                 _prefixes, pattern, detector = KNOWN_FORMATS[index]
                 for match in pattern.finditer(text):
                     out.append((match.start(), match.end(), PiiType.SECRET, detector))
-    if "PRIVATE KEY" in text:
+    if kinds & PRIVATE and "PRIVATE KEY" in text:
         _find_private_keys(text, out)
-    if "=" in text or ":" in text or " is " in text or "earer " in text:
+    if kinds & ASSIGNED and ("=" in text or ":" in text or " is " in text or "earer " in text):
         _find_assigned(text, out)
 
 
@@ -192,11 +205,17 @@ def _find_private_keys(text: str, out: list[Raw]) -> None:
         out.append((begin.start(), stop, PiiType.SECRET, "secret:private-key"))
 
 
-def _anchor_positions(text: str) -> list[int]:
-    """Where an anchor word starts a secret's name: not inside another word ("monkey")."""
+def lowered_for_anchors(text: str) -> str:
+    """``text`` in small letters, offset for offset (the anchor words are looked up in it)."""
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters lower to two ("İ"): offsets would drift
         lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered
+
+
+def _anchor_positions(text: str) -> list[int]:
+    """Where an anchor word starts a secret's name: not inside another word ("monkey")."""
+    lowered = lowered_for_anchors(text)
     positions = []
     for anchor in _ANCHORS:
         position = lowered.find(anchor)

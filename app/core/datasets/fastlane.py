@@ -1,0 +1,156 @@
+"""JSON Lines parsed with the raw line kept, and the common line finished from it in C.
+
+The per-record stages (normalise, scan for personal data, encode canonically)
+each walk the record in Python, and each walk costs about one JSON parse of
+the same text. Most lines of a real file need none of them: already
+normal, no personal data, numbers that the C encoder already spells the RFC
+8785 way. This module decides that from the raw line with C-speed string
+operations and, when it holds, gives the stage the record's canonical bytes
+at once, from the C ``json`` encoder, together with the PII detector
+families that could still find something (usually none, see
+:mod:`.pii.prefilter`). Every other line goes the full way.
+
+A line takes the fast lane when it is ASCII without a backslash or DEL (so
+every string value is a literal slice of the line: no escapes, no control
+characters), every float it holds is spelled by ``repr`` as ECMAScript
+would (no exponent, not a whole number: the parse checks each one), it has
+no run of 16 digits (an integer beyond +-(2^53 - 1) has one), and its
+canonical text (the C encoder's, sorted keys, no spaces between tokens) has
+no space after an opening quote, before a closing quote or next to another
+space, which is exactly when the default normalisation changes nothing
+(no string starts or ends with a space or holds two in a row). Property
+tests hold the lane equal to the full way.
+
+Parsing mirrors :func:`~app.core.datasets.importers.jsonl.parse_jsonl_batch`
+line for line (the same rejections, locations and record order); batches
+that are not plain UTF-8, or stand for an overlong line, are handed to it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterator
+
+# The importer's own wording for bad lines, so that both paths reject alike.
+from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
+from app.core.datasets.importers.jsonl import _json_reason as json_reason
+from app.core.datasets.importers.jsonl import _no_constant as reject_constant
+from app.core.datasets.importers.jsonl import _not_object as not_an_object
+from app.core.datasets.importers.textio import too_long
+from app.core.datasets.pii import prefilter
+from app.core.datasets.records import (
+    ImportedRecord,
+    ImportItem,
+    RecordRejected,
+    SourceLocation,
+)
+
+Lane = tuple[ImportItem, bytes | None, int]
+"""An item, its canonical bytes when the fast lane finished it (else None), PII families left."""
+
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=True,
+    separators=(",", ":"),
+    sort_keys=True,
+    allow_nan=False,
+    check_circular=False,
+)
+"""For ASCII records the same text as :mod:`app.core.canonical`'s encoder, and faster."""
+
+
+class _Parser:
+    """A decoder that notes whether every float it read has a plain ECMAScript spelling."""
+
+    __slots__ = ("decode", "plain")
+
+    def __init__(self) -> None:
+        self.plain = True
+        self.decode = json.JSONDecoder(
+            parse_constant=reject_constant, parse_float=self._float
+        ).decode
+
+    def _float(self, text: str) -> float:
+        value = float(text)
+        spelled = float.__repr__(value)
+        if "e" in spelled or spelled.endswith(".0") or not math.isfinite(value):
+            self.plain = False
+        return value
+
+
+def read_batch(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane]:
+    """The batch's items, each with its fast-lane result (see the module doc).
+
+    ``families_wanted`` is False when the PII prefilter does not cover the
+    scan (names and addresses): fast lines then come with every family.
+    Raises what :meth:`RawBatch.load` raises for an unreadable source.
+    """
+    if batch.overlong:
+        yield from _slow(parse_jsonl_batch(batch))
+        return
+    data = batch.load()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        yield from _slow(parse_jsonl_batch(batch))
+        return
+    lines = text.split("\n")
+    folded_lines = data.translate(prefilter.FOLD).split(b"\n")
+    if lines[-1] == "":
+        lines.pop()
+    path = batch.path
+    max_line = batch.max_line
+    char_limit = max_line // 4
+    parser = _Parser()
+    decode = parser.decode
+    encode = _ENCODER.encode
+    line_families = prefilter.line_families
+    long_run = prefilter.long_digit_run
+    new = tuple.__new__
+    every = prefilter.ALL
+    number = batch.first_line - 1
+    for position, line in enumerate(lines):
+        number += 1
+        if len(line) > char_limit and len(line.encode("utf-8", "surrogatepass")) > max_line:
+            yield _rejected(path, number, too_long(max_line))
+            continue
+        parser.plain = True
+        try:
+            value = decode(line)
+        except (ValueError, RecursionError) as exc:
+            if line.isspace() or not line:
+                continue
+            yield _rejected(path, number, json_reason(exc))
+            continue
+        if type(value) is not dict:
+            yield _rejected(path, number, not_an_object(value))
+            continue
+        item = new(ImportedRecord, (value, new(SourceLocation, (path, number, number - 1))))
+        if (
+            not parser.plain
+            or not line.isascii()
+            or "\\" in line
+            or "\x7f" in line
+            or long_run(folded := folded_lines[position])
+        ):
+            yield item, None, every
+            continue
+        canonical = encode(value)
+        if "  " in canonical or ' "' in canonical or '" ' in canonical:
+            yield item, None, every  # a string to normalise (or a key with spaces: rare)
+            continue
+        families = line_families(line, folded) if families_wanted else every
+        yield item, canonical.encode("ascii"), families
+
+
+def _slow(items: list[ImportItem]) -> Iterator[Lane]:
+    every = prefilter.ALL
+    for item in items:
+        yield item, None, every
+
+
+def _rejected(path: str, number: int, reason: str) -> Lane:
+    return RecordRejected(SourceLocation(path, number, number - 1), reason), None, 0
+
+
+__all__ = ["Lane", "read_batch"]
