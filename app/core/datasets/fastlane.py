@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 
 # The importer's own wording for bad lines, so that both paths reject alike.
@@ -42,12 +43,15 @@ from app.core.datasets.pii import prefilter
 from app.core.datasets.records import (
     ImportedRecord,
     ImportItem,
+    JsonObject,
     RecordRejected,
     SourceLocation,
 )
 
-Lane = tuple[ImportItem, bytes | None, int]
-"""An item, its canonical bytes when the fast lane finished it (else None), PII families left."""
+Lane = tuple[ImportItem, bytes | None, int, bool]
+"""An item; its canonical bytes when the fast lane finished it (else None); the PII families
+left to run; whether the record is *plain*: ASCII keys and plain numbers, so that after any
+change to its strings the C encoder (:func:`encode_plain`) still writes its canonical bytes."""
 
 _ENCODER = json.JSONEncoder(
     ensure_ascii=True,
@@ -57,6 +61,29 @@ _ENCODER = json.JSONEncoder(
     check_circular=False,
 )
 """For ASCII records the same text as :mod:`app.core.canonical`'s encoder, and faster."""
+_PLAIN_ENCODER = json.JSONEncoder(
+    ensure_ascii=False,
+    separators=(",", ":"),
+    sort_keys=True,
+    allow_nan=False,
+    check_circular=False,
+)
+_EDGE_SPACE = re.compile(r'"(?: |(?<= "))')
+"""A quote after or before a space: in compact JSON, a string that starts or ends with one."""
+
+
+def encode_plain(record: JsonObject) -> str:
+    """The RFC 8785 text of a *plain* record (see :data:`Lane`), from the C encoder."""
+    return _PLAIN_ENCODER.encode(record)
+
+
+def finish_normalized(record: JsonObject, *, families_wanted: bool) -> tuple[str, int]:
+    """A plain record after normalisation: its canonical text and the PII families left."""
+    text = _PLAIN_ENCODER.encode(record)
+    if not families_wanted or not text.isascii() or "\\" in text:
+        return text, prefilter.ALL
+    folded = text.encode("ascii").translate(prefilter.FOLD)
+    return text, prefilter.line_families(text, folded, len(record))
 
 
 class _Parser:
@@ -108,6 +135,7 @@ def read_batch(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane]:
     long_run = prefilter.long_digit_run
     new = tuple.__new__
     every = prefilter.ALL
+    edge_space = _EDGE_SPACE.search
     number = batch.first_line - 1
     for position, line in enumerate(lines):
         number += 1
@@ -133,24 +161,24 @@ def read_batch(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane]:
             or "\x7f" in line
             or long_run(folded := folded_lines[position])
         ):
-            yield item, None, every
+            yield item, None, every, False
             continue
         canonical = encode(value)
-        if "  " in canonical or ' "' in canonical or '" ' in canonical:
-            yield item, None, every  # a string to normalise (or a key with spaces: rare)
+        if "  " in canonical or edge_space(canonical) is not None:
+            yield item, None, every, True  # a string to normalise (or a key with spaces: rare)
             continue
-        families = line_families(line, folded) if families_wanted else every
-        yield item, canonical.encode("ascii"), families
+        families = line_families(line, folded, len(value)) if families_wanted else every
+        yield item, canonical.encode("ascii"), families, True
 
 
 def _slow(items: list[ImportItem]) -> Iterator[Lane]:
     every = prefilter.ALL
     for item in items:
-        yield item, None, every
+        yield item, None, every, False
 
 
 def _rejected(path: str, number: int, reason: str) -> Lane:
-    return RecordRejected(SourceLocation(path, number, number - 1), reason), None, 0
+    return RecordRejected(SourceLocation(path, number, number - 1), reason), None, 0, False
 
 
-__all__ = ["Lane", "read_batch"]
+__all__ = ["Lane", "encode_plain", "finish_normalized", "read_batch"]

@@ -50,6 +50,7 @@ from app.core.datasets.importers import (
 )
 from app.core.datasets.importers.jsonl import DEFAULT_BATCH_BYTES
 from app.core.datasets.pii import Finding
+from app.core.datasets.pii.digits import forget_numbers
 from app.core.datasets.records import (
     BadRecordPolicy,
     ImportedRecord,
@@ -256,10 +257,7 @@ def _results(
 ) -> Iterator[BatchResult]:
     """Stage results in input order: inline with 0 workers, else from a process pool."""
     if workers <= 0:
-        stage = Stage(config)
-        for item in items:
-            cancel.raise_if_cancelled()
-            yield stage.run(item)
+        yield from _inline(items, config, cancel)
         return
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["app.core.datasets.stages"])
@@ -281,6 +279,18 @@ def _results(
         for future in pending:
             future.cancel()
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _inline(
+    items: Iterator[WorkItem], config: StageConfig, cancel: CancelToken
+) -> Iterator[BatchResult]:
+    stage = Stage(config)
+    try:
+        for item in items:
+            cancel.raise_if_cancelled()
+            yield stage.run(item)
+    finally:
+        forget_numbers()  # this process outlives the pass; the workers do not
 
 
 class _Clusters:

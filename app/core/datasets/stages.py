@@ -25,7 +25,7 @@ from typing import Literal
 
 from app.core.canonical import NotIJSON, canonical_json
 from app.core.datasets.dedupe import MinHashParams, minhash, record_text
-from app.core.datasets.fastlane import Lane, read_batch
+from app.core.datasets.fastlane import Lane, encode_plain, finish_normalized, read_batch
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
 from app.core.datasets.normalize import (
     DEFAULT_OPTIONS,
@@ -172,26 +172,32 @@ class Stage:
         lines, local, leaves = result.lines, result.local, result.leaves
         sha256 = hashlib.sha256
         index = -1
-        for item, canonical, families in lanes:
+        prefilters = self.scanner.prefilters
+        for item, canonical, families, plain in lanes:
             if type(item) is not ImportedRecord:
                 result.rejections.append(item)  # type: ignore[arg-type]
                 continue
             index += 1
-            record: JsonValue
-            if canonical is not None:
+            record: JsonObject
+            if canonical is None:
+                record = normalize(item.data, options)
+                if plain:
+                    text, families = finish_normalized(record, families_wanted=prefilters)
+                    canonical = text.encode("utf-8")
+            else:
                 record = item.data
+            if canonical is not None:
                 findings = scan(record, families) if families else []
                 if not findings:
                     lines.append(canonical)
                     local.append(index)
                     leaves += sha256(b"\x00" + sha256(canonical).digest()).digest()
                     if schema_sampled(item.location.index):
-                        schema.add(item.data)
+                        schema.add(record)
                     if near:
                         result.signatures.append(minhash(record_text(record), config.minhash))
                     continue
             else:
-                record = normalize(item.data, options)
                 findings = scan(record)
             if findings:
                 if defer:
@@ -205,14 +211,20 @@ class Stage:
                     continue
                 counts: dict[str, dict[str, int]] = {}
                 count_findings(counts, findings, policy, index)
-                record = redact_record(record, findings, policy, record_index=index, key=key)
-                if record is None:
+                redacted = redact_record(record, findings, policy, record_index=index, key=key)
+                if redacted is None:
                     merge_counts(result.pii, counts)
                     result.dropped += 1
                     continue
+                assert isinstance(redacted, dict)
+                record = redacted
                 result.record_pii[len(lines)] = counts
             try:
-                line = canonical_json(record, what="record")
+                line = (
+                    encode_plain(record).encode("utf-8")
+                    if plain
+                    else canonical_json(record, what="record")
+                )
             except NotIJSON as exc:
                 result.record_pii.pop(len(lines), None)
                 result.rejections.append(RecordRejected(item.location, _reason(exc)))
@@ -220,7 +232,6 @@ class Stage:
             lines.append(line)
             local.append(index)
             leaves += sha256(b"\x00" + sha256(line).digest()).digest()
-            assert isinstance(record, dict)
             if schema_sampled(item.location.index):
                 schema.add(record)
             if near:
@@ -288,7 +299,7 @@ def _default_normalisation(options: NormalizeOptions) -> bool:
 
 def _full_way(parsed: Iterable[ImportedRecord | RecordRejected]) -> Iterator[Lane]:
     for item in parsed:
-        yield item, None, ALL_FAMILIES
+        yield item, None, ALL_FAMILIES, False
 
 
 def normalize(record: JsonObject, options: NormalizeOptions) -> JsonObject:

@@ -20,6 +20,7 @@ or "ligue" just before it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 
@@ -150,7 +151,15 @@ def _after_last_digit(text: str) -> int:
     return 0
 
 
+def forget_numbers() -> None:
+    """Empty the cache of checked phone numbers (contributor data) once a pass is over."""
+    _valid_region.cache_clear()
+
+
+@functools.lru_cache(maxsize=8192)
 def _valid_region(run: str, region: str | None) -> str | None:
+    # Cached: ``phonenumbers`` costs tens of microseconds a number, and datasets repeat numbers
+    # (a support line, a signature); a few thousand entries of short strings per process.
     try:
         number = phonenumbers.parse(run, region)
     except phonenumbers.NumberParseException:

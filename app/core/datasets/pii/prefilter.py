@@ -99,16 +99,18 @@ _A_PREFIX = re.compile(r"A(?=KIA|SIA|GPA|IDA|ROA|NPA|Iza)")
 _FOLDED_ANCHORS = tuple(anchor.encode("ascii") for anchor in ANCHORS)
 
 
-def line_families(line: str, folded: bytes) -> int:
+def line_families(line: str, folded: bytes, keys: int = -1) -> int:
     """The families that could find anything in the string values of ``line``.
 
     ``line`` must be ASCII without a backslash (the caller checks), ``folded``
-    its bytes through :data:`FOLD`.
+    its bytes through :data:`FOLD`; ``keys``, when known, the number of keys
+    of the line's top-level object.
     """
+    # One separator per top-level key: then there is no nested key and no colon in a string.
+    # Else each key is followed by '":' (a value starting with ':' is counted too, but a colon
+    # at a string's first position helps no detector that needs one).
     colons = line.count(":")
-    # Each key is followed by '":' (a value starting with ':' is counted too, but a colon at
-    # a string's first position helps no detector that needs one).
-    inner_colons = colons - line.count('":') if colons else 0
+    inner_colons = 0 if colons in (keys, 0) else colons - line.count('":')
     return _ascii_families(line, folded, inner_colons, in_json=True)
 
 
@@ -122,7 +124,7 @@ def _ascii_families(
         families |= DIGITS
     if inner_colons is None:
         inner_colons = line.count(":")
-    if inner_colons >= 7 or "::" in line:
+    if inner_colons >= 7 or (inner_colons and "::" in line):
         families |= IPV6
     if _known_prefix(line):
         families |= KNOWN_SECRETS

@@ -9,7 +9,7 @@ import rfc8785
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from app.core.datasets.fastlane import read_batch
+from app.core.datasets.fastlane import encode_plain, finish_normalized, read_batch
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
 from app.core.datasets.normalize import normalize_record
 from app.core.datasets.pii import DEFAULT_TYPES, PiiScanner
@@ -67,11 +67,20 @@ def _write(tmp_path: Path, lines: list[str]) -> RawBatch:
 
 def _check(batch: RawBatch) -> int:
     lanes = list(read_batch(batch, families_wanted=True))
-    assert [item for item, _, _ in lanes] == parse_jsonl_batch(batch)
+    assert [lane[0] for lane in lanes] == parse_jsonl_batch(batch)
     fast = 0
-    for item, canonical, families in lanes:
+    for item, canonical, families, plain in lanes:
+        if plain:
+            assert isinstance(item, ImportedRecord)
+            normal = normalize_record(item.data)
+            assert encode_plain(normal).encode() == bytes(rfc8785.dumps(normal))
+            text, left = finish_normalized(normal, families_wanted=True)
+            assert text == encode_plain(normal)
+            found = SCANNER.scan_record(normal, left) if left else []
+            assert found == SCANNER.scan_record(normal, pf.ALL)
         if canonical is None:
             continue
+        assert plain
         assert isinstance(item, ImportedRecord)
         fast += 1
         record = item.data
@@ -114,7 +123,7 @@ def test_common_lines_take_the_lane_and_odd_ones_do_not(tmp_path: Path) -> None:
     ]
     batch = _write(tmp_path, lines)
     lanes = list(read_batch(batch, families_wanted=True))
-    taken = [canonical is not None for _, canonical, _ in lanes]
+    taken = [lane[1] is not None for lane in lanes]
     assert taken == [True, True] + [False] * 12
     assert lanes[0][1] == b'{"id":7,"score":0.25,"tags":["a","b"],"text":"A plain line."}'
     assert lanes[0][2] == pf.NONE
