@@ -27,7 +27,12 @@ THEME_CHOICES = ("system", "light", "dark")
 
 @dataclass(frozen=True, slots=True)
 class Tokens:
-    """The named colours of one scheme (``#rrggbb``)."""
+    """The named colours of one scheme (``#rrggbb``).
+
+    ``control_edge`` outlines small controls with no fill of their own (an
+    unchecked box, a radio button) at 3:1 contrast or more against the
+    window, as WCAG asks of a component's boundary.
+    """
 
     dark: bool
     window: str
@@ -39,6 +44,7 @@ class Tokens:
     pressed: str
     border: str
     strong_border: str
+    control_edge: str
     text: str
     muted: str
     disabled: str
@@ -65,6 +71,7 @@ LIGHT = Tokens(
     pressed="#dde1e8",
     border="#dcdfe5",
     strong_border="#b9bec8",
+    control_edge="#878d98",
     text="#1d2026",
     muted="#5d6470",
     disabled="#a3a8b1",
@@ -91,6 +98,7 @@ DARK = Tokens(
     pressed="#3b3f47",
     border="#383b42",
     strong_border="#4d515a",
+    control_edge="#737883",
     text="#e7e8ec",
     muted="#a0a5af",
     disabled="#6a6f78",
@@ -160,6 +168,8 @@ def build_palette(tokens: Tokens) -> QPalette:
     ):
         palette.setColor(disabled, role, QColor(tokens.disabled))
     palette.setColor(disabled, QPalette.ColorRole.Highlight, QColor(tokens.strong_border))
+    # A disabled field's ground, where Qt paints it from the palette (the edit in a spin box).
+    palette.setColor(disabled, QPalette.ColorRole.Base, QColor(tokens.alt_base))
     return palette
 
 
@@ -189,7 +199,9 @@ def apply(app: QApplication, tokens: Tokens) -> None:
     if app.property("tessera-style") != "fusion":
         fusion = QStyleFactory.create("Fusion")
         if fusion is not None:
-            app.setStyle(fusion)
+            from app.ui.style import TesseraStyle  # the style reads tokens from this module
+
+            app.setStyle(TesseraStyle(fusion))
             app.setProperty("tessera-style", "fusion")
     app.setPalette(build_palette(tokens))
     template = resources.read_text("styles/tessera.qss") or FALLBACK_QSS

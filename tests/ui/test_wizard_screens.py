@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QLabel,
     QLineEdit,
@@ -42,7 +43,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def _shot(widget: QWidget, name: str) -> None:
+    """Save what the user sees once pending layout work has run (as after a real step change)."""
     ARTIFACTS.mkdir(exist_ok=True)
+    QApplication.processEvents()
     assert widget.grab().save(str(ARTIFACTS / f"{name}.png"))
 
 

@@ -13,7 +13,7 @@ from app.ui.pages.base import Page
 from app.ui.prompts import Prompts
 from app.ui.theme import ThemeController
 from app.ui.vault import VaultHandle
-from app.ui.widgets.common import Card, heading, muted
+from app.ui.widgets.common import Card, align_form_labels, heading, muted
 
 
 class SettingsPage(Page):
@@ -62,6 +62,7 @@ class SettingsPage(Page):
         self.theme_box.setCurrentIndex(max(0, self.theme_box.findData(self._theme.choice)))
         self.theme_box.currentIndexChanged.connect(self._on_theme_chosen)
         form.addRow(self.tr("&Theme"), self.theme_box)
+        align_form_labels(form)
         card.body.addLayout(form)
         return card
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import (
+    QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLayoutItem,
     QLineEdit,
     QSizePolicy,
     QToolButton,
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.ui import icons
+from app.ui.style import line_field_height
 
 
 def scaled_font(base: QFont, factor: float, *, bold: bool = False) -> QFont:
@@ -52,6 +55,44 @@ def muted(text: str = "", parent: QWidget | None = None, *, wrap: bool = True) -
     label.setWordWrap(wrap)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
+
+
+def _polished_height(item: QLayoutItem) -> int:
+    """The height ``item`` asks for once the style sheet has reached its widgets."""
+    widget = item.widget()
+    if widget is not None:
+        widget.ensurePolished()
+        return widget.sizeHint().height()
+    layout = item.layout()
+    if layout is None:
+        return item.sizeHint().height()
+    for index in range(layout.count()):
+        child = layout.itemAt(index)
+        if child is not None:
+            _polished_height(child)
+    layout.invalidate()
+    return layout.sizeHint().height()
+
+
+def align_form_labels(form: QFormLayout) -> None:
+    """Centre each one-line label on its field's first line of text.
+
+    A form row is as tall as its field, but QFormLayout puts the label at
+    the top of the row in a box only a little taller than the label, so
+    beside a text field or combo box the caption sits a few pixels high.
+    Giving the label the height of the field (of one line of it, for a tall
+    field such as a text box) puts both texts on one line.
+    """
+    for row in range(form.rowCount()):
+        label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        field_item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
+        if label_item is None or field_item is None:
+            continue
+        label = label_item.widget()
+        if not isinstance(label, QLabel) or label.wordWrap():
+            continue
+        line = line_field_height(label.fontMetrics())
+        label.setFixedHeight(min(_polished_height(field_item), line))
 
 
 def monospace_font() -> QFont:

@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QProgressBar, QVBoxLayout, QWidget
 
 from app.ui import icons
+from app.ui.widgets.common import align_form_labels
 
 MIN_LENGTH = 8
 
@@ -156,6 +157,7 @@ class NewPassphraseFields(QWidget):
         form.addRow("", self.hint)
         form.addRow(self.tr("&Repeat"), self.second)
         form.addRow("", self.match)
+        align_form_labels(form)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)

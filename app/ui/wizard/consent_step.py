@@ -49,7 +49,7 @@ from app.core.consent.terms import (
     constrained,
 )
 from app.core.errors import TesseraError
-from app.ui.widgets.common import Card, heading, muted
+from app.ui.widgets.common import Card, align_form_labels, heading, muted
 from app.ui.wizard.data_steps import error_label, show_problem
 from app.ui.wizard.step import Step, WizardContext
 
@@ -292,6 +292,7 @@ class ConsentStep(Step):
         self.contact.setPlaceholderText(self.tr("e-mail or address for questions (optional)"))
         self.contact.setAccessibleName(self.tr("Contact"))
         form.addRow(self._caption(self.tr("C&ontact:"), self.contact), self.contact)
+        align_form_labels(form)
 
         scroll = QScrollArea()
         scroll.setObjectName("consentScroll")

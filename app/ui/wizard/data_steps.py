@@ -29,7 +29,7 @@ from app.core.datasets.importers.options import FORMATS
 from app.core.datasets.preview import Preview
 from app.ui import icons
 from app.ui.errors import sentence, user_words
-from app.ui.widgets.common import Card, heading, muted
+from app.ui.widgets.common import Card, align_form_labels, heading, muted
 from app.ui.widgets.drop_zone import DropZone
 from app.ui.wizard import labels
 from app.ui.wizard.labels import OPTIONAL_PII_TYPES
@@ -128,6 +128,7 @@ class ImportStep(Step):
         options.addRow(self.tr("Text &encoding:"), self.encoding_box)
         options.addRow(self.tr("&Text and Markdown:"), self.unit_box)
         options.addRow("", self.skip_bad)
+        align_form_labels(options)
         self.layout_.addLayout(options)
         self.layout_.addStretch(1)
         for box in (self.format_box, self.encoding_box, self.unit_box):

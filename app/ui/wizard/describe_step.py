@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import Cancelled, TesseraError
-from app.ui.widgets.common import muted
+from app.ui.widgets.common import align_form_labels, muted
 from app.ui.wizard import backend
 from app.ui.wizard.data_steps import error_label, show_problem
 from app.ui.wizard.step import Step, WizardContext
@@ -90,6 +90,7 @@ class DescribeStep(Step):
         form.addRow(self.tr("Intended uses (one per line):"), self.uses)
         form.addRow(self.tr("Limitations (one per line):"), self.limitations)
         form.addRow(self.tr("Sensitive information:"), self.sensitive)
+        align_form_labels(form)
         area = QScrollArea()
         area.setWidgetResizable(True)
         area.setFrameShape(QFrame.Shape.NoFrame)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import Cancelled, TesseraError
-from app.ui.widgets.common import heading, monospace_font, muted
+from app.ui.widgets.common import align_form_labels, heading, monospace_font, muted
 from app.ui.widgets.folder_field import FolderField
 from app.ui.widgets.json_view import JsonView, pretty_json
 from app.ui.wizard import backend
@@ -155,6 +155,7 @@ class SignStep(Step):
                 )
             ),
         )
+        align_form_labels(form)
         self.layout_.addLayout(form)
         self.problem = error_label()
         self.layout_.addWidget(self.problem)
