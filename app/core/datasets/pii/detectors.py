@@ -52,7 +52,7 @@ IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
     r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(?![\w]|\.[0-9])"
 )
-_VERSION_BEFORE = re.compile(r"(?i)(?:version|ver\.|release|build|v)\s*$")
+_VERSION_BEFORE = re.compile(r"(?i)\b(?:version|ver\.|release|build|v)\s*$")
 
 IPV6 = re.compile(
     r"(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:(?<=:)[0-9.]{7,15})?(?![\w:]|\.[0-9])"
@@ -60,11 +60,31 @@ IPV6 = re.compile(
 _HEX_GROUP = re.compile(r"[0-9A-Fa-f]{3,4}")
 
 
+_DOMAIN_RUN = re.compile(r"[\w.\-]*")
+_LOCAL_MAX = 64
+
+
 def find_emails(text: str, out: list[Raw]) -> None:
-    """Append the e-mail addresses in ``text`` to ``out``."""
-    for match in EMAIL.finditer(text):
-        if match.group("tld").lower() not in _NOT_TLDS:
-            out.append((match.start(), match.end(), PiiType.EMAIL, "email"))
+    """Append the e-mail addresses in ``text`` to ``out``.
+
+    :data:`EMAIL` has no literal start, so ``re`` would try it at every
+    character; it is searched only around each ``@`` instead: an address
+    starts at most 64 characters before its ``@`` and ends inside the run of
+    domain characters after it (plus the two its last check looks at). A
+    property test holds this equal to ``EMAIL.finditer`` over the whole text.
+    """
+    at = text.find("@")
+    done = 0  # where the last address ended: the next cannot start before
+    while at >= 0:
+        if at >= done:
+            run = _DOMAIN_RUN.match(text, at + 1)
+            stop = min(len(text), (run.end() if run else at + 1) + 2)
+            match = EMAIL.search(text, max(done, at - _LOCAL_MAX), stop)
+            if match is not None:
+                done = match.end()
+                if match.group("tld").lower() not in _NOT_TLDS:
+                    out.append((match.start(), match.end(), PiiType.EMAIL, "email"))
+        at = text.find("@", at + 1)
 
 
 def find_ibans(text: str, out: list[Raw], windows: Sequence[Span]) -> None:
