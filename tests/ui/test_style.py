@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.ui import theme as theme_module
 from app.ui.theme import ThemeController
-from app.ui.widgets.common import align_form_labels
+from app.ui.widgets.common import align_form_labels, muted
 
 
 def _contrast(a: QColor, b: QColor) -> float:
@@ -127,3 +127,23 @@ def test_form_labels_sit_on_their_fields_line(qtbot: Any, theme: ThemeController
     # beside a tall box the label stays on its first line, not in the middle
     assert notes.widget().geometry().top() == text.geometry().top()
     assert notes.widget().height() == edit.height()
+
+
+def test_wrapped_help_under_a_field_gets_just_the_lines_it_needs(
+    qtbot: Any, theme: ThemeController
+) -> None:
+    host = QWidget()
+    qtbot.addWidget(host)
+    form = QFormLayout(host)
+    form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+    form.addRow("Recipient:", QLineEdit())
+    help_text = muted(
+        "Choosing a network from a list will come once networks can be added; for now, "
+        "paste the recipient and id the network publishes."
+    )
+    form.addRow("", help_text)
+    align_form_labels(form)
+    host.resize(900, 300)
+    host.show()
+    qtbot.wait(1)
+    assert help_text.height() == help_text.heightForWidth(help_text.width())

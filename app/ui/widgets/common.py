@@ -82,14 +82,22 @@ def align_form_labels(form: QFormLayout) -> None:
     beside a text field or combo box the caption sits a few pixels high.
     Giving the label the height of the field (of one line of it, for a tall
     field such as a text box) puts both texts on one line.
+
+    A row added with an empty caption has no label at all, and QFormLayout
+    then sizes a wrapped field (a help text, an error) for a much narrower
+    column, leaving blank lines under it; an empty label restores the
+    measure.
     """
     for row in range(form.rowCount()):
-        label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
         field_item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-        if label_item is None or field_item is None:
+        if field_item is None:
             continue
-        label = label_item.widget()
-        if not isinstance(label, QLabel) or label.wordWrap():
+        label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        if label_item is None:
+            form.setWidget(row, QFormLayout.ItemRole.LabelRole, QLabel())
+            label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
+        label = label_item.widget() if label_item is not None else None
+        if not isinstance(label, QLabel) or label.wordWrap() or not label.text():
             continue
         line = line_field_height(label.fontMetrics())
         label.setFixedHeight(min(_polished_height(field_item), line))

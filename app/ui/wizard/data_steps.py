@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -50,6 +50,10 @@ FORMAT_NAMES = {
     "zip": QCoreApplication.translate("Wizard", "Zip archive"),
 }
 ENCODINGS = (None, "utf-8", "utf-16", "latin-1", "cp1252")
+
+
+COLUMN_MAX = 320
+"""The widest a preview column starts; the user can still widen it."""
 
 
 def error_label() -> QLabel:
@@ -219,6 +223,9 @@ class PreviewStep(Step):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setDefaultSectionSize(180)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
         self.layout_.addWidget(self.table, 1)
         self.rejected = muted()
         self.rejected.hide()
@@ -269,6 +276,14 @@ class PreviewStep(Step):
 
     def _show(self, preview: Preview) -> None:
         self.model.set_preview(preview)
+        # Each column as wide as what it shows (the line number stays narrow), up to a
+        # cap, so a long text column does not push the others out of sight.
+        if self.model.canFetchMore(QModelIndex()):
+            self.model.fetchMore(QModelIndex())  # the first batch, which the view shows anyway
+        header = self.table.horizontalHeader()
+        self.table.resizeColumnsToContents()
+        for column in range(self.model.columnCount()):
+            header.resizeSection(column, min(header.sectionSize(column), COLUMN_MAX))
         sources = ", ".join(
             f"{s.name} ({FORMAT_NAMES.get(s.format, s.format)}"
             + (f", {s.encoding}" if s.encoding else "")
