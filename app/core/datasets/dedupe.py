@@ -7,10 +7,11 @@ one kept; the others are reported as a cluster the user can review, and can
 keep anyway (:func:`removals`).
 
 Memory is what bounds a dedupe of millions of records, so the indexes are
-flat arrays rather than Python objects per record: an exact key costs about
-24 bytes a slot (a ``set`` of 16-byte digests costs about 98), a near-duplicate
-entry about 330 bytes at the defaults. That is still linear in the number of
-distinct records: about 50 MB a million for exact, 330 MB for near.
+flat arrays rather than Python objects per record: an exact key costs 16
+bytes a slot, about 30 a distinct record (a ``set`` of 16-byte digests costs
+about 98), a near-duplicate entry about 330 bytes at the defaults. That is
+still linear in the number of distinct records: about 30 MB a million for
+exact, 330 MB for near.
 
 Near duplicates use one-permutation MinHash with optimal densification
 (Shrivastava, ICML 2017): each shingle is hashed once and lands in one of
@@ -35,7 +36,7 @@ from typing import Literal
 from app.core.canonical import canonical_json
 
 EXACT_KEY_SIZE = 16
-"""Bytes of SHA-256 kept per record: 2^-64 odds of a false match in 4 billion records."""
+"""Bytes of SHA-256 in an exact key (:class:`ExactDeduper` compares the first 12)."""
 
 _NON_WORD = re.compile(r"[\W_]+")
 _EMPTY = 0xFFFFFFFF
@@ -112,24 +113,28 @@ def exact_key(record: object, *, what: str = "record") -> bytes:
 
 
 class ExactDeduper:
-    """First-seen index per 16-byte key, in an open-addressing table of flat arrays."""
+    """First-seen index per record key, in 256 open-addressing tables of flat arrays.
 
-    __slots__ = ("_dup_first", "_dup_index", "_firsts", "_high", "_low", "_mask", "_used")
+    A key is the first 12 bytes of the record hash (``add`` takes 16 or more
+    and keeps 12: the odds that two different records in a billion share them
+    are below 10^-11). A slot is 16 bytes: 8 + 4 of the key, 4 for the first
+    index (plus one; 0 is empty). Each table holds the keys whose first byte
+    is its number and grows by half on its own, kept between a half and three
+    quarters full, so the whole index averages about 26 bytes a distinct
+    record (about 105 MB for 4 million) and a table that grows copies 1/256 of
+    it, never the whole.
+    """
+
+    __slots__ = ("_dup_first", "_dup_index", "_tables", "_used")
 
     def __init__(self, capacity: int = 1024) -> None:
-        size = 16
-        while size < capacity * 3 // 2:
-            size *= 2
-        self._allocate(size)
+        size = 8
+        while size * _TABLES * 3 < capacity * 4:
+            size = size * 3 // 2
+        self._tables = [_Table(size) for _ in range(_TABLES)]
         self._used = 0
         self._dup_index = array("q")
         self._dup_first = array("q")
-
-    def _allocate(self, size: int) -> None:
-        self._mask = size - 1
-        self._low = array("Q", bytes(8 * size))
-        self._high = array("Q", bytes(8 * size))
-        self._firsts = array("q", [-1]) * size
 
     def __len__(self) -> int:
         """Distinct keys seen."""
@@ -146,21 +151,14 @@ class ExactDeduper:
         if index < 0:
             raise ValueError("record indices start at 0")
         low = int.from_bytes(key[:8], "little")
-        high = int.from_bytes(key[8:16], "little")
-        slot = low & self._mask
-        firsts = self._firsts
-        while firsts[slot] >= 0:
-            if self._low[slot] == low and self._high[slot] == high:
-                first = firsts[slot]
-                self._dup_index.append(index)
-                self._dup_first.append(first)
-                return first
-            slot = (slot + 1) & self._mask
-        self._low[slot], self._high[slot], firsts[slot] = low, high, index
-        self._used += 1
-        if self._used * 3 > len(firsts) * 2:
-            self._grow()
-        return None
+        high = int.from_bytes(key[8:12], "little")
+        first = self._tables[low & _TABLE_MASK].add(low, high, index)
+        if first is None:
+            self._used += 1
+            return None
+        self._dup_index.append(index)
+        self._dup_first.append(first)
+        return first
 
     def add_record(self, index: int, record: object) -> int | None:
         return self.add(index, exact_key(record, what=f"record {index}"))
@@ -169,17 +167,57 @@ class ExactDeduper:
         pairs = zip(self._dup_index, self._dup_first, [1.0] * len(self._dup_index), strict=True)
         return _group(pairs, "exact")
 
+
+_TABLES = 256
+_TABLE_MASK = _TABLES - 1
+_WIDE_INDEX = 2**32 - 1
+
+
+class _Table:
+    """One open-addressing table (linear probing) of :class:`ExactDeduper`."""
+
+    __slots__ = ("firsts", "high", "low", "size", "used")
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.low = array("Q", bytes(8 * size))
+        self.high = array("I", bytes(4 * size))
+        self.firsts = array("I", bytes(4 * size))
+        self.used = 0
+
+    def add(self, low: int, high: int, index: int) -> int | None:
+        size = self.size
+        slot = (low >> 8) % size
+        firsts = self.firsts
+        while firsts[slot]:
+            if self.low[slot] == low and self.high[slot] == high:
+                return firsts[slot] - 1
+            slot += 1
+            if slot == size:
+                slot = 0
+        if index >= _WIDE_INDEX and firsts.typecode != "Q":
+            self.firsts = firsts = array("Q", firsts)
+        self.low[slot], self.high[slot], firsts[slot] = low, high, index + 1
+        self.used += 1
+        if self.used * 4 > size * 3:
+            self._grow()
+        return None
+
     def _grow(self) -> None:
-        lows, highs, firsts = self._low, self._high, self._firsts
-        self._allocate(len(firsts) * 2)
-        mask = self._mask
+        # By half (not double): the tables stay between a half and three quarters full.
+        lows, highs, firsts = self.low, self.high, self.firsts
+        self.size = size = len(firsts) * 3 // 2
+        self.low = array("Q", bytes(8 * size))
+        self.high = array(highs.typecode, bytes(highs.itemsize * size))
+        self.firsts = array(firsts.typecode, bytes(firsts.itemsize * size))
+        new_low, new_high, new_firsts = self.low, self.high, self.firsts
         for low, high, first in zip(lows, highs, firsts, strict=True):
-            if first < 0:
+            if not first:
                 continue
-            slot = low & mask
-            while self._firsts[slot] >= 0:
-                slot = (slot + 1) & mask
-            self._low[slot], self._high[slot], self._firsts[slot] = low, high, first
+            slot = (low >> 8) % size
+            while new_firsts[slot]:
+                slot = slot + 1 if slot + 1 < size else 0
+            new_low[slot], new_high[slot], new_firsts[slot] = low, high, first
 
 
 # -- MinHash ----------------------------------------------------------------------------

@@ -294,3 +294,16 @@ def test_band_table_caps_crowded_keys_and_survives_growth() -> None:
     assert sorted(table.candidates([77], limit=100)) == [0, 1, 2, 3, 4]
     assert len(table.candidates([77, 1500], limit=3)) == 3
     assert table.candidates([999_999], limit=10) == []
+
+
+def test_exact_index_compares_twelve_bytes_and_takes_wide_indices() -> None:
+    deduper = ExactDeduper()
+    key = bytes(range(16))
+    assert deduper.add(2**33, key) is None
+    assert deduper.add(2**33 + 1, key[:12] + bytes(4)) == 2**33
+    assert deduper.add(5, key[:11] + b"\xff" + key[12:]) is None
+    assert len(deduper) == 2
+    for index in range(5000):  # grows every table a few times
+        assert deduper.add(10 + index, index.to_bytes(4, "big") * 4) is None
+    assert deduper.add(99_999, (1234).to_bytes(4, "big") * 4) == 10 + 1234
+    assert deduper.duplicates == 2
