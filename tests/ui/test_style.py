@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QFormLayout,
+    QLabel,
     QLayout,
     QLineEdit,
     QPlainTextEdit,
@@ -142,8 +143,13 @@ def test_wrapped_help_under_a_field_gets_just_the_lines_it_needs(
         "paste the recipient and id the network publishes."
     )
     form.addRow("", help_text)
+    section = QLabel("Uses")
+    form.addRow(section)
     align_form_labels(form)
     host.resize(900, 300)
     host.show()
     qtbot.wait(1)
     assert help_text.height() == help_text.heightForWidth(help_text.width())
+    caption = form.itemAt(0, QFormLayout.ItemRole.LabelRole)
+    assert caption is not None
+    assert section.x() == caption.widget().x()  # a section title still spans the row

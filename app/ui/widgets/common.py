@@ -57,6 +57,10 @@ def muted(text: str = "", parent: QWidget | None = None, *, wrap: bool = True) -
     return label
 
 
+LABEL_GAP = 12
+"""Pixels between a form label and its field, so a long caption never touches it."""
+
+
 def _polished_height(item: QLayoutItem) -> int:
     """The height ``item`` asks for once the style sheet has reached its widgets."""
     widget = item.widget()
@@ -86,12 +90,13 @@ def align_form_labels(form: QFormLayout) -> None:
     A row added with an empty caption has no label at all, and QFormLayout
     then sizes a wrapped field (a help text, an error) for a much narrower
     column, leaving blank lines under it; an empty label restores the
-    measure.
+    measure. Labels also keep a clear gap from their fields.
     """
+    form.setHorizontalSpacing(max(form.horizontalSpacing(), LABEL_GAP))
     for row in range(form.rowCount()):
         field_item = form.itemAt(row, QFormLayout.ItemRole.FieldRole)
-        if field_item is None:
-            continue
+        if field_item is None or form.itemAt(row, QFormLayout.ItemRole.SpanningRole):
+            continue  # no field, or one across the whole row (a section title)
         label_item = form.itemAt(row, QFormLayout.ItemRole.LabelRole)
         if label_item is None:
             form.setWidget(row, QFormLayout.ItemRole.LabelRole, QLabel())
