@@ -160,9 +160,24 @@ def _known_prefix(line: str) -> bool:
     )
 
 
+_SIXTEEN = b"0000000000000000"
+
+
 def long_digit_run(folded: bytes) -> bool:
-    """Whether a folded line has 16 digits in a row (an integer I-JSON may not hold)."""
-    return b"0000000000000000" in folded
+    """Whether a folded line has 16 digits in a row outside its strings.
+
+    An integer beyond I-JSON's +-(2^53 - 1) has that many; in a string (a
+    card number, an IBAN) they do not matter to the encoding.
+    """
+    at = folded.find(_SIXTEEN)
+    while at >= 0:
+        if not folded.count(b'"', 0, at) & 1:
+            return True
+        at = folded.find(b'"', at)  # the string's end: the run cannot go past it
+        if at < 0:
+            return True  # no closing quote: not JSON the fast lane should trust
+        at = folded.find(_SIXTEEN, at)
+    return False
 
 
 __all__ = [

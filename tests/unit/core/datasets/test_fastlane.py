@@ -42,6 +42,7 @@ strings = st.one_of(
             "e\u0301",
             "\u2028",
             "x\x7fy",
+            "4111 1111 1111 1111 / 41111111111111111111",
             ":x token IS Zx8kQ2mP9vLw3nRt",
         ]
     ),
@@ -112,6 +113,7 @@ def test_common_lines_take_the_lane_and_odd_ones_do_not(tmp_path: Path) -> None:
         '{"score": 1.0}',
         '{"score": 1e-7}',
         '{"n": 12345678901234567}',
+        '{"s": "12345678901234567", "n": 12345678901234567}',
         '{"text": "caf\u00e9"}',
         '{"text": " lead"}',
         '{"text": "trail "}',
@@ -124,8 +126,16 @@ def test_common_lines_take_the_lane_and_odd_ones_do_not(tmp_path: Path) -> None:
     batch = _write(tmp_path, lines)
     lanes = list(read_batch(batch, families_wanted=True))
     taken = [lane[1] is not None for lane in lanes]
-    assert taken == [True, True] + [False] * 12
+    assert taken == [True, True] + [False] * 13
     assert lanes[0][1] == b'{"id":7,"score":0.25,"tags":["a","b"],"text":"A plain line."}'
     assert lanes[0][2] == pf.NONE
     assert lanes[1][2] & pf.EMAIL
     assert _check(batch) == 2
+
+
+def test_long_digit_runs_in_strings_keep_the_lane(tmp_path: Path) -> None:
+    batch = _write(tmp_path, ['{"card": "4111111111111111", "iban": "DE89370400440532013000"}'])
+    [(_, canonical, families, _)] = list(read_batch(batch, families_wanted=True))
+    assert canonical == b'{"card":"4111111111111111","iban":"DE89370400440532013000"}'
+    assert families & pf.DIGITS
+    assert _check(batch) == 1

@@ -149,3 +149,8 @@ def test_plain_prose_and_numbers_outside_strings_pass_nothing() -> None:
 def test_long_digit_runs() -> None:
     assert pf.long_digit_run(b"[9007199254740993]".translate(pf.FOLD))
     assert not pf.long_digit_run(b"[900719925474099]".translate(pf.FOLD))
+    card = b'{"card": "4111111111111111", "n": 1}'
+    assert not pf.long_digit_run(card.translate(pf.FOLD))
+    assert pf.long_digit_run(
+        b'{"card": "4111111111111111", "n": 12345678901234567}'.translate(pf.FOLD)
+    )
