@@ -137,12 +137,13 @@ def generate(path: Path, size: int, seed: int) -> tuple[int, int]:
 # -- the peer ----------------------------------------------------------------------------
 
 
-def plain_parse(path: Path) -> float:
-    started = time.perf_counter()
+def plain_parse(path: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of the peer."""
+    started, cpu = time.perf_counter(), time.process_time()
     with open(path, "rb") as handle:
         for line in handle:
             json.loads(line)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def warm(path: Path) -> None:
@@ -154,15 +155,26 @@ def warm(path: Path) -> None:
 # -- the prepare, in its own process -----------------------------------------------------
 
 
-def _tree_rss(pid: int) -> int:
-    """Resident bytes of ``pid`` and all its descendants, from /proc."""
+def _tree_rss(pid: int, cpu: dict[int, float] | None = None) -> int:
+    """Resident bytes of ``pid`` and all its descendants, from /proc.
+
+    ``cpu``, when given, is updated with each process's CPU seconds so far
+    (user + system), so that workers that exit still count.
+    """
     total = 0
     stack = [pid]
+    tick = os.sysconf("SC_CLK_TCK")
     while stack:
         current = stack.pop()
         try:
             with open(f"/proc/{current}/statm") as handle:
                 total += int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            if cpu is not None:
+                with open(f"/proc/{current}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+                cpu[current] = max(
+                    cpu.get(current, 0.0), (int(fields[11]) + int(fields[12])) / tick
+                )
             for task in os.listdir(f"/proc/{current}/task"):
                 with open(f"/proc/{current}/task/{task}/children") as handle:
                     stack.extend(int(child) for child in handle.read().split())
@@ -182,22 +194,29 @@ def child(path: Path, workers: int | None) -> None:
     session = vault.create_vault(passphrase="benchmark")  # noqa: S106 - a throwaway vault
     identities.create_identity(session, "bench")
     peak = [0]
+    cpu: dict[int, float] = {}
     stop = threading.Event()
 
     def sample() -> None:
         me = os.getpid()
         while not stop.is_set():
-            peak[0] = max(peak[0], _tree_rss(me))
+            peak[0] = max(peak[0], _tree_rss(me, cpu))
             stop.wait(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     request = PrepareRequest(inputs=(path,), name="benchmark", workers=workers)
+    load_before = os.getloadavg()[0]
+    _tree_rss(os.getpid(), cpu)
+    cpu_before = dict(cpu)
     started = time.perf_counter()
     info = prepare_dataset(session, request)
     elapsed = time.perf_counter() - started
+    load_after = os.getloadavg()[0]
     stop.set()
     sampler.join()
+    _tree_rss(os.getpid(), cpu)
+    cpu_seconds = sum(cpu.values()) - sum(cpu_before.values())
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     session.close()
@@ -205,6 +224,8 @@ def child(path: Path, workers: int | None) -> None:
         json.dumps(
             {
                 "seconds": elapsed,
+                "cpu_seconds": cpu_seconds,
+                "load": [load_before, load_after],
                 "records": info.records,
                 "duplicates_removed": info.duplicates_removed,
                 "pii": info.pii,
@@ -256,16 +277,22 @@ def main() -> None:
                 f"{time.perf_counter() - started:.1f} s"
             )
             warm(path)
-            plain = plain_parse(path)
+            plain, plain_cpu = plain_parse(path)
             warm(path)
             result = run_prepare(path, args.workers)
             prepare_s = float(result["seconds"])  # type: ignore[arg-type]
+            prepare_cpu = float(result["cpu_seconds"])  # type: ignore[arg-type]
             row = {
                 "size_mb": written / 1e6,
                 "records": records,
                 "plain_mb_s": written / 1e6 / plain,
                 "prepare_mb_s": written / 1e6 / prepare_s,
                 "ratio": plain / prepare_s,
+                # Less sensitive to other load: CPU seconds of the whole process tree.
+                "plain_mb_per_cpu_s": written / 1e6 / plain_cpu,
+                "prepare_mb_per_cpu_s": written / 1e6 / prepare_cpu,
+                "ratio_at_2_cores_from_cpu": 2 * plain_cpu / prepare_cpu,
+                "load": result["load"],
                 "peak_tree_rss_mib": int(result["peak_tree_rss"]) / 2**20,  # type: ignore[call-overload]
                 "max_process_rss_mib": int(result["max_process_rss"]) / 2**20,  # type: ignore[call-overload]
                 "prepared_records": result["records"],
@@ -277,12 +304,16 @@ def main() -> None:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     print()
-    print("| input | plain json.loads | prepare | ratio | peak RSS (sum) | largest process |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| input | plain json.loads | prepare | ratio | prepare MB per CPU-second "
+        "| ratio on 2 free cores (from CPU time) | peak RSS (sum) | largest process |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row['size_mb']:.0f} MB | {row['plain_mb_s']:.0f} MB/s | "
-            f"{row['prepare_mb_s']:.0f} MB/s | **{row['ratio']:.2f}** | "
+            f"{row['prepare_mb_s']:.1f} MB/s | **{row['ratio']:.2f}** | "
+            f"{row['prepare_mb_per_cpu_s']:.1f} | {row['ratio_at_2_cores_from_cpu']:.2f} | "
             f"{row['peak_tree_rss_mib']:.0f} MiB | {row['max_process_rss_mib']:.0f} MiB |"
         )
 
