@@ -336,12 +336,18 @@ _FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
 def _fields(schema: Schema | None) -> tuple[FieldFact, ...]:
     if schema is None:
         return ()
+    sampled = (
+        f"Estimated from a sample of {schema.records} of {schema.sample_of} records."
+        if schema.sample_of is not None
+        else None
+    )
     return tuple(
         FieldFact(
             name=column.name,
             kind=_FIELD_KINDS.get(column.kind, "json"),
             null_rate=column.null_rate,
             distinct=column.distinct,
+            description=sampled,
         )
         for column in schema.columns
     )

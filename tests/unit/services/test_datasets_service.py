@@ -244,3 +244,21 @@ def test_pii_counts_describe_the_package_not_removed_duplicates(
     assert report["privacy"]["findings"] == {"email": 1}
     assert report["privacy"]["findings_in_removed_duplicates"] == {"email": 1}
     assert dataset_manifest(session, info.id)["pii"] == {"email": 1}
+
+
+def test_a_sampled_schema_says_so_in_the_report_and_card(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.core.datasets import stages
+
+    monkeypatch.setattr(stages, "SCHEMA_EXACT", 100)
+    records: list[dict[str, object]] = [{"n": i, "text": f"note {i}"} for i in range(300)]
+    source = write_jsonl(tmp_path / "many.jsonl", records)
+    info = prepare_dataset(session, PrepareRequest((source,), "Many", workers=0))
+    schema = dataset_manifest(session, info.id)["schema"]
+    assert schema["records"] == 100 + len(range(112, 300, 16))
+    assert schema["estimated_from_sample"]["of"] == 300
+    assert schema["columns"][0]["present"] == schema["records"]
+    assert "sample of 112 of 300" in dataset_report(session, info.id)["quality"]["schema_basis"]
+    fields = dataset_card(session, info.id)["recordSet"][0]["field"]
+    assert all("sample of 112 of 300" in field["description"] for field in fields)
