@@ -9,12 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import QLocale
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QPushButton,
-    QSplitter,
     QTabWidget,
     QTextBrowser,
     QWidget,
@@ -51,7 +50,7 @@ class DatasetsPage(ListPage):
             parent,
         )
         self.model.setParent(self)
-        self._wizards = DialogSlot()
+        self._wizards: DialogSlot[PrepareWizard] = DialogSlot()
         self.setAcceptDrops(True)
 
         self.prepare_button = QPushButton(
@@ -85,20 +84,13 @@ class DatasetsPage(ListPage):
         empty.browse_folder.connect(self.choose_folder)
 
         self.details = self._details_card()
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.list_stack)
-        splitter.addWidget(self.details)
-        splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 3)
-        self.body.addWidget(splitter, 1)
+        self.split_list_and_details(self.details, (2, 3))
         self.start(table, empty)
 
     @property
     def wizard(self) -> PrepareWizard | None:
         """The prepare wizard this page opened, while it is open."""
-        current = self._wizards.current
-        return current if isinstance(current, PrepareWizard) else None
+        return self._wizards.current
 
     # --- building -----------------------------------------------------------------
 

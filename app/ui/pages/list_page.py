@@ -12,7 +12,7 @@ its items, how to show one, and which actions an item allows.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import shiboken6
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHeaderView,
+    QSplitter,
     QStackedWidget,
     QTableView,
     QWidget,
@@ -82,13 +83,16 @@ def empty_card(title: str, text: str) -> Card:
     return card
 
 
-class DialogSlot:
+D = TypeVar("D", bound=QDialog)
+
+
+class DialogSlot(Generic[D]):
     """At most one dialog open from a page: opening one closes the last; locking closes it."""
 
     def __init__(self) -> None:
-        self.current: QDialog | None = None
+        self.current: D | None = None
 
-    def open(self, dialog: QDialog) -> None:
+    def open(self, dialog: D) -> None:
         self.close()
         self.current = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -100,7 +104,7 @@ class DialogSlot:
         if dialog is not None and shiboken6.isValid(dialog):
             dialog.close()
 
-    def _forget(self, dialog: QDialog) -> None:
+    def _forget(self, dialog: D) -> None:
         if self.current is dialog:
             self.current = None
 
@@ -142,6 +146,16 @@ class ListPage(Page):
         self.update_actions()
         if self._vault.is_open:
             self.refresh()
+
+    def split_list_and_details(self, details: QWidget, shares: tuple[int, int] = (1, 1)) -> None:
+        """The list above ``details``, the border between them draggable."""
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(self.list_stack)
+        splitter.addWidget(details)
+        splitter.setStretchFactor(0, shares[0])
+        splitter.setStretchFactor(1, shares[1])
+        self.body.addWidget(splitter, 1)
 
     # --- what a page says -------------------------------------------------------------
 

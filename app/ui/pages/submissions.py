@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPushButton,
     QSizePolicy,
-    QSplitter,
     QWidget,
 )
 
@@ -56,7 +55,7 @@ class SubmissionsPage(ListPage):
             parent,
         )
         self.model.setParent(self)
-        self._wizards = DialogSlot()
+        self._wizards: DialogSlot[PrepareWizard] = DialogSlot()
         self.refresh_button = QPushButton(self.tr("Refresh"))
         self.refresh_button.clicked.connect(lambda: self.refresh())
         self.header_actions.addWidget(self.refresh_button)
@@ -69,18 +68,13 @@ class SubmissionsPage(ListPage):
         )
 
         self.details = self._details_card()
-        splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.setChildrenCollapsible(False)
-        splitter.addWidget(self.list_stack)
-        splitter.addWidget(self.details)
-        self.body.addWidget(splitter, 1)
+        self.split_list_and_details(self.details)
         self.start(table, empty)
 
     @property
     def wizard(self) -> PrepareWizard | None:
         """The wizard signing a draft, while it is open."""
-        current = self._wizards.current
-        return current if isinstance(current, PrepareWizard) else None
+        return self._wizards.current
 
     def _details_card(self) -> Card:
         card = Card()
