@@ -30,6 +30,21 @@ from app.ui.theme import ThemeController
 from app.ui.widgets.common import align_form_labels, muted
 
 
+def _form(qtbot: Any) -> tuple[QWidget, QFormLayout]:
+    host = QWidget()
+    qtbot.addWidget(host)
+    return host, QFormLayout(host)
+
+
+def _column(qtbot: Any, *widgets: QWidget) -> tuple[QWidget, QVBoxLayout]:
+    host = QWidget()
+    qtbot.addWidget(host)
+    layout = QVBoxLayout(host)
+    for widget in widgets:
+        layout.addWidget(widget)
+    return host, layout
+
+
 def _contrast(a: QColor, b: QColor) -> float:
     """WCAG contrast ratio of two colours."""
 
@@ -73,14 +88,10 @@ def test_an_unchecked_box_has_a_visible_edge(
 def test_combo_and_date_fields_are_as_tall_as_text_fields(
     qtbot: Any, theme: ThemeController
 ) -> None:
-    host = QWidget()
-    qtbot.addWidget(host)
-    layout = QVBoxLayout(host)
     edit, combo, date = QLineEdit("pay"), QComboBox(), QDateEdit()
     combo.addItems(["Allowed"])
     date.setCalendarPopup(True)
-    for widget in (edit, combo, date):
-        layout.addWidget(widget)
+    host, _layout = _column(qtbot, edit, combo, date)
     host.show()
     heights = {type(w).__name__: w.height() for w in (edit, combo, date)}
     assert len(set(heights.values())) == 1, heights
@@ -89,13 +100,9 @@ def test_combo_and_date_fields_are_as_tall_as_text_fields(
 def test_a_squeezed_text_field_keeps_room_for_descenders(
     qtbot: Any, theme: ThemeController
 ) -> None:
-    host = QWidget()
-    qtbot.addWidget(host)
-    layout = QVBoxLayout(host)
-    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
     fields = [QLineEdit("gypsy") for _ in range(6)]
-    for field in fields:
-        layout.addWidget(field)
+    host, layout = _column(qtbot, *fields)
+    layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
     host.show()
     host.resize(300, 40)  # far less than six fields want, as in a small window
     qtbot.wait(1)
@@ -107,9 +114,7 @@ def test_a_squeezed_text_field_keeps_room_for_descenders(
 
 
 def test_form_labels_sit_on_their_fields_line(qtbot: Any, theme: ThemeController) -> None:
-    host = QWidget()
-    qtbot.addWidget(host)
-    form = QFormLayout(host)
+    host, form = _form(qtbot)
     edit, combo, text = QLineEdit(), QComboBox(), QPlainTextEdit()
     combo.addItems(["Allowed"])
     form.addRow("Name:", edit)
@@ -133,9 +138,7 @@ def test_form_labels_sit_on_their_fields_line(qtbot: Any, theme: ThemeController
 def test_wrapped_help_under_a_field_gets_just_the_lines_it_needs(
     qtbot: Any, theme: ThemeController
 ) -> None:
-    host = QWidget()
-    qtbot.addWidget(host)
-    form = QFormLayout(host)
+    host, form = _form(qtbot)
     form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
     form.addRow("Recipient:", QLineEdit())
     help_text = muted(
