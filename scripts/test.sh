@@ -15,4 +15,9 @@ echo "==> pytest"
 mkdir -p test-artifacts
 export QT_QPA_PLATFORM=offscreen
 workers="${TESSERA_TEST_WORKERS:-auto}"
-exec "$venv/pytest" -n "$workers" --durations=15 "$@"
+coverage=()
+if [ "$#" -eq 0 ]; then
+  # The whole suite: the encryption engine must stay fully covered, lines and branches.
+  coverage=(--cov=app/core/crypto --cov-branch --cov-report=term:skip-covered --cov-fail-under=100)
+fi
+exec "$venv/pytest" -n "$workers" --durations=15 "${coverage[@]}" "$@"

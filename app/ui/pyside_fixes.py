@@ -1,5 +1,7 @@
-"""Guards against a known defect of the installed PySide6.
+"""Guards against a known defect of PySide6 6.12.0, for installs that still have it.
 
+pyproject.toml excludes 6.12.0, which also crashed under cross-thread signal
+delivery; this guard stays for environments that bring their own PySide6.
 PySide6 6.12.0 hands back ``None``, ``True`` and ``False`` without taking a
 reference to them: every call of a method that returns nothing (``setValue``,
 ``setText``, ...) drops one reference to ``None`` that was never given, and

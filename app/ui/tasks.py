@@ -131,7 +131,7 @@ class TaskManager:
 class _Courier(QObject):
     """Lives on the GUI thread; workers emit, Qt queues, the GUI receives."""
 
-    finished = Signal(object)
+    finished = Signal()
     progressed = Signal()
 
 
@@ -228,6 +228,14 @@ class Op(Generic[T]):
         self._progress_pending = False
         self._courier: _Courier | None = None
         self._feedback: _Feedback | None = None
+        # The outcome is handed over through this attribute, not as a signal
+        # argument: PySide6 6.12.0 mishandles the reference counts of Python
+        # objects it carries across threads (see pyside_fixes.py), which crashed
+        # the GUI when a result arrived while the worker was still in emit().
+        self._outcome: tuple[bool, object] | None = None
+        # Set once the worker has returned from emit(); the courier is not
+        # deleted while a worker may still be inside it.
+        self._emitted = threading.Event()
 
     # --- building -----------------------------------------------------------
 
@@ -284,7 +292,11 @@ class Op(Generic[T]):
             outcome: tuple[bool, object] = (True, self._work())
         except BaseException as exc:  # every failure must reach the GUI
             outcome = (False, exc)
-        courier.finished.emit(outcome)
+        self._outcome = outcome
+        try:
+            courier.finished.emit()
+        finally:
+            self._emitted.set()
 
     # --- GUI side ---------------------------------------------------------------
 
@@ -297,7 +309,7 @@ class Op(Generic[T]):
             log.debug("op dropped: the app is shutting down")
             return
         courier = _Courier()
-        courier.finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+        courier.finished.connect(self._on_finished_signal, Qt.ConnectionType.QueuedConnection)
         courier.progressed.connect(self._on_progress, Qt.ConnectionType.QueuedConnection)
         self._courier = courier
         self._tasks._track(self)  # type: ignore[arg-type]
@@ -307,6 +319,7 @@ class Op(Generic[T]):
         try:
             self._submit(self._call)
         except RuntimeError as exc:  # executor already shut down
+            self._emitted.set()
             self._deliver((False, exc))
 
     def _on_progress(self) -> None:
@@ -317,12 +330,18 @@ class Op(Generic[T]):
         if self._feedback is not None:
             self._feedback.update(event)
 
+    def _on_finished_signal(self) -> None:
+        outcome, self._outcome = self._outcome, None
+        if outcome is not None:
+            self._deliver(outcome)
+
     def _deliver(self, outcome: tuple[bool, object]) -> None:
         assert_gui_thread()
         if self._feedback is not None:
             self._feedback.stop()
             self._feedback = None
         if self._courier is not None:
+            self._emitted.wait(5.0)  # the worker is at most a few instructions from done
             self._courier.deleteLater()
             self._courier = None
         self._tasks._untrack(self)  # type: ignore[arg-type]
