@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,19 +40,16 @@ from app.core.consent.templates import (
     matching_template,
 )
 from app.core.consent.terms import ConsentTerms, InvalidTerms
-from app.core.crypto import Identity, X25519Identity, parse_recipient, rewrap_header
-from app.core.crypto.age import open_input, open_source, unwrap_file_key
-from app.core.crypto.errors import NoIdentityMatch
-from app.core.crypto.header import parse_header
+from app.core.crypto import parse_recipient, rewrap_header
 from app.core.datasets.card import PACKAGE_ID as CARD_PACKAGE_ID
 from app.core.datasets.card import card_bytes
-from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError, TesseraError
+from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError
 from app.core.fsutil import atomic_write_bytes, fsync_dir, storage_error
 from app.core.identity.keys import IdentityKeys
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
 from app.core.store.database import transaction, translated_errors
 from app.core.submission.build import sign_submission
-from app.core.submission.dsse import MAX_ENVELOPE_BYTES, Envelope
+from app.core.submission.dsse import Envelope
 from app.core.submission.manifest import (
     CARD_FILE,
     CONTRIBUTION_PREDICATE,
@@ -65,18 +62,16 @@ from app.core.submission.manifest import (
 from app.core.submission.package import WrittenPackage, write_package
 from app.core.submission.revocation import (
     REVOCATION_FILE,
-    REVOCATION_PREDICATE,
     make_revocation,
     sign_revocation,
 )
 from app.core.submission.statement import parse_statement
-from app.core.submission.verify import (
-    RecordSource,
-    VerificationReport,
-    verify_revocation,
-    verify_submission,
-)
 from app.services import identities
+from app.services.submission_verify import (
+    package_records,
+    vault_identities,
+    verify_submission_file,
+)
 from app.services.vault import Session
 
 State = Literal["signed", "revoked"]
@@ -597,103 +592,16 @@ def revoke_submission(
     return path
 
 
-# -- verifying -------------------------------------------------------------------------
-
-
-def _predicate_type(path: Path) -> str | None:
-    """What an envelope claims to hold, read before anything is trusted (only to dispatch)."""
-    try:
-        with path.open("rb") as handle:
-            envelope = Envelope.from_bytes(handle.read(MAX_ENVELOPE_BYTES + 1))
-        statement = json.loads(envelope.payload)
-        kind = statement.get("predicateType") if isinstance(statement, dict) else None
-    except (OSError, TesseraError, ValueError, RecursionError):
-        return None
-    return kind if isinstance(kind, str) else None
-
-
-def vault_identities(session: Session, name: str | None = None) -> list[Identity]:
-    """The age identities of the vault (or of the one named), to open packages with."""
-    return [
-        X25519Identity.from_string(text) for text in identities.age_identity_strings(session, name)
-    ]
-
-
-def _opens(package: Path, keys: Sequence[Identity]) -> bool:
-    """Whether one of ``keys`` opens the package's header (MAC checked)."""
-    if not keys:
-        return False
-    try:
-        handle, _ = open_input(package)
-        with handle:
-            source, _ = open_source(handle, False)
-            unwrap_file_key(parse_header(source), list(keys))
-    except NoIdentityMatch:
-        return False
-    except (TesseraError, OSError):
-        return True  # let the commitment check report what is wrong with it
-    return True
-
-
-def package_records(
-    keys: Sequence[Identity], cancel: CancelToken = NEVER_CANCELLED
-) -> RecordSource:
-    """A record source for the verifier: decrypts in a thread and parses each line."""
-    from app.core.datasets.package import iter_package_lines
-
-    def records(package: Path) -> Iterable[object]:
-        for number, line in enumerate(iter_package_lines(package, keys, cancel=cancel)):
-            yield loads_strict(line, what=f"record {number}")
-
-    return records
-
-
-def verify_submission_file(
-    envelope: Path,
-    *,
-    session: Session | None = None,
-    identity: str | None = None,
-    keys: Sequence[Identity] = (),
-    progress: ProgressCallback = no_progress,
-    cancel: CancelToken = NEVER_CANCELLED,
-) -> VerificationReport:
-    """Verify a submission (or a revocation) envelope and the files beside it.
-
-    The commitment check runs when some identity opens the package: ``keys``
-    given directly, or the vault's identities (only ``identity`` if named).
-    A revocation is checked against the submission beside it, or the one
-    the vault recorded under the id it names.
-    """
-    envelope = Path(envelope)
-    if _predicate_type(envelope) == REVOCATION_PREDICATE:
-        return _verify_revocation_file(envelope, session)
-    available = list(keys)
-    if session is not None:
-        available += vault_identities(session, identity)
-    package = envelope.parent / PACKAGE_FILE
-    source = package_records(available, cancel) if _opens(package, available) else None
-    return verify_submission(envelope, decrypt_records=source, progress=progress, cancel=cancel)
-
-
-def _verify_revocation_file(path: Path, session: Session | None) -> VerificationReport:
-    beside = path.parent / SUBMISSION_FILE
-    manifest = verify_submission(beside).manifest if beside.is_file() else None
-    report = verify_revocation(path, submission=manifest)
-    if manifest is None and session is not None and report.revocation is not None:
-        with contextlib.suppress(NotFound, InvalidInput):
-            manifest = submission_manifest(session, report.revocation.submission)
-            report = verify_revocation(path, submission=manifest)
-    return report
-
-
 __all__ = [
     "SubmissionInfo",
     "build_submission_for_dataset",
     "get_submission",
     "list_submissions",
     "load_consent",
+    "package_records",
     "preview_submission",
     "revoke_submission",
     "submission_manifest",
+    "vault_identities",
     "verify_submission_file",
 ]
