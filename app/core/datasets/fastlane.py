@@ -6,14 +6,14 @@ the same text. Most lines of a real file need none of them: already
 normal, no personal data, numbers that the C encoder already spells the RFC
 8785 way. This module decides that from the raw line with C-speed string
 operations and, when it holds, gives the stage the record's canonical bytes
-at once, from the C ``json`` encoder, together with the PII detector
+at once, from orjson, together with the PII detector
 families that could still find something (usually none, see
 :mod:`.pii.prefilter`). Every other line goes the full way.
 
 A line takes the fast lane when it is ASCII without a backslash or DEL (so
 every string value is a literal slice of the line: no escapes, no control
 characters), every float it holds is spelled by ``repr`` as ECMAScript
-would (no exponent, not a whole number: the parse checks each one), it has
+would (no exponent, not a whole number: a walk over the values checks each one), it has
 no run of 16 digits (an integer beyond +-(2^53 - 1) has one), and its
 canonical text (the C encoder's, sorted keys, no spaces between tokens) has
 no space after an opening quote, before a closing quote or next to another
@@ -21,9 +21,17 @@ space, which is exactly when the default normalisation changes nothing
 (no string starts or ends with a space or holds two in a row). Property
 tests hold the lane equal to the full way.
 
-Parsing mirrors :func:`~app.core.datasets.importers.jsonl.parse_jsonl_batch`
-line for line (the same rejections, locations and record order); batches
-that are not plain UTF-8, or stand for an overlong line, are handed to it.
+Lines are read with orjson, several times faster than the stdlib decoder and
+the same values for every line it accepts (the last of duplicate keys wins,
+in the first one's place), except integers beyond 64 bits, which it reads as
+floats: a line with 16 digits in a row goes to the stdlib decoder, and so
+does any line orjson refuses (the stdlib then accepts it, an unpaired
+surrogate or an overflowing float, or rejects it in the importer's words).
+The canonical bytes come from orjson too, which writes what the C encoder
+writes for such records. Parsing mirrors
+:func:`~app.core.datasets.importers.jsonl.parse_jsonl_batch` line for line
+(the same rejections, locations and record order); batches that are not
+plain UTF-8, or stand for an overlong line, are handed to it.
 """
 
 from __future__ import annotations
@@ -32,6 +40,8 @@ import json
 import math
 import re
 from collections.abc import Iterator
+
+import orjson
 
 # The importer's own wording for bad lines, so that both paths reject alike.
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
@@ -53,14 +63,6 @@ Lane = tuple[ImportItem, bytes | None, int, bool]
 left to run; whether the record is *plain*: ASCII keys and plain numbers, so that after any
 change to its strings the C encoder (:func:`encode_plain`) still writes its canonical bytes."""
 
-_ENCODER = json.JSONEncoder(
-    ensure_ascii=True,
-    separators=(",", ":"),
-    sort_keys=True,
-    allow_nan=False,
-    check_circular=False,
-)
-"""For ASCII records the same text as :mod:`app.core.canonical`'s encoder, and faster."""
 _PLAIN_ENCODER = json.JSONEncoder(
     ensure_ascii=False,
     separators=(",", ":"),
@@ -68,22 +70,33 @@ _PLAIN_ENCODER = json.JSONEncoder(
     allow_nan=False,
     check_circular=False,
 )
-_EDGE_SPACE = re.compile(r'"(?: |(?<= "))')
+_EDGE_SPACE = re.compile(rb'"(?: |(?<= "))')
 """A quote after or before a space: in compact JSON, a string that starts or ends with one."""
+_SORTED = orjson.OPT_SORT_KEYS
 
 
-def encode_plain(record: JsonObject) -> str:
-    """The RFC 8785 text of a *plain* record (see :data:`Lane`), from the C encoder."""
-    return _PLAIN_ENCODER.encode(record)
+def encode_plain(record: JsonObject) -> bytes:
+    """The RFC 8785 bytes of a *plain* record (see :data:`Lane`).
+
+    orjson writes what the stdlib C encoder writes for such a record
+    (sorted keys, no spaces, the same escapes, non-ASCII as UTF-8, plain
+    floats as ``repr`` spells them), several times faster; a string it
+    refuses (an unpaired surrogate) goes to the stdlib encoder, which keeps
+    the old behaviour.
+    """
+    try:
+        return orjson.dumps(record, option=_SORTED)
+    except orjson.JSONEncodeError:
+        return _PLAIN_ENCODER.encode(record).encode("utf-8")
 
 
-def finish_normalized(record: JsonObject, *, families_wanted: bool) -> tuple[str, int]:
-    """A plain record after normalisation: its canonical text and the PII families left."""
-    text = _PLAIN_ENCODER.encode(record)
-    if not families_wanted or not text.isascii() or "\\" in text:
-        return text, prefilter.ALL
-    folded = text.encode("ascii").translate(prefilter.FOLD)
-    return text, prefilter.line_families(text, folded, len(record))
+def finish_normalized(record: JsonObject, *, families_wanted: bool) -> tuple[bytes, int]:
+    """A plain record after normalisation: its canonical bytes and the PII families left."""
+    data = encode_plain(record)
+    if not families_wanted or not data.isascii() or b"\\" in data:
+        return data, prefilter.ALL
+    folded = data.translate(prefilter.FOLD)
+    return data, prefilter.line_families(data.decode("ascii"), folded, len(record))
 
 
 class _Parser:
@@ -129,28 +142,39 @@ def read_batch(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane]:
     max_line = batch.max_line
     char_limit = max_line // 4
     parser = _Parser()
-    decode = parser.decode
-    encode = _ENCODER.encode
+    fast_decode = orjson.loads
+    fast_error = orjson.JSONDecodeError
+    dumps = orjson.dumps
     line_families = prefilter.line_families
     long_run = prefilter.long_digit_run
     new = tuple.__new__
     every = prefilter.ALL
     edge_space = _EDGE_SPACE.search
+    sixteen = _SIXTEEN
     number = batch.first_line - 1
     for position, line in enumerate(lines):
         number += 1
         if len(line) > char_limit and len(line.encode("utf-8", "surrogatepass")) > max_line:
             yield _rejected(path, number, too_long(max_line))
             continue
-        parser.plain = True
-        try:
-            value = decode(line)
-        except (ValueError, RecursionError) as exc:
-            if line.isspace() or not line:
-                continue
-            yield _rejected(path, number, json_reason(exc))
-            continue
+        folded = folded_lines[position]
+        value: object
+        if sixteen in folded:
+            # orjson reads an integer beyond 64 bits as a float; the stdlib keeps it exact.
+            value = _decoded(parser, line)
+        else:
+            try:
+                value = fast_decode(line)
+                parser.plain = True
+            except fast_error:
+                # Rejected, or a NaN, an overflowing float or an unpaired surrogate, which
+                # the stdlib may read: it decides, and words any rejection as the importer does.
+                value = _decoded(parser, line)
         if type(value) is not dict:
+            if isinstance(value, _Failure):
+                if value.exc is not None:
+                    yield _rejected(path, number, json_reason(value.exc))
+                continue
             yield _rejected(path, number, not_an_object(value))
             continue
         item = new(ImportedRecord, (value, new(SourceLocation, (path, number, number - 1))))
@@ -159,16 +183,60 @@ def read_batch(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane]:
             or not line.isascii()
             or "\\" in line
             or "\x7f" in line
-            or long_run(folded := folded_lines[position])
+            or long_run(folded)
+            or not _plain_floats(value)
         ):
             yield item, None, every, False
             continue
-        canonical = encode(value)
-        if "  " in canonical or edge_space(canonical) is not None:
+        canonical = dumps(value, option=_SORTED)
+        if b"  " in canonical or edge_space(canonical) is not None:
             yield item, None, every, True  # a string to normalise (or a key with spaces: rare)
             continue
         families = line_families(line, folded, len(value)) if families_wanted else every
-        yield item, canonical.encode("ascii"), families, True
+        yield item, canonical, families, True
+
+
+_SIXTEEN = b"0000000000000000"
+"""Sixteen digits in a row, through :data:`prefilter.FOLD`."""
+
+
+class _Failure:
+    """A line the stdlib decoder did not read: blank (``exc`` None) or rejected."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: BaseException | None) -> None:
+        self.exc = exc
+
+
+def _decoded(parser: _Parser, line: str) -> object:
+    """The stdlib reading of ``line`` (noting its floats), or a :class:`_Failure`."""
+    parser.plain = True
+    try:
+        return parser.decode(line)
+    except (ValueError, RecursionError) as exc:
+        if line.isspace() or not line:
+            return _Failure(None)
+        return _Failure(exc)
+
+
+def _plain_floats(container: dict[str, object] | list[object]) -> bool:
+    """Whether each float in ``container`` is one ``repr`` (and orjson) spell as ECMAScript does.
+
+    A walk over the values only (records are shallow; strings are skipped by
+    their type), cheaper than finding the numbers in the line's text.
+    """
+    for value in container.values() if type(container) is dict else container:
+        kind = type(value)
+        if kind is str:
+            continue
+        if kind is float:
+            spelled = float.__repr__(value)
+            if "e" in spelled or spelled.endswith(".0") or spelled[-1] in "fn":
+                return False  # a whole number, an exponent, inf or nan
+        elif (kind is dict or kind is list) and not _plain_floats(value):  # type: ignore[arg-type]
+            return False
+    return True
 
 
 def _slow(items: list[ImportItem]) -> Iterator[Lane]:

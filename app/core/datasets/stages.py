@@ -182,8 +182,7 @@ class Stage:
             if canonical is None:
                 record = normalize(item.data, options)
                 if plain:
-                    text, families = finish_normalized(record, families_wanted=prefilters)
-                    canonical = text.encode("utf-8")
+                    canonical, families = finish_normalized(record, families_wanted=prefilters)
             else:
                 record = item.data
             if canonical is not None:
@@ -220,11 +219,7 @@ class Stage:
                 record = redacted
                 result.record_pii[len(lines)] = counts
             try:
-                line = (
-                    encode_plain(record).encode("utf-8")
-                    if plain
-                    else canonical_json(record, what="record")
-                )
+                line = encode_plain(record) if plain else canonical_json(record, what="record")
             except NotIJSON as exc:
                 result.record_pii.pop(len(lines), None)
                 result.rejections.append(RecordRejected(item.location, _reason(exc)))

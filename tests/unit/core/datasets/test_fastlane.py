@@ -50,6 +50,7 @@ strings = st.one_of(
 KEYS = st.one_of(st.text("abcxyz_ -", max_size=6), st.text(max_size=3))
 numbers = st.one_of(
     st.integers(min_value=-(2**60), max_value=2**60),
+    st.integers(min_value=-(2**70), max_value=2**70),
     st.floats(allow_nan=False, allow_infinity=False),
     st.sampled_from([0.1, 1.0, -0.0, 1e16, 1e-7, 123.456, 2.5e-5]),
 )
@@ -74,7 +75,7 @@ def _check(batch: RawBatch) -> int:
         if plain:
             assert isinstance(item, ImportedRecord)
             normal = normalize_record(item.data)
-            assert encode_plain(normal).encode() == bytes(rfc8785.dumps(normal))
+            assert encode_plain(normal) == bytes(rfc8785.dumps(normal))
             text, left = finish_normalized(normal, families_wanted=True)
             assert text == encode_plain(normal)
             found = SCANNER.scan_record(normal, left) if left else []
@@ -139,3 +140,44 @@ def test_long_digit_runs_in_strings_keep_the_lane(tmp_path: Path) -> None:
     assert canonical == b'{"card":"4111111111111111","iban":"DE89370400440532013000"}'
     assert families & pf.DIGITS
     assert _check(batch) == 1
+
+
+def test_lines_orjson_reads_otherwise_than_the_stdlib_read_as_the_importer_does(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        '{"a": 1, "b": 2, "a": 3}',  # the last duplicate wins, in the first one's place
+        '{"n": NaN}',
+        '{"n": -Infinity}',
+        '{"n": 1E400}',
+        '{"n": 1e-400}',
+        '{"n": 123456789012345678901}',  # orjson: a float; the stdlib: the exact integer
+        '{"n": -9223372036854775809}',
+        '{"n": 18446744073709551615}',
+        '{"n": 9007199254740993}',
+        '{"n": -0, "m": -0.0, "f": 0.5e1}',
+        '{"s": "\\ud800"}',  # an unpaired surrogate: orjson refuses it, the stdlib reads it
+        '{"s": "\\udc00\\ud800x"}',
+        '{"t": "ok"}\r',
+        "\t",
+        '{"a": 1} {"b": 2}',
+        '{"a": [1,]}',
+        "[" * 1100 + "]" * 1100,
+        '{"d": ' + "[" * 1100 + "]" * 1100 + "}",
+        '{"a": "\x01"}',
+        '{"k": {"x": [0.25, {"y": 1.5}]}}',
+        '{"k": {"x": [0.25, {"y": 1.0}]}}',
+        '{"k": {"x": [0.25, {"y": 1e16}]}}',
+        '{"k": {"x": [0.25, {"y": 2.5e-5}]}}',
+    ]
+    batch = _write(tmp_path, lines)
+    _check(batch)
+    lanes = list(read_batch(batch, families_wanted=True))
+    first = lanes[0][0]
+    assert isinstance(first, ImportedRecord)
+    assert list(first.data.items()) == [("a", 3), ("b", 2)]
+    exact = lanes[5][0]
+    assert isinstance(exact, ImportedRecord)
+    assert exact.data["n"] == 123456789012345678901
+    taken = [lane[1] is not None for lane in lanes if isinstance(lane[0], ImportedRecord)]
+    assert taken.count(True) == 3  # the duplicate keys, "ok" and the plain nested float
