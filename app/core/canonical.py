@@ -4,9 +4,10 @@ Record hashes, the dataset commitment, consent digests and manifests are all
 SHA-256 over these bytes, so two implementations agree on a digest exactly
 when they agree here. The ``rfc8785`` package is the reference. It is pure
 Python and slow, and the commitment hashes every record of a dataset, so a
-fast path runs the C ``json`` encoder whenever its output is provably the
-same: string keys below U+D800 (where code point order and RFC 8785's UTF-16
-order agree), integers within I-JSON's range, and floats Python already
+fast path runs orjson (or, for what orjson refuses, the C ``json``
+encoder, which writes the same bytes) whenever its output is provably the
+same: string keys below U+D800 (where code point order and RFC 8785's
+UTF-16 order agree), integers within I-JSON's range, and floats Python already
 spells as ECMAScript does (plain decimals, no exponent, not a whole number).
 Anything else takes the reference path; a property test holds the two equal.
 
@@ -24,6 +25,7 @@ import math
 import re
 from typing import Any, cast
 
+import orjson
 import rfc8785
 
 from app.core.errors import InvalidInput
@@ -53,7 +55,11 @@ def canonical_json(value: object, *, what: str = "JSON value") -> bytes:
     """
     try:
         if _plain(value):
-            return _ENCODER.encode(value).encode("utf-8")
+            try:
+                return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+            except orjson.JSONEncodeError:
+                # An unpaired surrogate or deep nesting: the stdlib encoder, or the reference.
+                return _ENCODER.encode(value).encode("utf-8")
     except (RecursionError, UnicodeEncodeError, ValueError):
         pass
     try:

@@ -215,3 +215,12 @@ def test_strict_reader_refuses_ambiguous_json(text: bytes, message: str) -> None
 def test_strict_reader_reads_plain_json() -> None:
     assert loads_strict('{"a": [1, 2.5, "x"]}', what="doc") == {"a": [1, 2.5, "x"]}
     assert loads_strict(b'{"nested": {"a": null}}', what="doc") == {"nested": {"a": None}}
+
+
+def test_what_the_fast_encoder_refuses_still_has_its_canonical_form() -> None:
+    deep: list[object] = [0.5, "é\x1f"]
+    for _ in range(300):  # deeper than orjson writes
+        deep = [deep, {"b": 1, "a": "\u2028"}]
+    assert canonical_json(deep) == bytes(rfc8785.dumps(deep))
+    with pytest.raises(NotIJSON, match="unpaired surrogate"):
+        canonical_json({"a": "x\ud800"})
