@@ -163,6 +163,34 @@ class ExactDeduper:
     def add_record(self, index: int, record: object) -> int | None:
         return self.add(index, exact_key(record, what=f"record {index}"))
 
+    def add_leaves(
+        self, base: int, local: Sequence[int], leaves: bytes | bytearray
+    ) -> dict[int, int]:
+        """A batch at once: record ``base + local[i]`` has the 32-byte leaf hash ``leaves[32i:]``.
+
+        The same as :meth:`add` for each in turn, in one call per batch (the
+        prepare parent's per-record cost): the duplicates, as their position
+        in ``local`` mapped to the index of their first occurrence.
+        """
+        if len(leaves) != 32 * len(local):
+            raise ValueError("one 32-byte leaf hash per record")
+        if base < 0 or (local and min(local) < 0):
+            raise ValueError("record indices start at 0")
+        tables = self._tables
+        found: dict[int, int] = {}
+        added = 0
+        for position, (low, high) in enumerate(_LEAF_KEY.iter_unpack(leaves)):
+            index = base + local[position]
+            first = tables[low & _TABLE_MASK].add(low, high, index)
+            if first is None:
+                added += 1
+                continue
+            found[position] = first
+            self._dup_index.append(index)
+            self._dup_first.append(first)
+        self._used += added
+        return found
+
     def clusters(self) -> list[DuplicateCluster]:
         pairs = zip(self._dup_index, self._dup_first, [1.0] * len(self._dup_index), strict=True)
         return _group(pairs, "exact")
@@ -170,6 +198,8 @@ class ExactDeduper:
 
 _TABLES = 256
 _TABLE_MASK = _TABLES - 1
+_LEAF_KEY = struct.Struct("<QI20x")
+"""A 32-byte hash's exact key: its first 8 bytes and the next 4, little-endian (as in ``add``)."""
 _WIDE_INDEX = 2**32 - 1
 
 

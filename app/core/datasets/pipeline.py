@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 from app.core.canonical import NotIJSON
 from app.core.datasets.commitment import MerkleBuilder
@@ -354,6 +354,11 @@ def prepare(
         merge_counts(outcome.pii, result.pii)
         outcome.dropped_by_policy += result.dropped
         outcome.bytes_read += result.bytes_in
+        if exact is not None and near is None and not result.deferred:
+            _exact_only(result, base, exact, clusters, builder, outcome, records_sink, leaves_sink)
+            base += result.count
+            report(ProgressEvent("prepare", base, None, "records"))
+            continue
         kept: list[bytes] = []
         kept_leaves = bytearray()
         leaves = result.leaves
@@ -465,6 +470,52 @@ def scan(
     outcome.schema = schema.result()
     outcome.sources, outcome.source_count = reader.sources, reader.source_count
     return outcome
+
+
+def _exact_only(
+    result: BatchResult,
+    base: int,
+    exact: ExactDeduper,
+    clusters: _Clusters,
+    builder: MerkleBuilder,
+    outcome: PipelineOutcome,
+    records_sink: Sink,
+    leaves_sink: Sink,
+) -> None:
+    """The common batch (exact dedupe only, nothing deferred) with batch-wide operations.
+
+    The same outcome as the general loop in :func:`prepare`, whose per-record
+    steps cost the parent about a tenth of the whole run's CPU: one dedupe
+    call per batch, and the batch's lines and leaves written as they came
+    when it holds no duplicate (the usual case).
+    """
+    lines = cast(list[bytes], result.lines)
+    leaves = result.leaves
+    record_pii = result.record_pii
+    duplicates = exact.add_leaves(base, result.local, leaves)
+    if duplicates:
+        local = result.local
+        removed = outcome.pii_in_removed_duplicates
+        for position, first in duplicates.items():
+            clusters.add(base + local[position], first)
+            _count_removed(removed, record_pii.get(position))
+        kept = [line for position, line in enumerate(lines) if position not in duplicates]
+        kept_leaves = b"".join(
+            leaves[32 * position : 32 * position + 32]
+            for position in range(len(lines))
+            if position not in duplicates
+        )
+    else:
+        kept, kept_leaves = lines, bytes(leaves)
+    for position, counts in record_pii.items():
+        if position not in duplicates and counts:
+            merge_counts(outcome.pii, counts)
+    add = builder.add
+    for at in range(0, len(kept_leaves), 32):
+        add(kept_leaves[at : at + 32])
+    if kept:
+        records_sink.write(b"\n".join(kept) + b"\n")
+        leaves_sink.write(kept_leaves)
 
 
 def _guarded(results: Iterator[BatchResult], policy: BadRecordPolicy) -> Iterator[BatchResult]:

@@ -7,6 +7,7 @@ import pickle
 import random
 import struct
 from concurrent.futures import ProcessPoolExecutor
+from hashlib import sha256
 
 import pytest
 from hypothesis import given, settings
@@ -65,6 +66,36 @@ def test_exact_deduper_matches_a_dictionary(values: list[int], capacity: int) ->
     assert [cluster.representative for cluster in clusters] == sorted(
         {first for _, first in expected_pairs}
     )
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.lists(st.integers(0, 30), max_size=40), max_size=8),
+    st.integers(1, 64),
+    st.integers(0, 3),
+)
+def test_a_batch_of_leaves_is_deduplicated_as_one_by_one(
+    batches: list[list[int]], capacity: int, gap: int
+) -> None:
+    one, many = ExactDeduper(capacity), ExactDeduper(capacity)
+    base = 0
+    for values in batches:
+        local = [position * (gap + 1) for position in range(len(values))]
+        leaves = b"".join(sha256(str(value).encode()).digest() for value in values)
+        expected = {}
+        for position, offset in enumerate(local):
+            first = one.add(base + offset, leaves[32 * position : 32 * position + 32])
+            if first is not None:
+                expected[position] = first
+        assert many.add_leaves(base, local, leaves) == expected
+        base += (local[-1] + 1) if local else 0
+    assert len(many) == len(one)
+    assert many.duplicates == one.duplicates
+    assert many.clusters() == one.clusters()
+    with pytest.raises(ValueError, match="32-byte"):
+        many.add_leaves(0, [0], bytes(16))
+    with pytest.raises(ValueError, match="start at 0"):
+        many.add_leaves(-1, [0], bytes(32))
 
 
 def test_exact_deduper_grows_past_many_keys() -> None:
