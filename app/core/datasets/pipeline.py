@@ -233,6 +233,25 @@ def _total_size(paths: Sequence[Path]) -> int | None:
     return total
 
 
+EXPECTED_RECORD_BYTES = 1024
+"""Input bytes a record is expected to take, to size the exact-dedupe index up front."""
+EXPECTED_RECORDS_CAP = 2_000_000
+"""At most this many expected records (an index of about 51 MB) whatever the input size."""
+
+
+def _expected_records(source: PipelineInput) -> int:
+    """A first size for the exact-dedupe index, from the input's size.
+
+    An index grown from its smallest size rehashes each key about twice in
+    Python (about 1 to 2 µs a record in the parent); sized for a kilobyte a
+    record, it mostly does not. Smaller records still grow it; larger ones
+    leave it partly empty, never more than the cap's 51 MB, within the
+    memory the index would reach anyway for inputs of that many records.
+    """
+    total = _total_size(source.paths) or 0
+    return max(1024, min(total // EXPECTED_RECORD_BYTES, EXPECTED_RECORDS_CAP))
+
+
 # -- running the stages ---------------------------------------------------------------
 
 
@@ -339,7 +358,7 @@ def prepare(
     workers = _choose_workers(source)
     outcome = PipelineOutcome(workers=workers)
     dedupe = config.dedupe
-    exact = ExactDeduper() if dedupe != "off" else None
+    exact = ExactDeduper(_expected_records(source)) if dedupe != "off" else None
     near = NearDuplicateIndex(config.minhash, config.near_threshold) if dedupe == "near" else None
     clusters = _Clusters()
     builder = MerkleBuilder()
@@ -429,7 +448,7 @@ def scan(
     reader = _Reader(source, policy, report, cancel)
     workers = _choose_workers(source)
     outcome = PipelineOutcome(workers=workers)
-    exact = ExactDeduper() if config.dedupe != "off" else None
+    exact = ExactDeduper(_expected_records(source)) if config.dedupe != "off" else None
     near = (
         NearDuplicateIndex(config.minhash, config.near_threshold)
         if config.dedupe == "near"
