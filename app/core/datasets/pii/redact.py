@@ -5,8 +5,8 @@ The user decides per type ("pseudonymise every e-mail") and per finding
 per-finding decision wins. The actions:
 
 * ``mask``: the value becomes its type tag, ``[EMAIL]``.
-* ``pseudonymize``: the value becomes a keyed token, ``[EMAIL:9f3a2c1b7d]``,
-  the first 10 hex digits of HMAC-SHA256 under a per-dataset secret. The
+* ``pseudonymize``: the value becomes a keyed token, ``[EMAIL:9f3a2c1b7d04e6a8]``,
+  the first 16 hex digits of HMAC-SHA256 under a per-dataset secret. The
   same address gives the same token in every record of the dataset, so
   conversations still show who wrote to whom, but without the key nobody can
   test a guessed address against the token (a plain hash would allow that).
@@ -38,12 +38,12 @@ from app.core.datasets.pii.types import PRIORITY, Finding, PiiType
 from app.core.datasets.records import JsonValue
 from app.core.errors import InvalidInput
 
-PSEUDONYM_HEX = 10
-"""Hex digits of the HMAC kept (40 bits).
+PSEUDONYM_HEX = 16
+"""Hex digits of the HMAC kept (64 bits).
 
-Two of 10,000 distinct values share a token with odds of about 1 in 20,000; near a
-million values a shared token becomes likely. A shared token merges two people's
-pseudonyms in the dataset; it reveals nothing about either.
+Among a million distinct values two share a token with odds of about 1 in 37 million;
+a shared token becomes likely only near four billion values. A shared token would merge
+two people's pseudonyms in the dataset; it reveals nothing about either.
 """
 
 MIN_KEY_BYTES = 16
@@ -152,7 +152,7 @@ def _digest(kind: PiiType, value: str, key: bytes, detector: str) -> str:
 
 
 def pseudonym(kind: PiiType, value: str, key: bytes, detector: str = "") -> str:
-    """The keyed token a value becomes: ``[EMAIL:9f3a2c1b7d]``."""
+    """The keyed token a value becomes: ``[EMAIL:9f3a2c1b7d04e6a8]``."""
     return f"[{kind.tag}:{_digest(kind, value, key, detector)}]"
 
 
