@@ -101,6 +101,9 @@ class PrepareRequest:
     skip_bad_records: bool = False
     dedupe: DedupeMode = "exact"
     near_threshold: float = 0.85
+    keep_near_duplicates: frozenset[int] = frozenset()
+    """Records (by index in the import, as the scan reports them) kept after review
+    although they are near duplicates of an earlier record."""
     pii_types: frozenset[PiiType] = DEFAULT_TYPES
     pii_policy: RedactionPolicy = field(default_factory=RedactionPolicy)
     card: CardInput | None = None
@@ -134,6 +137,7 @@ class PrepareRequest:
             dedupe=self.dedupe,
             minhash=MinHashParams(),
             near_threshold=self.near_threshold,
+            keep_near=frozenset(self.keep_near_duplicates),
         )
 
 

@@ -485,10 +485,12 @@ class NearDuplicateIndex:
     def duplicates(self) -> int:
         return len(self._matches)
 
-    def add(self, index: int, signature: bytes) -> NearMatch | None:
+    def add(self, index: int, signature: bytes, *, keep: bool = False) -> NearMatch | None:
         """Record ``index`` with this signature: its match among earlier records, or None.
 
         An empty signature (a record without text) is neither indexed nor matched.
+        ``keep`` is the contributor's decision after review that this record is not
+        a duplicate: it is indexed as a representative of its own and never matched.
         """
         if not signature:
             return None
@@ -505,7 +507,7 @@ class NearDuplicateIndex:
             similarity = self._similarity(fingerprint, slot)
             if similarity >= self.threshold and (best is None or similarity > best[0]):
                 best = (similarity, slot)
-        if best is not None:
+        if best is not None and not keep:
             representative = self._records[best[1]]
             self._matches.append((index, representative, best[0]))
             return NearMatch(representative, best[0])

@@ -405,7 +405,8 @@ def prepare(
                     clusters.add(index, first)
                     _count_removed(outcome.pii_in_removed_duplicates, counts)
                     continue
-            if near is not None and near.add(index, signature) is not None:
+            keep = index in config.keep_near
+            if near is not None and near.add(index, signature, keep=keep) is not None:
                 _count_removed(outcome.pii_in_removed_duplicates, counts)
                 continue
             if counts:

@@ -77,6 +77,8 @@ class StageConfig:
     dedupe: DedupeMode = "exact"
     minhash: MinHashParams = field(default_factory=MinHashParams)
     near_threshold: float = 0.85
+    keep_near: frozenset[int] = frozenset()
+    """Records (by index in the import) the contributor kept although near duplicates."""
     max_findings: int = 1_000_000
     """Scan mode: findings kept per batch (the parent caps the total)."""
     context_width: int = 40

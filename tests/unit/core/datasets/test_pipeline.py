@@ -225,3 +225,14 @@ _VALUES = st.recursive(
 @given(st.dictionaries(_TEXT, _VALUES, max_size=4))
 def test_normalize_shortcut_equals_the_full_rules(record: dict[str, object]) -> None:
     assert normalize(record, DEFAULT_OPTIONS) == normalize_record(record, DEFAULT_OPTIONS)  # type: ignore[arg-type]
+
+
+def test_a_near_duplicate_kept_after_review_stays(tmp_path: Path) -> None:
+    base = " ".join(f"word{i}" for i in range(60))
+    texts = [base, base.replace("word30", "other"), base.replace("word31", "else")]
+    path = write_jsonl(tmp_path / "in.jsonl", [{"t": t} for t in texts])
+    config = StageConfig(dedupe="near", near_threshold=0.8, keep_near=frozenset({1}))
+    records, _, outcome = run([path], config)
+    assert [r["t"] for r in records] == texts[:2]
+    assert outcome.near_duplicates == 1
+    assert [m.index for c in outcome.near_clusters for m in c.members] == [2]
