@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from PySide6.QtCore import QDate
+from PySide6.QtCore import QDate, Qt
 
 from app.core.consent.terms import (
     Attribution,
@@ -327,8 +327,20 @@ def test_near_duplicates_are_shown_side_by_side(
     qtbot.waitUntil(lambda: "harbour" in panel.removed.text.toPlainText(), timeout=SLOW_OP_MS)
     assert "today" in panel.kept.text.toPlainText()
     assert "line 13" in panel.kept.where.text()
-    assert "not possible yet" in panel.note.text()
+    assert "keep it too" in panel.note.text()
     assert step.tabs.tabText(1).startswith("Duplicates (")
+
+    # Keeping the left-out record reaches the draft and the prepare request.
+    _first, other = panel.pairs.item(0).data(Qt.ItemDataRole.UserRole)
+    assert panel.keep_box.isEnabled()
+    panel.keep_box.setChecked(True)
+    assert draft.keep_near == {other}
+    assert panel.pairs.item(0).text().endswith("kept")
+    assert panel.removed.title.text() == "Kept too"
+    assert backend.prepare_request(draft, with_card=False).keep_near_duplicates == {other}
+    panel.keep_box.setChecked(False)
+    assert draft.keep_near == set()
+    assert not panel.pairs.item(0).text().endswith("kept")
 
 
 # -- report ------------------------------------------------------------------------------

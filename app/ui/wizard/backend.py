@@ -150,6 +150,7 @@ def prepare_request(draft: Any, *, with_card: bool = True) -> Any:
         skip_bad_records=draft.skip_bad_records,
         dedupe=draft.dedupe,
         near_threshold=draft.near_threshold,
+        keep_near_duplicates=frozenset(draft.keep_near),
         pii_types=pii_types(draft.pii_types),
         pii_policy=redaction_policy(draft.default_action, draft.review),
         card=card_input(draft) if with_card else None,

@@ -1,10 +1,10 @@
 """Duplicates found by the scan, for review: each removed record beside the one kept.
 
-The pipeline keeps the first record of a group and removes the others; the
-prepare request has no way yet to keep a removed record, so this view is
-for looking, and says so. The records are read again from the inputs on
-demand (:mod:`app.ui.wizard.duplicates`), in the background, only for the
-pair the user selects.
+The pipeline keeps the first record of a group and leaves the others out,
+unless the contributor keeps one here after looking at it ("Keep this record
+too"); the kept indices go into the prepare request. The records are read
+again from the inputs on demand (:mod:`app.ui.wizard.duplicates`), in the
+background, only for the pair the user selects.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QHBoxLayout,
     QListWidget,
     QListWidgetItem,
@@ -80,6 +81,8 @@ class DuplicatesPanel(QWidget):
         self._loader: Loader | None = None
         self._cache: dict[int, Located | None] = {}
         self._wanted: tuple[int, int] | None = None
+        self.kept_indices: set[int] = set()
+        """Left-out records the contributor chose to keep; the wizard's draft shares this set."""
         column = QVBoxLayout(self)
         column.setContentsMargins(12, 10, 12, 12)
         column.setSpacing(8)
@@ -89,9 +92,9 @@ class DuplicatesPanel(QWidget):
         self.note.setObjectName("duplicateNote")
         self.note.setText(
             self.tr(
-                "This list is for review: Tessera keeps the first record of each group and "
-                "leaves the others out. Keeping a particular record is not possible yet; to "
-                "keep near duplicates, go back to Cleaning and remove exact duplicates only."
+                "Tessera keeps the first record of each group and leaves the others out. "
+                "Select a pair to compare them; if the second one is not a duplicate after "
+                "all, keep it too."
             )
         )
         column.addWidget(self.counts)
@@ -122,6 +125,12 @@ class DuplicatesPanel(QWidget):
         splitter.setStretchFactor(1, 3)
         self.splitter = splitter
         column.addWidget(splitter, 1)
+        self.keep_box = QCheckBox(self.tr("Keep the left-out record too: it is not a duplicate"))
+        self.keep_box.setObjectName("keepNearDuplicate")
+        self.keep_box.setAccessibleName(self.tr("Keep the left-out record too"))
+        self.keep_box.setEnabled(False)
+        self.keep_box.toggled.connect(self._keep_toggled)
+        column.addWidget(self.keep_box)
 
     def set_result(self, result: Any, runner: Runner | None, loader: Loader | None) -> int:
         """Show the duplicates of a ``ScanResult`` (``None`` clears); the number of pairs."""
@@ -166,25 +175,50 @@ class DuplicatesPanel(QWidget):
                     .replace("%2", locale.toString(cluster.representative + 1))
                     .replace("%3", f"{member.similarity:.0%}")
                 )
-                item = QListWidgetItem(text)
+                item = QListWidgetItem(self._label(text, member.index))
                 item.setData(Qt.ItemDataRole.UserRole, (cluster.representative, member.index))
+                item.setData(Qt.ItemDataRole.UserRole + 1, text)
                 self.pairs.addItem(item)
                 shown += 1
         self.note.setVisible(bool(clusters))
         self.splitter.setVisible(bool(clusters))
+        self.keep_box.setVisible(bool(clusters))
         if shown:
             self.pairs.setCurrentRow(0)
         else:
             self._show_current()
         return shown
 
+    def _label(self, text: str, index: int) -> str:
+        return text + self.tr(" · kept") if index in self.kept_indices else text
+
+    def _keep_toggled(self, checked: bool) -> None:
+        item = self.pairs.currentItem()
+        if item is None:
+            return
+        _first, other = item.data(Qt.ItemDataRole.UserRole)
+        if checked:
+            self.kept_indices.add(other)
+        else:
+            self.kept_indices.discard(other)
+        item.setText(self._label(item.data(Qt.ItemDataRole.UserRole + 1), other))
+        self.removed.title.setText(self.tr("Kept too") if checked else self.tr("Left out"))
+
     def _show_current(self) -> None:
         item = self.pairs.currentItem()
         if item is None:
+            self.keep_box.setEnabled(False)
             self.kept.show_record("", None)
             self.removed.show_record("", None)
             return
         first, other = item.data(Qt.ItemDataRole.UserRole)
+        self.keep_box.setEnabled(True)
+        self.keep_box.blockSignals(True)
+        self.keep_box.setChecked(other in self.kept_indices)
+        self.keep_box.blockSignals(False)
+        self.removed.title.setText(
+            self.tr("Kept too") if other in self.kept_indices else self.tr("Left out")
+        )
         self._wanted = (first, other)
         locale = QLocale()
         kept_caption = self.tr("Record %1").replace("%1", locale.toString(first + 1))

@@ -319,6 +319,10 @@ class ReviewStep(Step):
         def load(wanted: frozenset[int]) -> dict[int, Located]:
             return records_at(paths, wanted, fmt, options)
 
+        if result is not None:  # decisions about records this scan no longer reports go
+            listed = {m.index for c in getattr(result, "near_clusters", ()) for m in c.members}
+            d.keep_near &= listed
+        self.duplicates.kept_indices = d.keep_near
         pairs = self.duplicates.set_result(result, self._run, load)
         exact = int(getattr(result, "exact_duplicates", 0) or 0) if result is not None else 0
         title = self.tr("Duplicates")

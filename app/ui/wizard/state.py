@@ -53,6 +53,8 @@ class Draft:
     skip_bad_records: bool = True
     dedupe: str = "exact"
     near_threshold: float = 0.85
+    keep_near: set[int] = field(default_factory=set)
+    """Near duplicates (by the scan's record index) kept after review."""
     pii_types: frozenset[str] = DEFAULT_PII
     default_action: str = "mask"
     review: PolicyParts | None = None
