@@ -40,7 +40,7 @@ from app.core.consent.templates import (
     matching_template,
 )
 from app.core.consent.terms import ConsentTerms, InvalidTerms
-from app.core.crypto import parse_recipient, rewrap_header
+from app.core.crypto import NewHeader, parse_recipient, rewrap_header
 from app.core.datasets.card import PACKAGE_ID as CARD_PACKAGE_ID
 from app.core.datasets.card import card_bytes
 from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError
@@ -256,8 +256,17 @@ def _signer_and_owner(
         raise
 
 
-def _recipients(signer: IdentityKeys, owner: IdentityKeys, network: str) -> list[str]:
-    return list(dict.fromkeys([owner.recipient, signer.recipient, network]))
+def _rewrapped(
+    dataset: PreparedDataset, signer: IdentityKeys, owner: IdentityKeys, network: str
+) -> tuple[list[str], NewHeader]:
+    """The package's recipients (owner, signer, network) and its header rewrapped for them."""
+    recipients = list(dict.fromkeys([owner.recipient, signer.recipient, network]))
+    header = rewrap_header(
+        dataset.package_path,
+        [owner.age_identity()],
+        recipients=[parse_recipient(r) for r in recipients],
+    )
+    return recipients, header
 
 
 def preview_submission(
@@ -280,12 +289,7 @@ def preview_submission(
     dataset = prepared_dataset(session, dataset_id)
     signer, owner = _signer_and_owner(session, dataset, identity)
     try:
-        recipients = _recipients(signer, owner, recipient)
-        header = rewrap_header(
-            dataset.package_path,
-            [owner.age_identity()],
-            recipients=[parse_recipient(r) for r in recipients],
-        )
+        recipients, header = _rewrapped(dataset, signer, owner, recipient)
         manifest = make_manifest(
             commitment=dataset.commitment,
             records=dataset.records,
@@ -332,12 +336,7 @@ def build_submission_for_dataset(
     _check_destination(out_dir)
     signer, owner = _signer_and_owner(session, dataset, identity)
     try:
-        recipients = _recipients(signer, owner, recipient)
-        header = rewrap_header(
-            dataset.package_path,
-            [owner.age_identity()],
-            recipients=[parse_recipient(r) for r in recipients],
-        )
+        recipients, header = _rewrapped(dataset, signer, owner, recipient)
         with _staging(out_dir) as staging:
             written = write_package(
                 dataset.package_path,
