@@ -15,13 +15,10 @@ names it on the command line.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import shutil
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,7 +41,7 @@ from app.core.crypto import NewHeader, parse_recipient, rewrap_header
 from app.core.datasets.card import PACKAGE_ID as CARD_PACKAGE_ID
 from app.core.datasets.card import card_bytes
 from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError
-from app.core.fsutil import atomic_write_bytes, fsync_dir, storage_error
+from app.core.fsutil import atomic_write_bytes, storage_error
 from app.core.identity.keys import IdentityKeys
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
 from app.core.store.database import transaction, translated_errors
@@ -67,6 +64,12 @@ from app.core.submission.revocation import (
 )
 from app.core.submission.statement import parse_statement
 from app.services import identities
+from app.services.submission_folder import (
+    check_destination,
+    publish,
+    staging_folder,
+    write_synced,
+)
 from app.services.submission_verify import (
     package_records,
     vault_identities,
@@ -333,11 +336,11 @@ def build_submission_for_dataset(
     _check_network(recipient, network_id)
     dataset = prepared_dataset(session, dataset_id)
     out_dir = Path(out_dir).absolute()
-    _check_destination(out_dir)
+    check_destination(out_dir)
     signer, owner = _signer_and_owner(session, dataset, identity)
     try:
         recipients, header = _rewrapped(dataset, signer, owner, recipient)
-        with _staging(out_dir) as staging:
+        with staging_folder(out_dir) as staging:
             written = write_package(
                 dataset.package_path,
                 header,
@@ -346,7 +349,7 @@ def build_submission_for_dataset(
                 cancel=cancel,
             )
             card = submission_card(dataset.card, written, terms)
-            _write_synced(staging / CARD_FILE, card)
+            write_synced(staging / CARD_FILE, card)
             manifest = make_manifest(
                 commitment=dataset.commitment,
                 records=dataset.records,
@@ -359,9 +362,9 @@ def build_submission_for_dataset(
                 network=network_id,
             )
             envelope = sign_submission(manifest, signer)
-            _write_synced(staging / SUBMISSION_FILE, envelope.to_bytes())
+            write_synced(staging / SUBMISSION_FILE, envelope.to_bytes())
             cancel.raise_if_cancelled()
-            _publish(staging, out_dir)
+            publish(staging, out_dir)
     finally:
         signer.wipe()
         owner.wipe()
@@ -371,57 +374,6 @@ def build_submission_for_dataset(
         shutil.rmtree(out_dir, ignore_errors=True)
         raise
     return get_submission(session, manifest.digest())
-
-
-def _check_destination(out_dir: Path) -> None:
-    if out_dir.is_dir():
-        try:
-            empty = next(out_dir.iterdir(), None) is None
-        except OSError as exc:
-            raise storage_error(exc, out_dir) from None
-        if not empty:
-            raise AlreadyExists(
-                f"{out_dir} already exists and is not empty; choose a new folder for the submission"
-            )
-    elif out_dir.exists():
-        raise AlreadyExists(f"{out_dir} exists and is not a folder")
-    if not out_dir.parent.is_dir():
-        raise NotFound(f"the folder {out_dir.parent} does not exist")
-
-
-@contextlib.contextmanager
-def _staging(out_dir: Path) -> Iterator[Path]:
-    """A hidden sibling of ``out_dir`` (same filesystem, so the rename is atomic)."""
-    try:
-        staging = Path(
-            tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".partial", dir=out_dir.parent)
-        )
-    except OSError as exc:
-        raise storage_error(exc, out_dir) from None
-    try:
-        yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _write_synced(path: Path, data: bytes) -> None:
-    try:
-        with open(path, "xb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except OSError as exc:
-        raise storage_error(exc, path) from None
-
-
-def _publish(staging: Path, out_dir: Path) -> None:
-    """Rename the finished folder into place (over an empty folder, if one is there)."""
-    try:
-        fsync_dir(staging)
-        os.replace(staging, out_dir)
-        fsync_dir(out_dir.parent)
-    except OSError as exc:
-        raise storage_error(exc, out_dir) from None
 
 
 def _record(
