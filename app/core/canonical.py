@@ -47,6 +47,21 @@ class NotIJSON(InvalidInput):
     """A value has no RFC 8785 canonical form (it is not I-JSON)."""
 
 
+def encode_plain(value: object) -> bytes:
+    """The canonical bytes of a value already known to be *plain* (no check made here).
+
+    orjson writes what the stdlib C encoder writes for such a value (sorted
+    keys, no spaces, the same escapes, non-ASCII as UTF-8, plain floats as
+    ``repr`` spells them), several times faster; what it refuses (an
+    unpaired surrogate, deep nesting) goes to the stdlib encoder, which may
+    raise in turn so the caller can take the reference path.
+    """
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        return _ENCODER.encode(value).encode("utf-8")
+
+
 def canonical_json(value: object, *, what: str = "JSON value") -> bytes:
     """The RFC 8785 canonical bytes of ``value``.
 
@@ -55,11 +70,7 @@ def canonical_json(value: object, *, what: str = "JSON value") -> bytes:
     """
     try:
         if _plain(value):
-            try:
-                return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
-            except orjson.JSONEncodeError:
-                # An unpaired surrogate or deep nesting: the stdlib encoder, or the reference.
-                return _ENCODER.encode(value).encode("utf-8")
+            return encode_plain(value)
     except (RecursionError, UnicodeEncodeError, ValueError):
         pass
     try:

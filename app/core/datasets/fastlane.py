@@ -43,6 +43,8 @@ from collections.abc import Iterator
 
 import orjson
 
+from app.core.canonical import encode_plain
+
 # The importer's own wording for bad lines, so that both paths reject alike.
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
 from app.core.datasets.importers.jsonl import _json_reason as json_reason
@@ -63,31 +65,9 @@ Lane = tuple[ImportItem, bytes | None, int, bool]
 left to run; whether the record is *plain*: ASCII keys and plain numbers, so that after any
 change to its strings the C encoder (:func:`encode_plain`) still writes its canonical bytes."""
 
-_PLAIN_ENCODER = json.JSONEncoder(
-    ensure_ascii=False,
-    separators=(",", ":"),
-    sort_keys=True,
-    allow_nan=False,
-    check_circular=False,
-)
 _EDGE_SPACE = re.compile(rb'"(?: |(?<= "))')
 """A quote after or before a space: in compact JSON, a string that starts or ends with one."""
 _SORTED = orjson.OPT_SORT_KEYS
-
-
-def encode_plain(record: JsonObject) -> bytes:
-    """The RFC 8785 bytes of a *plain* record (see :data:`Lane`).
-
-    orjson writes what the stdlib C encoder writes for such a record
-    (sorted keys, no spaces, the same escapes, non-ASCII as UTF-8, plain
-    floats as ``repr`` spells them), several times faster; a string it
-    refuses (an unpaired surrogate) goes to the stdlib encoder, which keeps
-    the old behaviour.
-    """
-    try:
-        return orjson.dumps(record, option=_SORTED)
-    except orjson.JSONEncodeError:
-        return _PLAIN_ENCODER.encode(record).encode("utf-8")
 
 
 def finish_normalized(record: JsonObject, *, families_wanted: bool) -> tuple[bytes, int]:
