@@ -118,12 +118,6 @@ class ReviewTableModel(FlatTableModel):
     def busy(self) -> bool:
         return self._busy > 0
 
-    def current_filter(self) -> ReviewFilter:
-        return self._filter
-
-    def sort_key(self) -> tuple[SortKey, bool]:
-        return self._order, self._descending
-
     # --- reading ---------------------------------------------------------------
 
     def row_total(self) -> int:
