@@ -32,9 +32,6 @@ class MerkleAccumulator:
     def add(self, digest: bytes) -> None:
         self._builder.add(leaf_hash(digest))
 
-    def add_record(self, record: object) -> None:
-        self._builder.add_record(record, what=f"record {self._builder.size}")
-
     def root(self) -> bytes:
         return self._builder.root()
 
