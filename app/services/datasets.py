@@ -18,7 +18,6 @@ act (:func:`export_dataset`).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -30,15 +29,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from app import __version__, paths
+from app import paths
 from app.core.crypto import X25519Identity, parse_recipient
 from app.core.crypto.output import atomic_output
 from app.core.datasets.card import (
     CardInput,
-    FieldFact,
-    FieldKind,
-    PiiFact,
-    PipelineFacts,
     build_card,
     card_bytes,
 )
@@ -58,10 +53,9 @@ from app.core.datasets.package import (
     iter_package_lines,
 )
 from app.core.datasets.pii import DEFAULT_TYPES, PiiType, RedactionPolicy
-from app.core.datasets.pipeline import PipelineInput, PipelineOutcome, prepare
+from app.core.datasets.pipeline import PipelineInput, prepare
 from app.core.datasets.records import JsonValue
 from app.core.datasets.report import build_manifest, build_report
-from app.core.datasets.schema import Schema
 from app.core.datasets.stages import StageConfig
 from app.core.errors import InvalidInput, NotFound
 from app.core.progress import (
@@ -72,6 +66,12 @@ from app.core.progress import (
     no_progress,
 )
 from app.core.store.database import transaction, translated_errors
+from app.services.dataset_facts import (
+    UNSPECIFIED_LICENSE,
+    check_card,
+    complete_card,
+    pipeline_facts,
+)
 from app.services.identities import list_identities, load_keys, resolve_identity
 from app.services.vault import Session
 
@@ -80,8 +80,6 @@ PACKAGE_SUFFIX: Final = ".age"
 LEAVES_SUFFIX: Final = ".leaves.age"
 MIN_PREFIX: Final = 4
 MAX_NAME: Final = 200
-UNSPECIFIED_LICENSE: Final = "urn:tessera:license:unspecified"
-"""The card's license when the contributor has not chosen one yet (never a guess)."""
 _ORPHAN_AGE_SECONDS: Final = 300
 _CROCKFORD: Final = "0123456789abcdefghjkmnpqrstvwxyz"
 
@@ -214,8 +212,8 @@ def prepare_dataset(
     name = check_dataset_name(request.name)
     owner = resolve_identity(session, request.identity)
     recipient = parse_recipient(owner.recipient)
-    card_input = _card_input(request.card, name, owner.name, owner.did)
-    _check_card(card_input)
+    card_input = complete_card(request.card, name, owner.name, owner.did)
+    check_card(card_input)
     source = request.pipeline_input()
     key = secrets.token_bytes(32)
     config = request.stage_config("prepare", key)
@@ -233,7 +231,7 @@ def prepare_dataset(
             cancel.raise_if_cancelled()
         progress(ProgressEvent("finish", 0, 1, "steps"))
         created = datetime.now(UTC).replace(microsecond=0)
-        facts = _facts(request, outcome, created, package.sha256, package.size)
+        facts = pipeline_facts(request, outcome, created, package.sha256, package.size)
         card = build_card(card_input, facts)
         manifest = build_manifest(
             dataset_id=dataset_id,
@@ -298,102 +296,6 @@ def request_summary(request: PrepareRequest) -> dict[str, Any]:
         "pii_reviewed_findings": len(policy.per_finding),
         "normalisation": list(request.normalize.steps()),
     }
-
-
-def _card_input(card: CardInput | None, name: str, owner_name: str, owner_did: str) -> CardInput:
-    if card is None:
-        return CardInput(
-            name=name,
-            description=f"{name}, a dataset prepared with Tessera.",
-            license=UNSPECIFIED_LICENSE,
-            creator_name=owner_name,
-            contributor_did=owner_did,
-        )
-    if card.contributor_did is None:
-        card = dataclasses.replace(card, contributor_did=owner_did)
-    return card
-
-
-def _check_card(card: CardInput) -> None:
-    """Refuse unusable card fields before any work, with facts that are surely valid."""
-    build_card(
-        card,
-        PipelineFacts(
-            prepared_at=datetime.now(UTC),
-            records=0,
-            commitment="0" * 64,
-            package_sha256="0" * 64,
-            package_size=0,
-            schema=(),
-        ),
-    )
-
-
-_FIELD_KINDS: Final[Mapping[str, FieldKind]] = {
-    "string": "text",
-    "integer": "integer",
-    "number": "number",
-    "boolean": "boolean",
-}
-
-
-def _fields(schema: Schema | None) -> tuple[FieldFact, ...]:
-    if schema is None:
-        return ()
-    sampled = (
-        f"Estimated from a sample of {schema.records} of {schema.sample_of} records."
-        if schema.sample_of is not None
-        else None
-    )
-    return tuple(
-        FieldFact(
-            name=column.name,
-            kind=_FIELD_KINDS.get(column.kind, "json"),
-            null_rate=column.null_rate,
-            distinct=column.distinct,
-            description=sampled,
-        )
-        for column in schema.columns
-    )
-
-
-def _pii_facts(outcome: PipelineOutcome) -> tuple[PiiFact, ...]:
-    facts = []
-    for kind, actions in sorted(outcome.pii.items()):
-        found = sum(actions.values())
-        used = [action for action, count in actions.items() if count]
-        action = used[0] if len(used) == 1 else "mixed"
-        kept = actions.get("keep", 0) if action != "keep" else 0
-        facts.append(PiiFact(kind, found, action, kept))  # type: ignore[arg-type]
-    return tuple(facts)
-
-
-def _facts(
-    request: PrepareRequest,
-    outcome: PipelineOutcome,
-    created: datetime,
-    package_sha256: str,
-    package_size: int,
-) -> PipelineFacts:
-    return PipelineFacts(
-        prepared_at=created,
-        records=outcome.records,
-        commitment=outcome.commitment.hex(),
-        package_sha256=package_sha256,
-        package_size=package_size,
-        schema=_fields(outcome.schema),
-        records_read=outcome.records_read,
-        source_files=outcome.source_count,
-        source_formats=tuple(sorted({info.format for info in outcome.sources})),
-        normalisation=request.normalize.steps(),
-        records_rejected=outcome.rejections.total,
-        dedupe=request.dedupe,
-        exact_duplicates_removed=outcome.exact_duplicates,
-        near_duplicates_removed=outcome.near_duplicates,
-        near_threshold=request.near_threshold if request.dedupe == "near" else None,
-        pii=_pii_facts(outcome),
-        tool_version=__version__,
-    )
 
 
 def _relative(path: Path) -> str:
@@ -658,6 +560,7 @@ def delete_dataset(session: Session, id_or_prefix: str) -> None:
 
 
 __all__ = [
+    "UNSPECIFIED_LICENSE",
     "DatasetInfo",
     "DatasetNotFound",
     "PrepareRequest",
