@@ -31,16 +31,15 @@ from app.core.consent.odrl import from_odrl
 from app.core.consent.summary import summarize
 from app.core.consent.templates import (
     CUSTOM,
-    MAX_TERMS_FILE,
     TEMPLATES,
-    load_terms,
     matching_template,
+    read_terms_file,
 )
-from app.core.consent.terms import ConsentTerms, InvalidTerms
+from app.core.consent.terms import ConsentTerms
 from app.core.crypto import NewHeader, parse_recipient, rewrap_header
 from app.core.datasets.card import PACKAGE_ID as CARD_PACKAGE_ID
 from app.core.datasets.card import card_bytes
-from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError
+from app.core.errors import AlreadyExists, InvalidInput, NotFound
 from app.core.fsutil import atomic_write_bytes, storage_error
 from app.core.identity.keys import IdentityKeys
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
@@ -205,16 +204,7 @@ def load_consent(spec: str | Path) -> ConsentTerms:
     """
     if isinstance(spec, str) and spec in TEMPLATES:
         return TEMPLATES[spec].terms
-    path = Path(spec)
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_TERMS_FILE + 1)
-    except (FileNotFoundError, IsADirectoryError):
-        return load_terms(spec)  # the error that lists the templates
-    except OSError as exc:
-        raise StorageError(f"cannot read {path}: {exc.strerror}") from None
-    if len(data) > MAX_TERMS_FILE:
-        raise InvalidTerms(f"{path.name}: larger than {MAX_TERMS_FILE} bytes; not consent terms")
+    path, data = read_terms_file(spec)
     value = loads_strict(data, what=path.name)
     if isinstance(value, dict) and "@context" in value:
         return from_odrl(value)

@@ -139,6 +139,18 @@ def load_terms(spec: str | Path) -> ConsentTerms:
     """
     if isinstance(spec, str) and spec in TEMPLATES:
         return TEMPLATES[spec].terms
+    path, data = read_terms_file(spec)
+    return ConsentTerms.from_json(
+        loads_strict(data, what=path.name, error=InvalidTerms), where=path.name
+    )
+
+
+def read_terms_file(spec: str | Path) -> tuple[Path, bytes]:
+    """The bytes of a file that should hold terms, bounded before anything is parsed.
+
+    A missing file is reported as a missing template or file, since the
+    same argument names either; callers parse the bytes in their own forms.
+    """
     path = Path(spec)
     try:
         with path.open("rb") as handle:
@@ -152,6 +164,4 @@ def load_terms(spec: str | Path) -> ConsentTerms:
         raise StorageError(f"cannot read {path}: {exc.strerror}") from None
     if len(data) > MAX_TERMS_FILE:
         raise InvalidTerms(f"{path.name}: larger than {MAX_TERMS_FILE} bytes; not consent terms")
-    return ConsentTerms.from_json(
-        loads_strict(data, what=path.name, error=InvalidTerms), where=path.name
-    )
+    return path, data
