@@ -8,7 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -82,6 +82,11 @@ def _build(
     return body
 
 
+def _statuses(report: dict[str, Any]) -> dict[str, str]:
+    """Each check's status in a ``--json`` verification report, by check name."""
+    return {check["name"]: check["status"] for check in report["checks"]}
+
+
 def test_build_list_show_verify_revoke(
     capsys: pytest.CaptureFixture[str],
     profile: Profile,
@@ -134,7 +139,7 @@ def test_build_list_show_verify_revoke(
     assert code == 0
     report = json.loads(stdout)
     assert report["kind"] == "revocation"
-    assert {c["name"]: c["status"] for c in report["checks"]}["submission"] == "passed"
+    assert _statuses(report)["submission"] == "passed"
     code, _, stderr = run(capsys, data_dir, "submission", "revoke", submission_id)
     assert code == 1
     assert stderr == f"tessera: error: submission {submission_id[:12]} is already revoked\n"
@@ -176,7 +181,7 @@ def test_verify_without_a_vault_or_with_a_key_file(
     envelope = str(out / SUBMISSION_FILE)
     code, stdout, _ = run(capsys, data_dir, "--json", "verify", envelope, "--no-vault")
     assert code == 0
-    checks = {c["name"]: c["status"] for c in json.loads(stdout)["checks"]}
+    checks = _statuses(json.loads(stdout))
     assert checks["commitment"] == "skipped"
     key = tmp_path / "network.key"
     key.write_text(f"# the network\n{network.to_string()}\n")
@@ -184,7 +189,7 @@ def test_verify_without_a_vault_or_with_a_key_file(
         capsys, data_dir, "--json", "verify", envelope, "--no-vault", "-i", str(key)
     )
     assert code == 0
-    checks = {c["name"]: c["status"] for c in json.loads(stdout)["checks"]}
+    checks = _statuses(json.loads(stdout))
     assert checks["commitment"] == "passed"
 
 
