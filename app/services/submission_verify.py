@@ -27,6 +27,7 @@ from app.core.submission.revocation import REVOCATION_PREDICATE
 from app.core.submission.verify import (
     RecordSource,
     VerificationReport,
+    signed_manifest,
     verify_revocation,
     verify_submission,
 )
@@ -111,7 +112,7 @@ def verify_submission_file(
 
 def _verify_revocation_file(path: Path, session: Session | None) -> VerificationReport:
     beside = path.parent / SUBMISSION_FILE
-    manifest = verify_submission(beside).manifest if beside.is_file() else None
+    manifest = signed_manifest(beside) if beside.is_file() else None
     report = verify_revocation(path, submission=manifest)
     if manifest is None and session is not None and report.revocation is not None:
         with contextlib.suppress(NotFound, InvalidInput):

@@ -189,6 +189,27 @@ def verify_submission(
     return VerificationReport("submission", checks.done(), signer, submission_id, manifest)
 
 
+def signed_manifest(envelope_path: Path) -> Manifest | None:
+    """The manifest of a submission envelope whose signature holds, else None.
+
+    The checks :func:`verify_submission` runs before it looks beside the
+    envelope: enough to test a revocation against its submission without
+    hashing the package.
+    """
+    opened = _open_envelope(envelope_path, _Checks(SUBMISSION_CHECKS))
+    if opened is None:
+        return None
+    try:
+        statement = parse_statement(
+            opened[0].payload,
+            predicate_type=CONTRIBUTION_PREDICATE,
+            subject_names=(PACKAGE_FILE, CARD_FILE),
+        )
+        return Manifest.from_json(statement.predicate, where="predicate", check_consent=False)
+    except (InvalidStatement, InvalidManifest):
+        return None
+
+
 def verify_revocation(
     envelope: Path | bytes, *, submission: Manifest | None = None
 ) -> VerificationReport:
