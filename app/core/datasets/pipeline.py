@@ -21,7 +21,6 @@ review's per-finding decisions find their records again.
 from __future__ import annotations
 
 import multiprocessing
-import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Protocol, cast
 
 from app.core.canonical import NotIJSON
+from app.core.crypto.payload import default_workers
 from app.core.datasets.commitment import MerkleBuilder
 from app.core.datasets.dedupe import (
     DuplicateCluster,
@@ -253,13 +253,6 @@ def _expected_records(source: PipelineInput) -> int:
 
 
 # -- running the stages ---------------------------------------------------------------
-
-
-def default_workers() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - platforms without affinity
-        return os.cpu_count() or 1
 
 
 def _choose_workers(source: PipelineInput) -> int:
