@@ -195,6 +195,13 @@ def load_keys(session: Session, name: str | None) -> IdentityKeys:
     return IdentityKeys(bytearray(row[0]), bytearray(row[1]))
 
 
+def name_of_did(session: Session, did: str) -> str | None:
+    """The name of the vault identity whose did is ``did``; None when it is not here."""
+    with translated_errors():
+        row = session.conn.execute("SELECT name FROM identities WHERE did = ?", (did,)).fetchone()
+    return None if row is None else str(row[0])
+
+
 def age_identity_strings(session: Session, name: str | None) -> list[str]:
     """``AGE-SECRET-KEY-1...`` of one identity, or of all when ``name`` is None."""
     names = [name] if name is not None else [i.name for i in list_identities(session)]

@@ -225,14 +225,13 @@ def _check_network(recipient: str, network_id: str | None) -> None:
 
 
 def _identity_for(session: Session, did: str, *, role: str) -> IdentityKeys:
-    with translated_errors():
-        row = session.conn.execute("SELECT name FROM identities WHERE did = ?", (did,)).fetchone()
-    if row is None:
+    name = identities.name_of_did(session, did)
+    if name is None:
         raise NotFound(
             f"the identity that {role} ({did}) is no longer in this vault",
             hint="restore it from its backup with `tessera identity restore`",
         )
-    return identities.load_keys(session, row[0])
+    return identities.load_keys(session, name)
 
 
 def _signer_and_owner(
