@@ -9,7 +9,7 @@ queries, run off the GUI thread too.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QLocale, Qt, QTimer
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import Cancelled, TesseraError
-from app.services.review_store import NewFinding, ReviewFilter, ReviewStore
+from app.services.review_store import ReviewFilter, ReviewStore
 from app.ui.widgets.common import Card, muted
 from app.ui.wizard import backend, labels
 from app.ui.wizard.data_steps import error_label, show_problem
@@ -53,35 +53,16 @@ from app.ui.wizard.step import Step, WizardContext
 FILTER_DELAY_MS = 250
 
 
-def scan_rows(result: Any) -> Iterator[NewFinding]:
-    """The findings of a ``ScanResult`` as store rows, with the text around each match.
+def load_scan(result: Any, default_action: str, cancel: Any) -> ReviewStore:
+    """A store holding the findings of a ``ScanResult``, with the text around each match.
 
-    ``result.contexts`` runs parallel to ``result.findings``: ``(before,
-    match, after)`` for each; a scan without them still loads, context-free.
+    ``result.contexts`` runs parallel to ``result.findings`` as ``(before,
+    match, after)``; a scan without them still loads, context-free.
     """
     contexts = getattr(result, "contexts", None) or ()
-    for position, (record, finding) in enumerate(result.findings):
-        before = after = ""
-        if position < len(contexts):
-            around = contexts[position]
-            before, after = around[0], around[-1]
-        yield NewFinding(
-            int(record),
-            str(finding.type),
-            finding.path,
-            finding.start,
-            finding.end,
-            finding.value,
-            finding.detector,
-            before,
-            after,
-        )
-
-
-def load_scan(result: Any, default_action: str, cancel: Any) -> ReviewStore:
     store = ReviewStore(default_action)
     try:
-        store.add(scan_rows(result), cancel=cancel)
+        store.add_scan(result.findings, contexts=((c[0], c[-1]) for c in contexts), cancel=cancel)
     except BaseException:
         store.close()
         raise
