@@ -194,7 +194,7 @@ class SignStep(Step):
         if self.folder.path() is None:
             from app import paths
 
-            self.folder.set_path(paths.data_dir() / "submissions")
+            self.folder.set_path(paths.data_dir(create=False) / "submissions")
         self.refresh_preview()
 
     def _inputs_changed(self) -> None:
