@@ -106,7 +106,7 @@ def test_lock_hides_everything_and_unlock_brings_it_back(
     assert window.content.currentWidget() is window.locked_view
     assert not window.nav.isEnabled()
     assert window.vault_label.text() == "Locked · passphrase"
-    qtbot.waitUntil(lambda: window.unlock_dialog is not None)
+    qtbot.waitUntil(lambda: window.unlock_dialog is not None, timeout=SLOW_OP_MS)
     dialog = window.unlock_dialog
     assert isinstance(dialog, UnlockDialog)
     qtbot.keyClicks(dialog.passphrase, PASSPHRASE)
