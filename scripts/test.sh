@@ -9,7 +9,7 @@ venv="$root/.venv/bin"
 echo "==> ruff"
 "$venv/ruff" check app tests benchmarks
 "$venv/ruff" format --check app tests benchmarks
-echo "==> mypy --strict (app/core, app/services)"
+echo "==> mypy --strict (app: core, services, cli, ui)"
 "$venv/mypy"
 echo "==> pytest"
 mkdir -p test-artifacts

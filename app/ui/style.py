@@ -124,7 +124,7 @@ class TesseraStyle(QProxyStyle):
                 return rect.adjusted(_PAD_X, 1, -width - 2, -1)
             if sub == _SC.SC_SpinBoxFrame:
                 return rect
-        return super().subControlRect(control, option, sub, widget)
+        return super().subControlRect(control, option, sub, widget)  # type: ignore[arg-type]
 
     def sizeFromContents(
         self,
@@ -137,7 +137,7 @@ class TesseraStyle(QProxyStyle):
         if kind in (QStyle.ContentsType.CT_ComboBox, QStyle.ContentsType.CT_SpinBox):
             height = line_field_height(option.fontMetrics)
             return QSize(size.width() + 2 * _PAD_X + _ARROW_W, height)
-        return super().sizeFromContents(kind, option, size, widget)
+        return super().sizeFromContents(kind, option, size, widget)  # type: ignore[arg-type]
 
 
 def _state(option: QStyleOption) -> tuple[bool, bool, bool]:

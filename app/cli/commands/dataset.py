@@ -222,15 +222,16 @@ def run_show(ctx: CliContext, args: argparse.Namespace) -> int:
     card = datasets.dataset_card(session, info.id)
     report = datasets.dataset_report(session, info.id)
     quality = report["quality"]
+    card_fields: list[dict[str, Any]] = [
+        {"name": f.get("name"), "dataType": f.get("dataType")}
+        for rs in card.get("recordSet", [])
+        for f in rs.get("field", [])
+    ]
     card_summary = {
         "name": card.get("name"),
         "license": card.get("license"),
         "description": card.get("description"),
-        "fields": [
-            {"name": f.get("name"), "dataType": f.get("dataType")}
-            for rs in card.get("recordSet", [])
-            for f in rs.get("field", [])
-        ],
+        "fields": card_fields,
     }
     report_summary = {
         "records_read": quality["records_read"],
@@ -245,7 +246,7 @@ def run_show(ctx: CliContext, args: argparse.Namespace) -> int:
     text = _summary(info)
     text += f"\n  package:    {info.package_path} ({info.package_size} bytes, age)"
     text += f"\n  license:    {card_summary['license']}"
-    fields = ", ".join(str(f["name"]) for f in card_summary["fields"])
+    fields = ", ".join(str(f["name"]) for f in card_fields)
     text += f"\n  fields:     {fields or '-'}"
     text += f"\n  read:       {quality['records_read']} records"
     for kind, acts in report["privacy"]["actions"].items():

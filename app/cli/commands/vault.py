@@ -73,7 +73,7 @@ def run_status(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services import vault
 
     status = vault.vault_status()
-    result = {
+    result: dict[str, object] = {
         "exists": status.exists,
         "custody": status.custody,
         "locked": not status.unlocked,

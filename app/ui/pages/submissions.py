@@ -219,7 +219,7 @@ class SubmissionsPage(ListPage):
                 "passed": ("check", "success"),
                 "failed": ("alert", "danger"),
             }.get(status, ("info", "muted"))
-            item = QListWidgetItem(icons.icon(name, tone), f"{check.name}: {check.message}")  # type: ignore[arg-type]
+            item = QListWidgetItem(icons.icon(name, tone), f"{check.name}: {check.message}")
             item.setData(Qt.ItemDataRole.UserRole, status)
             item.setToolTip(check.message)
             self.checks.addItem(item)

@@ -68,7 +68,7 @@ class SubmissionTableModel(RowListModel[Entry]):
     def __init__(self, parent: Any = None) -> None:
         def state_icon(entry: Entry) -> Any:
             name, tone = _STATE_ICONS.get(entry.state, ("info", "muted"))
-            return icons.icon(name, tone)  # type: ignore[arg-type]
+            return icons.icon(name, tone)
 
         columns: list[Column[Entry]] = [
             Column(self.tr("Dataset"), lambda entry: entry.dataset_name),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time
+from datetime import date as datetime_date
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, Qt
 from PySide6.QtWidgets import (
@@ -90,7 +91,9 @@ def parse_jurisdictions(text: str) -> tuple[str, ...]:
 
 
 def _utc_midnight(date: QDate) -> datetime:
-    return datetime.combine(date.toPython(), time(0, 0), tzinfo=UTC)
+    day = date.toPython()
+    assert isinstance(day, datetime_date)
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
 
 
 def _qdate(moment: datetime) -> QDate:

@@ -374,7 +374,7 @@ class CleanStep(Step):
         self.action_box.setCurrentIndex(self.action_box.findData(self.draft.default_action))
         self.action_box.currentIndexChanged.connect(lambda _i: self._store())
         self.action_help = muted()
-        form.addRow(self.tr("What to do with a finding, unless you decide otherwise:"), None)
+        form.addRow(QLabel(self.tr("What to do with a finding, unless you decide otherwise:")))
         form.addRow(self.action_box, self.action_help)
         pii.body.addLayout(form)
         self.layout_.addWidget(pii)

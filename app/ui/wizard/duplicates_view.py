@@ -193,7 +193,7 @@ class DuplicatesPanel(QWidget):
         return text + self.tr(" · kept") if index in self.kept_indices else text
 
     def _keep_toggled(self, checked: bool) -> None:
-        item = self.pairs.currentItem()
+        item: QListWidgetItem | None = self.pairs.currentItem()
         if item is None:
             return
         _first, other = item.data(Qt.ItemDataRole.UserRole)
@@ -205,7 +205,7 @@ class DuplicatesPanel(QWidget):
         self.removed.title.setText(self.tr("Kept too") if checked else self.tr("Left out"))
 
     def _show_current(self) -> None:
-        item = self.pairs.currentItem()
+        item: QListWidgetItem | None = self.pairs.currentItem()
         if item is None:
             self.keep_box.setEnabled(False)
             self.kept.show_record("", None)

@@ -21,6 +21,7 @@ from typing import Any, Final
 from PySide6.QtCore import (
     QItemSelection,
     QModelIndex,
+    QPersistentModelIndex,
     QRectF,
     QSize,
     Qt,
@@ -63,7 +64,7 @@ def run_here(work: Callable[[], Any], done: Callable[[Any], None]) -> None:
 
 def position_ranges(selection: QItemSelection) -> list[tuple[int, int]]:
     """Selected rows as merged ``(first, last)`` ranges: a million rows stay a few ranges."""
-    spans = sorted((r.top(), r.bottom()) for r in selection)
+    spans = sorted((r.top(), r.bottom()) for r in selection.toList())
     merged: list[tuple[int, int]] = []
     for top, bottom in spans:
         if merged and top <= merged[-1][1] + 1:
@@ -284,7 +285,12 @@ class FoundDelegate(QStyledItemDelegate):
     and the text after from the right when the column is narrow.
     """
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
         row = index.data(RowRole)
         if not isinstance(row, ReviewRow):
             super().paint(painter, option, index)
@@ -333,6 +339,8 @@ class FoundDelegate(QStyledItemDelegate):
         painter.drawText(QRectF(x, rect.top(), rect.right() - x, rect.height()), centre, after)
         painter.restore()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
         size = super().sizeHint(option, index)
         return QSize(max(size.width(), 360), size.height())

@@ -386,7 +386,7 @@ class ReviewStep(Step):
                 self.type_filter.removeItem(1)
             for position, kind in enumerate(known):
                 label = QLabel(labels.pii_type(kind))
-                count = muted(wrap=False)
+                count_label = muted(wrap=False)
                 box = QComboBox()
                 box.setAccessibleName(
                     self.tr("Decision for %1").replace("%1", labels.pii_type(kind))
@@ -396,11 +396,11 @@ class ReviewStep(Step):
                 box.activated.connect(lambda _i, k=kind: self.decide_type(k))
                 row, column = divmod(position, 2)
                 self.types_grid.addWidget(label, row, column * 4)
-                self.types_grid.addWidget(count, row, column * 4 + 1)
+                self.types_grid.addWidget(count_label, row, column * 4 + 1)
                 self.types_grid.addWidget(box, row, column * 4 + 2)
                 self.types_grid.setColumnMinimumWidth(column * 4 + 3, 32)
                 self.type_boxes[kind] = box
-                self.type_counts[kind] = count
+                self.type_counts[kind] = count_label
                 self.type_filter.addItem(labels.pii_type(kind), kind)
             self.types_grid.setColumnStretch(7, 1)
             self.type_filter.blockSignals(False)
