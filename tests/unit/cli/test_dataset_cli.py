@@ -128,3 +128,13 @@ def test_rejected_line_is_described_once(tessera: object, tmp_path: Path) -> Non
     assert len(rejected) == 1
     assert rejected[0].count("not valid JSON") == 1
     assert rejected[0].endswith("(column 2)")
+
+
+def test_the_cli_offers_exactly_the_formats_and_actions_the_core_knows() -> None:
+    """The CLI spells its choices out (a light start-up); they must not drift from the core."""
+    from app.cli.commands import dataset as dataset_cli
+    from app.core.datasets.importers.options import FORMATS
+    from app.core.datasets.pii.redact import Action
+
+    assert dataset_cli.FORMAT_CHOICES == FORMATS
+    assert tuple(action.value for action in Action) == dataset_cli.PII_ACTIONS
