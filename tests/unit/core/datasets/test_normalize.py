@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.datasets import normalize as normalize_module
 from app.core.datasets.normalize import (
     DEFAULT_OPTIONS,
     NormalizeOptions,
     TextRules,
     normalize_record,
     normalize_text,
+    normalize_text_by_patterns,
     normalize_value,
 )
 
@@ -163,3 +165,33 @@ def test_default_output_properties(text: str) -> None:
 def test_values_idempotent(value: object) -> None:
     once = normalize_value(value)  # type: ignore[arg-type]
     assert normalize_value(once) == once
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=_TEXT, rules=_RULES)
+def test_string_methods_give_what_the_patterns_give(text: str, rules: TextRules) -> None:
+    expected = normalize_text_by_patterns(text, rules)
+    got = normalize_text(text, rules)
+    assert got == expected
+    assert (got is text) == (expected is text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    text=st.lists(
+        st.sampled_from(
+            ["a", "b", ".", " ", "  ", " \r\n", "\t", "\n", "\r", "\x0b", "\x1f", "\xa0"]
+        )
+    ).map("".join)
+)
+def test_string_methods_on_mostly_ascii_whitespace(text: str) -> None:
+    for rules in (TextRules(), TextRules(trim=False), TextRules(line_endings=False)):
+        assert normalize_text(text, rules) == normalize_text_by_patterns(text, rules)
+
+
+def test_line_break_space_set_is_what_the_pattern_means() -> None:
+    every = (chr(c) for c in range(sys.maxunicode + 1))
+    assert (
+        "".join(c for c in every if re.fullmatch(r"[^\S\n\r]", c))
+        == normalize_module._NOT_LINE_BREAK_SPACE
+    )
