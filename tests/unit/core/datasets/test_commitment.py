@@ -254,6 +254,30 @@ def test_builders_over_aligned_chunks_merge(power: int, count: int) -> None:
     assert merged.root() == _mth(leaves)
 
 
+@settings(max_examples=80)
+@given(st.lists(st.integers(0, 40), max_size=6), st.integers(0, 3))
+def test_adding_leaves_in_batches_equals_adding_them_one_by_one(
+    batches: list[int], before: int
+) -> None:
+    one_sink, many_sink = io.BytesIO(), io.BytesIO()
+    one, many = MerkleBuilder(one_sink), MerkleBuilder(many_sink)
+    for leaf in _leaves(before, salt=9):
+        one.add(leaf)
+        many.add(leaf)
+    for number, count in enumerate(batches):
+        leaves = _leaves(count, salt=number)
+        one.extend(leaves)
+        many.add_many(b"".join(leaves))
+        assert many.size == one.size
+        assert many.root() == one.root()
+    assert many_sink.getvalue() == one_sink.getvalue()
+
+
+def test_add_many_rejects_a_partial_leaf() -> None:
+    with pytest.raises(ValueError, match="32 bytes"):
+        MerkleBuilder().add_many(bytes(33))
+
+
 def test_merge_refuses_misaligned_chunks() -> None:
     first, second = MerkleBuilder(), MerkleBuilder()
     first.extend(_leaves(3))
