@@ -100,6 +100,11 @@ class BatchResult:
     holds the same counts per kept record, by position in ``lines``, so the
     parent counts only what the package ends up holding and tells apart the
     findings in records it removes as duplicates.
+
+    Across the process boundary ``lines`` travels packed (:meth:`pack`): one
+    ``text`` blob and its line ``ends`` instead of a bytes object per record,
+    which both sides pay for per object; the parent writes the blob, or
+    slices of it, to the package without joining lines again.
     """
 
     count: int = 0
@@ -126,6 +131,44 @@ class BatchResult:
     """A source that failed while the worker read it: path, reason, line, skippable.
 
     Sent as plain values: the exception itself does not survive pickling."""
+    text: bytes = b""
+    """The kept records' lines back to back, each with its newline (deferred records: nothing)."""
+    ends: Sequence[int] = field(default_factory=list)
+    """Per position in ``local``: where its line ends in ``text`` (after the newline).
+
+    Position ``i`` spans ``text[ends[i - 1]:ends[i]]`` (from 0 for the first);
+    a deferred record spans nothing. Filled by :meth:`pack`, or by a stage
+    that writes ``text`` directly instead of ``lines``."""
+
+    def pack(self) -> None:
+        """Move ``lines`` into ``text`` and ``ends``; nothing to do when already packed."""
+        if not self.lines:
+            return
+        from array import array
+        from itertools import accumulate
+
+        lines = self.lines
+        self.ends = array("Q", accumulate(0 if line is None else len(line) + 1 for line in lines))
+        kept = [line for line in lines if line is not None]
+        self.text = b"\n".join(kept) + b"\n" if kept else b""
+        self.lines = []
+
+    def line(self, position: int) -> bytes | None:
+        """The line (without its newline) at ``position``, None when deferred, packed or not."""
+        if self.lines:
+            return self.lines[position]
+        if position in self.deferred:
+            return None
+        start = self.ends[position - 1] if position else 0
+        return self.text[start : self.ends[position] - 1]
+
+    def __getstate__(self) -> dict[str, object]:
+        self.pack()
+        return {name: getattr(self, name) for name in self.__slots__}
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
 
 class Stage:
