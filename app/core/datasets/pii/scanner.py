@@ -48,7 +48,6 @@ _MIN_LENGTH = 5
 
 _DIGIT_TYPES = frozenset({PiiType.PHONE, PiiType.PAYMENT_CARD, PiiType.NATIONAL_ID})
 _GATED_TYPES = _DIGIT_TYPES | {PiiType.IBAN, PiiType.IP}
-_ASK_FIRST = 80
 _UNFILTERED_TYPES = frozenset({PiiType.PERSON_NAME, PiiType.STREET_ADDRESS})
 _SECRET_FAMILIES = prefilter.KNOWN_SECRETS | prefilter.PRIVATE_KEYS | prefilter.ASSIGNED_SECRETS
 _IBAN_LEAD = 40
@@ -106,10 +105,7 @@ class PiiScanner:
         raw = self.raw_findings(text, families)
         if not raw:
             return []
-        return [
-            Finding(kind, path, start, end, text[start:end], detector)
-            for start, end, kind, detector in resolve_overlaps(raw)
-        ]
+        return _findings(text, path, raw)
 
     def raw_findings(self, text: str, families: int = prefilter.ALL) -> list[Raw]:
         """Every detector's findings in ``text``, overlaps not yet resolved."""
@@ -155,25 +151,58 @@ class PiiScanner:
     def scan_record(self, record: JsonValue, families: int = prefilter.ALL) -> list[Finding]:
         """The findings in every string value of a record (object keys are not scanned).
 
-        With the :attr:`prefilters` types, each string first goes through
-        :func:`.prefilter.text_families` and only the families it allows run;
-        ``families`` narrows them further (a record-level prefilter's answer).
+        ``families`` (bits of :mod:`.prefilter`, say a prefilter's answer for
+        the record's line) leaves detector families out, when the
+        :attr:`prefilters` types are all that is scanned. Each string then
+        runs only the gates of the families left, each exactly the gate
+        :func:`.prefilter.text_families` evaluates, and each at most once:
+        the digit candidates a gate finds are the spans the number detectors
+        search.
         """
         findings: list[Finding] = []
         if not self.prefilters:
-            for path, text in iter_strings(record):
-                if len(text) >= _MIN_LENGTH:
-                    findings.extend(self.scan_text(text, path))
+            families = prefilter.ALL
+        elif not families:
             return findings
-        text_families = prefilter.text_families
-        for path, text in iter_strings(record):
-            if len(text) < _MIN_LENGTH:
-                continue
-            # Below a line's length the scanner's own gates cost less than asking first.
-            allowed = families & text_families(text) if len(text) >= _ASK_FIRST else families
-            if allowed:
-                findings.extend(self.scan_text(text, path, allowed))
+        if isinstance(record, str):
+            if len(record) >= _MIN_LENGTH:
+                raw = self.raw_findings(record, families)
+                if raw:
+                    findings.extend(_findings(record, "", raw))
+        elif isinstance(record, dict | list):
+            self._scan_container(record, "", families, findings)
         return findings
+
+    def _scan_container(
+        self,
+        node: dict[str, JsonValue] | list[JsonValue],
+        path: str,
+        families: int,
+        findings: list[Finding],
+    ) -> None:
+        # iter_strings, unrolled: a path is spelled only for a string with a finding.
+        keyed = isinstance(node, dict)
+        pairs: Iterable[tuple[str | int, JsonValue]] = (
+            node.items() if isinstance(node, dict) else enumerate(node)
+        )
+        raw_findings = self.raw_findings
+        for key, child in pairs:
+            if isinstance(child, str):
+                if len(child) >= _MIN_LENGTH:
+                    raw = raw_findings(child, families)
+                    if raw:
+                        token = escape_pointer(key) if keyed else str(key)  # type: ignore[arg-type]
+                        findings.extend(_findings(child, f"{path}/{token}", raw))
+            elif isinstance(child, dict | list):
+                token = escape_pointer(key) if keyed else str(key)  # type: ignore[arg-type]
+                self._scan_container(child, f"{path}/{token}", families, findings)
+
+
+def _findings(text: str, path: str, raw: list[Raw]) -> list[Finding]:
+    return [
+        Finding(kind, path, start, end, text[start:end], detector)
+        for start, end, kind, detector in resolve_overlaps(raw)
+    ]
 
 
 def _secret_kinds(families: int) -> int:

@@ -167,7 +167,8 @@ _TRIGGER = re.compile(
 TRIGGER = _TRIGGER
 ANCHORS = _ANCHORS
 
-_BEFORE_PREFIX = 8
+_LEADS = (0, 0, 0, 0, 0, len("https://"), len("s"), 0, 0, 0, 0, 0, 0)
+"""Characters before its prefix in every match of each of :data:`KNOWN_FORMATS`."""
 _TRIGGERS: tuple[tuple[str, re.Pattern[str] | None, str | None, tuple[int, ...]], ...] = (
     ("_", re.compile(_TRIGGER.pattern.split("|-")[0]), None, (1, 2, 6, 9, 10)),
     ("-", re.compile(r"-(?:(?<=glpat-)|(?<=xox[abposre]-)|(?<=sk-))"), None, (3, 4, 8)),
@@ -206,16 +207,38 @@ def find_secrets(text: str, out: list[Raw], kinds: int = EVERY_KIND) -> None:
     """
     if kinds & KNOWN:
         for index in _formats_triggered(text):
-            prefixes, pattern, detector = KNOWN_FORMATS[index]
-            found = [at for at in map(text.find, prefixes) if at >= 0]
-            if found:
-                # A match starts at its prefix, or a few characters before ("https://hooks...").
-                for match in pattern.finditer(text, max(0, min(found) - _BEFORE_PREFIX)):
-                    out.append((match.start(), match.end(), PiiType.SECRET, detector))
+            _find_known(text, out, index)
     if kinds & PRIVATE and "PRIVATE KEY" in text:
         _find_private_keys(text, out)
     if kinds & ASSIGNED and ("=" in text or ":" in text or " is " in text or "earer " in text):
         _find_assigned(text, out)
+
+
+def _find_known(text: str, out: list[Raw], index: int) -> None:
+    """The matches of one known format: what ``finditer`` finds, tried only where they can start.
+
+    Every match holds one of the format's prefixes a fixed number of
+    characters (:data:`_LEADS`) after its start, so the pattern is matched at
+    those places only; ``finditer`` would try it at every character up to the
+    end of the text (its lookbehind leaves ``re`` no literal to search for).
+    """
+    prefixes, pattern, detector = KNOWN_FORMATS[index]
+    lead = _LEADS[index]
+    starts: list[int] = []
+    for prefix in prefixes:
+        at = text.find(prefix, lead)
+        while at >= 0:
+            starts.append(at - lead)
+            at = text.find(prefix, at + 1)
+    if not starts:
+        return
+    if len(prefixes) > 1:
+        starts.sort()
+    done = 0  # matches do not overlap: the next starts at or after the last one's end
+    for start in starts:
+        if start >= done and (match := pattern.match(text, start)) is not None:
+            done = match.end()
+            out.append((start, done, PiiType.SECRET, detector))
 
 
 def _find_private_keys(text: str, out: list[Raw]) -> None:

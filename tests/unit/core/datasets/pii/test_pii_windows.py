@@ -6,7 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.datasets.pii.detectors import _NOT_TLDS, EMAIL, find_emails
-from app.core.datasets.pii.tokens import _NEEDLES, _TRIGGER, KNOWN, KNOWN_FORMATS, find_secrets
+from app.core.datasets.pii.tokens import (
+    _LEADS,
+    _NEEDLES,
+    _TRIGGER,
+    KNOWN,
+    KNOWN_FORMATS,
+    find_secrets,
+)
 from app.core.datasets.pii.types import PiiType, Raw
 
 PIECES = [
@@ -40,6 +47,13 @@ PIECES = [
     "hf_" + "a" * 34,
     "npm_" + "b1" * 18,
     "glpat-" + "x" * 20,
+    "rk_test_" + "Q9w8E7r6" * 3,
+    "xoxb-xoxp-1234567890-abc",
+    "ghp_ghp_" + "a1B2c3D4e5" * 4,
+    "https://hooks.slack.com/services/T1/B2/" + "k" * 20 + "https://hooks.slack.com",
+    "k_live_",
+    "AKIAAKIA" + "Z" * 16,
+    "AIza" + "SyB_-9" * 5 + "Qw3e5",
 ]
 texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(max_size=5)), max_size=12).map("".join)
 
@@ -80,6 +94,16 @@ def test_known_secrets_after_their_trigger_are_all_of_them(text: str) -> None:
     found: list[Raw] = []
     find_secrets(text, found, KNOWN)
     assert found == reference_known_secrets(text)
+
+
+def test_every_known_match_holds_a_prefix_at_its_lead() -> None:
+    seen = set()
+    for piece in PIECES:
+        for index, (prefixes, pattern, _detector) in enumerate(KNOWN_FORMATS):
+            for match in pattern.finditer(piece):
+                assert match.group().startswith(prefixes, _LEADS[index]), match.group()
+                seen.add(index)
+    assert seen == set(range(len(KNOWN_FORMATS)))
 
 
 def test_examples() -> None:
