@@ -31,9 +31,11 @@ from array import array
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from app.core.canonical import canonical_json
+from app.core.datasets import spill
 
 EXACT_KEY_SIZE = 16
 """Bytes of SHA-256 in an exact key (:class:`ExactDeduper` compares the first 12)."""
@@ -112,27 +114,62 @@ def exact_key(record: object, *, what: str = "record") -> bytes:
     return hashlib.sha256(canonical_json(record, what=what)).digest()[:EXACT_KEY_SIZE]
 
 
+MEMORY_KEYS = 1 << 18
+"""Distinct keys :class:`ExactDeduper` holds in memory (about 32 MB) before it spills them."""
+
+
 class ExactDeduper:
-    """First-seen index per record key, in 256 open-addressing tables of flat arrays.
+    """First-seen index per record key, in bounded memory.
 
     A key is the first 12 bytes of the record hash (``add`` takes 16 or more
     and keeps 12: the odds that two different records in a billion share them
-    are below 10^-11). A slot is 16 bytes: 8 + 4 of the key, 4 for the first
-    index (plus one; 0 is empty). Each table holds the keys whose first byte
-    is its number and grows by half on its own, kept between a half and three
-    quarters full, so the whole index averages about 26 bytes a distinct
-    record (about 105 MB for 4 million) and a table that grows copies 1/256 of
-    it, never the whole.
+    are below 10^-11). The keys seen since the last spill are a dict of key
+    to first index, which a batch probes and fills with a few C-level calls
+    (:meth:`add_many`); when it holds ``memory_keys``, it is written out as a
+    sorted, encrypted run (:class:`~app.core.datasets.spill.SpilledKeys`,
+    in an unnamed temporary file in ``spill_dir``) and emptied. Keys not in
+    the dict go through the spill's filter, and only the few it cannot rule
+    out read a block from disk. So memory stays at the dict's bound plus
+    about two bytes a spilled key, whatever the input size, and each record
+    is still answered at once and in stream order, as by a plain set.
+
+    ``keep_pairs`` keeps every (duplicate, first) pair for :meth:`clusters`
+    (16 bytes a duplicate); the prepare counts its own few clusters and
+    turns it off. Close the deduper (or use it as a context manager) to
+    drop its spill file; a crash drops it too, as it has no name.
     """
 
-    __slots__ = ("_dup_first", "_dup_index", "_tables", "_used")
+    __slots__ = (
+        "_capacity",
+        "_dup_first",
+        "_dup_index",
+        "_duplicates",
+        "_keep_pairs",
+        "_memory_keys",
+        "_recent",
+        "_spill_dir",
+        "_spilled",
+        "_used",
+    )
 
-    def __init__(self, capacity: int = 1024) -> None:
-        size = 8
-        while size * _TABLES * 3 < capacity * 4:
-            size = size * 3 // 2
-        self._tables = [_Table(size) for _ in range(_TABLES)]
+    def __init__(
+        self,
+        capacity: int = 1024,
+        *,
+        memory_keys: int = MEMORY_KEYS,
+        spill_dir: Path | None = None,
+        keep_pairs: bool = True,
+    ) -> None:
+        if memory_keys < 1:
+            raise ValueError("the deduper holds at least one key in memory")
+        self._capacity = capacity
+        self._memory_keys = memory_keys
+        self._spill_dir = spill_dir
+        self._recent: dict[bytes, int] = {}
+        self._spilled: spill.SpilledKeys | None = None
         self._used = 0
+        self._duplicates = 0
+        self._keep_pairs = keep_pairs
         self._dup_index = array("q")
         self._dup_first = array("q")
 
@@ -142,7 +179,12 @@ class ExactDeduper:
 
     @property
     def duplicates(self) -> int:
-        return len(self._dup_index)
+        return self._duplicates
+
+    @property
+    def spilled(self) -> int:
+        """Distinct keys written to the spill file so far."""
+        return self._spilled.count if self._spilled is not None else 0
 
     def add(self, index: int, key: bytes) -> int | None:
         """Record ``index`` has ``key``: the index of its first occurrence, or None if new."""
@@ -150,15 +192,7 @@ class ExactDeduper:
             raise ValueError("an exact key is at least 16 bytes")
         if index < 0:
             raise ValueError("record indices start at 0")
-        low = int.from_bytes(key[:8], "little")
-        high = int.from_bytes(key[8:12], "little")
-        first = self._tables[low & _TABLE_MASK].add(low, high, index)
-        if first is None:
-            self._used += 1
-            return None
-        self._dup_index.append(index)
-        self._dup_first.append(first)
-        return first
+        return self.add_many([key[:_KEY]], [index]).get(0)
 
     def add_record(self, index: int, record: object) -> int | None:
         return self.add(index, exact_key(record, what=f"record {index}"))
@@ -168,86 +202,95 @@ class ExactDeduper:
     ) -> dict[int, int]:
         """A batch at once: record ``base + local[i]`` has the 32-byte leaf hash ``leaves[32i:]``.
 
-        The same as :meth:`add` for each in turn, in one call per batch (the
-        prepare parent's per-record cost): the duplicates, as their position
-        in ``local`` mapped to the index of their first occurrence.
+        The same as :meth:`add` for each in turn: the duplicates, as their
+        position in ``local`` mapped to the index of their first occurrence.
         """
         if len(leaves) != 32 * len(local):
             raise ValueError("one 32-byte leaf hash per record")
         if base < 0 or (local and min(local) < 0):
             raise ValueError("record indices start at 0")
-        tables = self._tables
+        blob = bytes(leaves)
+        keys = [blob[at : at + _KEY] for at in range(0, len(blob), 32)]
+        return self._add(keys, [base + position for position in local], blob, 32)
+
+    def add_many(self, keys: Sequence[bytes], indices: Sequence[int]) -> dict[int, int]:
+        """Keys of 12 bytes (the first of a record hash) for records at increasing ``indices``.
+
+        The same as :meth:`add` for each in turn: the duplicates, as their
+        position in ``keys`` mapped to the index of their first occurrence.
+        """
+        if len(keys) != len(indices) or any(len(key) != _KEY for key in keys):
+            raise ValueError(f"one {_KEY}-byte key per record index")
+        if indices and min(indices) < 0:
+            raise ValueError("record indices start at 0")
+        return self._add(list(keys), list(indices), b"".join(keys), _KEY)
+
+    def _add(
+        self, keys: list[bytes], indices: list[int], blob: bytes | bytearray, stride: int
+    ) -> dict[int, int]:
         found: dict[int, int] = {}
-        added = 0
-        for position, (low, high) in enumerate(_LEAF_KEY.iter_unpack(leaves)):
-            index = base + local[position]
-            first = tables[low & _TABLE_MASK].add(low, high, index)
-            if first is None:
-                added += 1
-                continue
-            found[position] = first
-            self._dup_index.append(index)
-            self._dup_first.append(first)
+        recent, spilled = self._recent, self._spilled
+        if spilled is not None:
+            for position in spilled.maybe(spill.probes(blob, stride)):
+                key = keys[position]
+                if key in recent:
+                    continue
+                value = spilled.find(key)
+                if value is not None:
+                    found[position] = int.from_bytes(value, "little")
+        if found:
+            fresh = [position for position in range(len(keys)) if position not in found]
+            new_keys = [keys[position] for position in fresh]
+            new_indices = [indices[position] for position in fresh]
+        else:
+            fresh, new_keys, new_indices = [], keys, indices
+        firsts = list(map(recent.setdefault, new_keys, new_indices))
+        added = len(new_keys)
+        if firsts != new_indices:
+            for at, (first, index) in enumerate(zip(firsts, new_indices, strict=True)):
+                if first != index:
+                    found[fresh[at] if fresh else at] = first
+                    added -= 1
+        if fresh and len(found) > 1:
+            found = dict(sorted(found.items()))  # in stream order, as one by one
         self._used += added
+        self._duplicates += len(found)
+        if found and self._keep_pairs:
+            for position, first in found.items():
+                self._dup_index.append(indices[position])
+                self._dup_first.append(first)
+        if len(recent) >= self._memory_keys:
+            self._spill()
         return found
 
+    def _spill(self) -> None:
+        recent = self._recent
+        if self._spilled is None:
+            self._spilled = spill.SpilledKeys(
+                _KEY, 8, expected=max(self._capacity, len(recent)), directory=self._spill_dir
+            )
+        self._spilled.spill(key + recent[key].to_bytes(8, "little") for key in sorted(recent))
+        recent.clear()
+
     def clusters(self) -> list[DuplicateCluster]:
+        """Every exact cluster, when made with ``keep_pairs`` (else none)."""
         pairs = zip(self._dup_index, self._dup_first, [1.0] * len(self._dup_index), strict=True)
         return _group(pairs, "exact")
 
+    def close(self) -> None:
+        """Drop the spill file (and with it every key spilled)."""
+        if self._spilled is not None:
+            self._spilled.close()
 
-_TABLES = 256
-_TABLE_MASK = _TABLES - 1
-_LEAF_KEY = struct.Struct("<QI20x")
-"""A 32-byte hash's exact key: its first 8 bytes and the next 4, little-endian (as in ``add``)."""
-_WIDE_INDEX = 2**32 - 1
+    def __enter__(self) -> ExactDeduper:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
 
 
-class _Table:
-    """One open-addressing table (linear probing) of :class:`ExactDeduper`."""
-
-    __slots__ = ("firsts", "high", "low", "size", "used")
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.low = array("Q", bytes(8 * size))
-        self.high = array("I", bytes(4 * size))
-        self.firsts = array("I", bytes(4 * size))
-        self.used = 0
-
-    def add(self, low: int, high: int, index: int) -> int | None:
-        size = self.size
-        slot = (low >> 8) % size
-        firsts = self.firsts
-        while firsts[slot]:
-            if self.low[slot] == low and self.high[slot] == high:
-                return firsts[slot] - 1
-            slot += 1
-            if slot == size:
-                slot = 0
-        if index >= _WIDE_INDEX and firsts.typecode != "Q":
-            self.firsts = firsts = array("Q", firsts)
-        self.low[slot], self.high[slot], firsts[slot] = low, high, index + 1
-        self.used += 1
-        if self.used * 4 > size * 3:
-            self._grow()
-        return None
-
-    def _grow(self) -> None:
-        # By half (not double): the tables stay between a half and three quarters full.
-        lows, highs, firsts = self.low, self.high, self.firsts
-        self.size = size = len(firsts) * 3 // 2
-        self.low = array("Q", bytes(8 * size))
-        self.high = array(highs.typecode, bytes(highs.itemsize * size))
-        self.firsts = array(firsts.typecode, bytes(firsts.itemsize * size))
-        new_low, new_high, new_firsts = self.low, self.high, self.firsts
-        for low, high, first in zip(lows, highs, firsts, strict=True):
-            if not first:
-                continue
-            slot = (low >> 8) % size
-            while new_firsts[slot]:
-                slot = slot + 1 if slot + 1 < size else 0
-            new_low[slot], new_high[slot], new_firsts[slot] = low, high, first
+_KEY = 12
+"""Bytes of the record hash the exact index compares."""
 
 
 # -- MinHash ----------------------------------------------------------------------------

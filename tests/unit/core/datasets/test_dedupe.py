@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
+import os
 import pickle
 import random
 import struct
 from concurrent.futures import ProcessPoolExecutor
 from hashlib import sha256
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -31,6 +33,7 @@ from app.core.datasets.dedupe import (
     removals,
     shingles,
 )
+from app.core.datasets.spill import SpillDamaged, SpilledKeys, probes
 
 # -- exact -------------------------------------------------------------------------
 
@@ -96,6 +99,93 @@ def test_a_batch_of_leaves_is_deduplicated_as_one_by_one(
         many.add_leaves(0, [0], bytes(16))
     with pytest.raises(ValueError, match="start at 0"):
         many.add_leaves(-1, [0], bytes(32))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.integers(0, 60), max_size=50), max_size=10),
+    st.integers(1, 9),
+    st.integers(1, 64),
+)
+def test_a_bounded_deduper_that_spills_equals_a_plain_dictionary(
+    batches: list[list[int]], memory_keys: int, capacity: int
+) -> None:
+    """Whatever spills to disk, each record is answered as a dict of first indices would."""
+    first_seen: dict[int, int] = {}
+    expected_pairs: list[tuple[int, int]] = []
+    with ExactDeduper(capacity, memory_keys=memory_keys) as deduper:
+        base = 0
+        for number, values in enumerate(batches):
+            leaves = b"".join(sha256(str(value).encode()).digest() for value in values)
+            expected: dict[int, int] = {}
+            for position, value in enumerate(values):
+                if value in first_seen:
+                    expected[position] = first_seen[value]
+                    expected_pairs.append((base + position, first_seen[value]))
+                else:
+                    first_seen[value] = base + position
+            local = list(range(len(values)))
+            if number % 2:
+                answer = deduper.add_leaves(base, local, bytearray(leaves))
+            else:
+                keys = [leaves[at : at + 12] for at in range(0, len(leaves), 32)]
+                answer = deduper.add_many(keys, [base + position for position in local])
+            assert list(answer.items()) == list(expected.items())  # in stream order
+            base += len(values)
+        assert len(deduper) == len(first_seen)
+        assert deduper.duplicates == len(expected_pairs)
+        assert deduper.spilled >= len(first_seen) - memory_keys
+        pairs = [(m.index, c.representative) for c in deduper.clusters() for m in c.members]
+        assert sorted(pairs) == sorted(expected_pairs)
+
+
+def test_the_spill_file_has_no_name_and_holds_no_key_in_the_clear(tmp_path: Path) -> None:
+    keys = [sha256(str(value).encode()).digest()[:12] for value in range(3000)]
+    with ExactDeduper(memory_keys=100, spill_dir=tmp_path) as deduper:
+        assert deduper.add_many(keys, list(range(3000))) == {}
+        assert deduper.spilled == 3000
+        assert list(tmp_path.iterdir()) == []  # unnamed: a crash leaves nothing either
+        spilled = deduper._spilled
+        assert spilled is not None
+        fd = spilled._fd
+        content = os.pread(fd, 1 << 24, 0)
+        assert len(content) > 3000 * 20
+        assert not any(key[:8] in content for key in keys)
+        assert deduper.add_many(keys[::-1][:5], [3000, 3001, 3002, 3003, 3004]) == {
+            0: 2999,
+            1: 2998,
+            2: 2997,
+            3: 2996,
+            4: 2995,
+        }
+    assert spilled._file.closed
+
+
+def test_a_damaged_spill_file_is_an_error_not_a_wrong_answer(tmp_path: Path) -> None:
+    with SpilledKeys(12, 8, directory=tmp_path) as spilled:
+        entries = sorted(sha256(bytes([n])).digest()[:12] + bytes(8) for n in range(40))
+        spilled.spill(entries)
+        os.pwrite(spilled._fd, b"\xff", 7)
+        with pytest.raises(SpillDamaged, match="damaged"):
+            spilled.find(entries[0][:12])
+
+
+def test_spilled_keys_are_found_in_every_run_and_block_and_others_are_not() -> None:
+    rng = random.Random(5)
+    runs = [sorted(rng.randbytes(12) for _ in range(size)) for size in (1, 700, 1500, 3)]
+    with SpilledKeys(12, 4, expected=600) as spilled:
+        for number, run in enumerate(runs):
+            spilled.spill(key + number.to_bytes(4, "little") for key in run)
+        assert spilled.count == sum(map(len, runs))
+        for number, run in enumerate(runs):
+            for key in run:
+                assert spilled.find(key) == number.to_bytes(4, "little")
+        everything = b"".join(key for run in runs for key in run)
+        assert spilled.maybe(probes(everything, 12)) == list(range(spilled.count))
+        others = rng.randbytes(12 * 20_000)
+        maybe = spilled.maybe(probes(others, 12))
+        assert len(maybe) < 200  # the filter rules out nearly every key never spilled
+        assert all(spilled.find(others[12 * at : 12 * at + 12]) is None for at in maybe)
 
 
 def test_exact_deduper_grows_past_many_keys() -> None:
