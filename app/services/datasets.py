@@ -1,7 +1,10 @@
 """Use cases of prepared datasets: prepare, list, show, export, prove, delete.
 
 A prepared dataset is two things that appear together or not at all: an
-age-encrypted JSONL package in ``<data dir>/datasets/`` (with an encrypted
+age-encrypted JSONL package in ``<data dir>/datasets/``, stored as its age
+header and its payload in two files (``<id>.age-header``, ``<id>.age-payload``,
+see :mod:`app.core.datasets.package`; datasets prepared before the split
+have one ``<id>.age``), with an encrypted
 companion holding the records' leaf hashes, so proofs need not decrypt the
 records) and a row in the vault's ``datasets`` table with the manifest,
 the Croissant card and the quality and privacy report. Both files are
@@ -48,6 +51,8 @@ from app.core.datasets.dedupe import MinHashParams
 from app.core.datasets.importers import Format, ImportOptions
 from app.core.datasets.normalize import DEFAULT_OPTIONS, NormalizeOptions
 from app.core.datasets.package import (
+    HEADER_SUFFIX,
+    PAYLOAD_SUFFIX,
     EncryptingWriter,
     iter_package_blocks,
     iter_package_lines,
@@ -155,6 +160,18 @@ class DatasetInfo:
     package_sha256: str
     package_size: int
     pii: dict[str, int]
+    payload_path: Path | None = None
+    """The payload file of a split package (``package_path`` is then its header);
+    None for a package prepared before the split, one age file."""
+    payload_sha256: str | None = None
+    payload_size: int | None = None
+
+    @property
+    def package_files(self) -> tuple[Path, ...]:
+        """The files whose concatenation is the age file, in order."""
+        if self.payload_path is None:
+            return (self.package_path,)
+        return (self.package_path, self.payload_path)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -169,6 +186,7 @@ class DatasetInfo:
             "package": str(self.package_path),
             "package_sha256": self.package_sha256,
             "package_size": self.package_size,
+            "package_files": [str(path) for path in self.package_files],
             "pii": dict(self.pii),
         }
 
@@ -220,11 +238,12 @@ def prepare_dataset(
     folder = paths.datasets_dir()
     _sweep_orphans(session, folder)
     dataset_id = new_dataset_id()
-    package_path = folder / f"{dataset_id}{PACKAGE_SUFFIX}"
+    package_path = folder / f"{dataset_id}{HEADER_SUFFIX}"
+    payload_path = folder / f"{dataset_id}{PAYLOAD_SUFFIX}"
     leaves_path = folder / f"{dataset_id}{LEAVES_SUFFIX}"
     try:
         with (
-            EncryptingWriter(package_path, [recipient]) as package,
+            EncryptingWriter(package_path, [recipient], payload=payload_path) as package,
             EncryptingWriter(leaves_path, [recipient]) as leaves,
         ):
             outcome = prepare(source, config, package, leaves, progress=progress, cancel=cancel)
@@ -247,6 +266,16 @@ def prepare_dataset(
             leaves_sha256=leaves.sha256,
             card_sha256=hashlib.sha256(card_bytes(card)).hexdigest(),
         )
+        manifest["package"]["header"] = {
+            "file": _relative(package_path),
+            "sha256": package.header_sha256,
+            "size": package.header_size,
+        }
+        manifest["package"]["payload"] = {
+            "file": _relative(payload_path),
+            "sha256": package.payload_sha256,
+            "size": package.payload_size,
+        }
         report = build_report(request_summary(request), outcome)
         cancel.raise_if_cancelled()
         with transaction(session.conn) as conn:
@@ -274,7 +303,7 @@ def prepare_dataset(
                 ),
             )
     except BaseException:
-        for leftover in (package_path, leaves_path):
+        for leftover in (package_path, payload_path, leaves_path):
             with contextlib.suppress(OSError):
                 leftover.unlink(missing_ok=True)
         raise
@@ -316,6 +345,8 @@ def _sweep_orphans(session: Session, folder: Path) -> None:
             name = entry.name
             if name.endswith(LEAVES_SUFFIX):
                 dataset_id = name[: -len(LEAVES_SUFFIX)]
+            elif name.endswith((HEADER_SUFFIX, PAYLOAD_SUFFIX)):
+                dataset_id = name.rpartition(".age-")[0]
             elif name.endswith(PACKAGE_SUFFIX):
                 dataset_id = name[: -len(PACKAGE_SUFFIX)]
             elif name.startswith(".") and name.endswith(".tmp"):
@@ -340,6 +371,7 @@ _COLUMNS: Final = (
 def _info(row: tuple[Any, ...]) -> DatasetInfo:
     manifest = json.loads(row[11])
     pii = manifest.get("pii", {}) if isinstance(manifest, dict) else {}
+    payload = manifest.get("package", {}).get("payload") if isinstance(manifest, dict) else None
     return DatasetInfo(
         id=row[0],
         name=row[1],
@@ -353,6 +385,9 @@ def _info(row: tuple[Any, ...]) -> DatasetInfo:
         package_sha256=row[9],
         package_size=int(row[10]),
         pii={str(k): int(v) for k, v in pii.items()},
+        payload_path=paths.data_dir() / payload["file"] if payload else None,
+        payload_sha256=payload["sha256"] if payload else None,
+        payload_size=int(payload["size"]) if payload else None,
     )
 
 
@@ -444,8 +479,9 @@ def _owner_identity(session: Session, info: DatasetInfo) -> X25519Identity:
 
 
 def _check_package(info: DatasetInfo) -> None:
-    if not info.package_path.is_file():
-        raise NotFound(f"the package of dataset {info.id[:8]} is missing from {info.package_path}")
+    for path in info.package_files:
+        if not path.is_file():
+            raise NotFound(f"the package of dataset {info.id[:8]} is missing {path}")
 
 
 def open_package_records(
@@ -455,7 +491,7 @@ def open_package_records(
     info = get_dataset(session, id_or_prefix)
     _check_package(info)
     identity = _owner_identity(session, info)
-    for line in iter_package_lines(info.package_path, [identity], cancel=cancel):
+    for line in iter_package_lines(info.package_files, [identity], cancel=cancel):
         value: JsonValue = json.loads(line)
         yield value
 
@@ -478,7 +514,7 @@ def export_dataset(
     identity = _owner_identity(session, info)
     count = 0
     with atomic_output(Path(destination)) as out:
-        for line in iter_package_lines(info.package_path, [identity], cancel=cancel):
+        for line in iter_package_lines(info.package_files, [identity], cancel=cancel):
             out.write(line + b"\n")
             count += 1
             if not count % 10_000:
@@ -554,7 +590,7 @@ def delete_dataset(session: Session, id_or_prefix: str) -> None:
                 hint="revoke or remove the submissions first",
             )
         conn.execute("DELETE FROM datasets WHERE id = ?", (info.id,))
-    for path in (info.package_path, _leaves_path(info)):
+    for path in (*info.package_files, _leaves_path(info)):
         with contextlib.suppress(OSError):
             path.unlink(missing_ok=True)
 

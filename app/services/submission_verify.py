@@ -22,7 +22,7 @@ from app.core.crypto.header import parse_header
 from app.core.errors import InvalidInput, NotFound, TesseraError
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
 from app.core.submission.dsse import MAX_ENVELOPE_BYTES, Envelope
-from app.core.submission.manifest import PACKAGE_FILE, SUBMISSION_FILE
+from app.core.submission.manifest import HEADER_FILE, SUBMISSION_FILE
 from app.core.submission.revocation import REVOCATION_PREDICATE
 from app.core.submission.verify import (
     RecordSource,
@@ -54,12 +54,12 @@ def vault_identities(session: Session, name: str | None = None) -> list[Identity
     ]
 
 
-def _opens(package: Path, keys: Sequence[Identity]) -> bool:
+def _opens(header: Path, keys: Sequence[Identity]) -> bool:
     """Whether one of ``keys`` opens the package's header (MAC checked)."""
     if not keys:
         return False
     try:
-        handle, _ = open_input(package)
+        handle, _ = open_input(header)
         with handle:
             source, _ = open_source(handle, False)
             unwrap_file_key(parse_header(source), list(keys))
@@ -76,8 +76,8 @@ def package_records(
     """A record source for the verifier: decrypts in a thread and parses each line."""
     from app.core.datasets.package import iter_package_lines
 
-    def records(package: Path) -> Iterable[object]:
-        for number, line in enumerate(iter_package_lines(package, keys, cancel=cancel)):
+    def records(files: tuple[Path, Path]) -> Iterable[object]:
+        for number, line in enumerate(iter_package_lines(files, keys, cancel=cancel)):
             yield loads_strict(line, what=f"record {number}")
 
     return records
@@ -105,8 +105,8 @@ def verify_submission_file(
     available = list(keys)
     if session is not None:
         available += vault_identities(session, identity)
-    package = envelope.parent / PACKAGE_FILE
-    source = package_records(available, cancel) if _opens(package, available) else None
+    header = envelope.parent / HEADER_FILE
+    source = package_records(available, cancel) if _opens(header, available) else None
     return verify_submission(envelope, decrypt_records=source, progress=progress, cancel=cancel)
 
 

@@ -3,8 +3,12 @@
 Building takes a prepared dataset (its encrypted package and card, from the
 dataset service), rewraps the package's age header so the network can also
 open it (the payload is not re-encrypted), signs the contribution manifest
-with a vault identity, and writes the three files of a submission folder
-(``resources/protocol/submission.md`` section 3). The folder appears whole
+with a vault identity, and writes the four files of a submission folder
+(``resources/protocol/submission.md`` section 3): the new header, the
+payload (reflinked or hard linked from the vault, its digest the one
+computed at prepare, so a gigabyte builds as fast as a megabyte), the card
+and the envelope. A dataset prepared before packages were split (one age
+file) has its payload copied and hashed at each build. The folder appears whole
 or not at all: everything is written into a hidden sibling folder that is
 renamed into place, and only then is the submission recorded in the vault.
 
@@ -39,7 +43,7 @@ from app.core.consent.terms import ConsentTerms
 from app.core.crypto import NewHeader, parse_recipient, rewrap_header
 from app.core.datasets.card import PACKAGE_ID as CARD_PACKAGE_ID
 from app.core.datasets.card import card_bytes
-from app.core.errors import AlreadyExists, InvalidInput, NotFound
+from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError
 from app.core.fsutil import atomic_write_bytes, storage_error
 from app.core.identity.keys import IdentityKeys
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
@@ -49,13 +53,15 @@ from app.core.submission.dsse import Envelope
 from app.core.submission.manifest import (
     CARD_FILE,
     CONTRIBUTION_PREDICATE,
+    CONTRIBUTION_SUBJECTS,
     DID,
-    PACKAGE_FILE,
+    HEADER_FILE,
+    PAYLOAD_FILE,
     SUBMISSION_FILE,
     Manifest,
     make_manifest,
 )
-from app.core.submission.package import WrittenPackage, write_package
+from app.core.submission.package import place_payload
 from app.core.submission.revocation import (
     REVOCATION_FILE,
     make_revocation,
@@ -107,6 +113,11 @@ class SubmissionInfo:
     def revocation_path(self) -> Path:
         return self.folder / REVOCATION_FILE
 
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """The submission's files: envelope, package header and payload, card."""
+        return tuple(self.folder / name for name in (SUBMISSION_FILE, *CONTRIBUTION_SUBJECTS))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -120,6 +131,7 @@ class SubmissionInfo:
             "manifest_digest": self.manifest_digest,
             "consent_digest": self.consent_digest,
             "folder": str(self.folder),
+            "files": [path.name for path in self.files],
         }
 
 
@@ -136,24 +148,67 @@ class PreparedDataset:
     records: int
     commitment: str
     package_path: Path
+    """The header file of a split package, or the one age file of an older one."""
     package_size: int
+    """The size of the file at ``package_path``."""
     card: dict[str, Any]
     """The card the dataset service made (it describes the prepared package)."""
+    payload_path: Path | None = None
+    payload_sha256: str | None = None
+    payload_size: int | None = None
 
 
-def submission_card(card: dict[str, Any], package: WrittenPackage, terms: ConsentTerms) -> bytes:
+@dataclass(frozen=True, slots=True)
+class PackagePart:
+    """One of the package's two files as sent: its name, digest and size."""
+
+    name: str
+    sha256: str
+    size: int
+
+
+def _file_object(part: PackagePart, description: str) -> dict[str, Any]:
+    return {
+        "@type": "cr:FileObject",
+        "@id": part.name,
+        "name": part.name,
+        "description": description,
+        "contentUrl": part.name,
+        "contentSize": f"{part.size} B",
+        "encodingFormat": "application/octet-stream",
+        "sha256": part.sha256,
+    }
+
+
+def submission_card(
+    card: dict[str, Any], header: PackagePart, payload: PackagePart, terms: ConsentTerms
+) -> bytes:
     """The card as it travels with one submission, as bytes.
 
-    It must describe the ``package.age`` actually sent: the rewrapped file
-    has its own digest and size, not the prepared package's. And it points
-    to the consent terms signed with it (``sc:usageInfo``, as
+    It must describe the package actually sent: the age file ``package.age``
+    is the rewrapped header file followed by the payload file, so its entry
+    names those two (each with its digest and size) as what it is made of,
+    with the total size; the age file as a whole is never hashed (that is
+    the point of sending it split). And the card points to the consent terms
+    signed with it (``sc:usageInfo``, as
     :class:`app.core.datasets.card.ConsentReference` describes).
     """
     copy = json.loads(json.dumps(card))
-    for item in copy.get("distribution") or ():
+    distribution = copy.get("distribution") or []
+    for item in distribution:
         if isinstance(item, dict) and item.get("@id") == CARD_PACKAGE_ID:
-            item["sha256"] = package.sha256
-            item["contentSize"] = f"{package.size} B"
+            item.pop("sha256", None)
+            item["contentSize"] = f"{header.size + payload.size} B"
+            item["containedIn"] = [{"@id": header.name}, {"@id": payload.name}]
+            item["description"] = (
+                f"{item.get('description', '')} It is sent as two files: {header.name} "
+                f"followed by {payload.name} is the age file."
+            ).strip()
+    copy["distribution"] = [
+        _file_object(header, "The age header of package.age (its first bytes)."),
+        _file_object(payload, "The age payload of package.age (the bytes after the header)."),
+        *distribution,
+    ]
     template = matching_template(terms)
     copy["usageInfo"] = {
         "@type": "CreativeWork",
@@ -170,15 +225,17 @@ def prepared_dataset(session: Session, dataset_id: str) -> PreparedDataset:
 
     info = datasets.get_dataset(session, dataset_id)
     package = info.package_path
-    try:
-        size = package.stat().st_size
-    except FileNotFoundError:
-        raise NotFound(
-            f"the encrypted package of dataset {info.name!r} is missing ({package})",
-            hint="prepare the dataset again",
-        ) from None
-    except OSError as exc:
-        raise storage_error(exc, package) from None
+    sizes = []
+    for path in info.package_files:
+        try:
+            sizes.append(path.stat().st_size)
+        except FileNotFoundError:
+            raise NotFound(
+                f"the encrypted package of dataset {info.name!r} is missing ({path})",
+                hint="prepare the dataset again",
+            ) from None
+        except OSError as exc:
+            raise storage_error(exc, path) from None
     return PreparedDataset(
         id=info.id,
         name=info.name,
@@ -186,8 +243,11 @@ def prepared_dataset(session: Session, dataset_id: str) -> PreparedDataset:
         records=info.records,
         commitment=info.commitment,
         package_path=package,
-        package_size=size,
+        package_size=sizes[0],
         card=datasets.dataset_card(session, info.id),
+        payload_path=info.payload_path,
+        payload_sha256=info.payload_sha256,
+        payload_size=info.payload_size,
     )
 
 
@@ -258,7 +318,19 @@ def _rewrapped(
         [owner.age_identity()],
         recipients=[parse_recipient(r) for r in recipients],
     )
+    if dataset.payload_path is not None and header.payload_offset != dataset.package_size:
+        raise StorageError(
+            f"the header file {dataset.package_path.name} of dataset {dataset.name!r} "
+            "holds more than an age header",
+            hint="prepare the dataset again",
+        )
     return recipients, header
+
+
+def _payload_size(dataset: PreparedDataset, header: NewHeader) -> int:
+    if dataset.payload_size is not None:
+        return dataset.payload_size
+    return dataset.package_size - header.payload_offset
 
 
 def preview_submission(
@@ -273,9 +345,11 @@ def preview_submission(
     """The manifest exactly as it will be signed, for the review screen.
 
     ``created`` and ``nonce`` are null: they are filled at signing. So are
-    ``package.sha256`` and ``card.sha256``: the rewrapped header holds fresh
-    random keys, so the package's digest exists only once it is written
-    (its size is exact), and the card names that digest.
+    ``package.header.sha256`` and ``card.sha256``: the rewrapped header
+    holds fresh random keys, so its digest exists only once it is made (its
+    size is exact), and the card names that digest. The payload's digest is
+    known from the prepare (null for a package prepared before the split,
+    whose payload is hashed while it is copied).
     """
     _check_network(recipient, network_id)
     dataset = prepared_dataset(session, dataset_id)
@@ -285,8 +359,10 @@ def preview_submission(
         manifest = make_manifest(
             commitment=dataset.commitment,
             records=dataset.records,
-            package_sha256="0" * 64,
-            package_size=len(header.header) + dataset.package_size - header.payload_offset,
+            header_sha256="0" * 64,
+            header_size=len(header.header),
+            payload_sha256=dataset.payload_sha256 or "0" * 64,
+            payload_size=_payload_size(dataset, header),
             recipients=recipients,
             card_sha256="0" * 64,
             terms=terms,
@@ -297,7 +373,8 @@ def preview_submission(
         signer.wipe()
         owner.wipe()
     preview = manifest.to_json()
-    preview["package"]["sha256"] = None
+    preview["package"]["header"]["sha256"] = None
+    preview["package"]["payload"]["sha256"] = dataset.payload_sha256
     preview["card"]["sha256"] = None
     preview["created"] = None
     preview["nonce"] = None
@@ -330,20 +407,30 @@ def build_submission_for_dataset(
     try:
         recipients, header = _rewrapped(dataset, signer, owner, recipient)
         with staging_folder(out_dir) as staging:
-            written = write_package(
-                dataset.package_path,
-                header,
-                staging / PACKAGE_FILE,
+            write_synced(staging / HEADER_FILE, header.header)
+            sent_header = PackagePart(
+                HEADER_FILE, hashlib.sha256(header.header).hexdigest(), len(header.header)
+            )
+            split = dataset.payload_path
+            placed = place_payload(
+                dataset.package_path if split is None else split,
+                staging / PAYLOAD_FILE,
+                size=_payload_size(dataset, header),
+                sha256=dataset.payload_sha256,
+                offset=header.payload_offset if split is None else 0,
                 progress=progress,
                 cancel=cancel,
             )
-            card = submission_card(dataset.card, written, terms)
+            sent_payload = PackagePart(PAYLOAD_FILE, placed.sha256, placed.size)
+            card = submission_card(dataset.card, sent_header, sent_payload, terms)
             write_synced(staging / CARD_FILE, card)
             manifest = make_manifest(
                 commitment=dataset.commitment,
                 records=dataset.records,
-                package_sha256=written.sha256,
-                package_size=written.size,
+                header_sha256=sent_header.sha256,
+                header_size=sent_header.size,
+                payload_sha256=sent_payload.sha256,
+                payload_size=sent_payload.size,
                 recipients=recipients,
                 card_sha256=hashlib.sha256(card).hexdigest(),
                 terms=terms,
@@ -475,7 +562,7 @@ def _manifest_of(envelope: Envelope) -> Manifest:
     statement = parse_statement(
         envelope.payload,
         predicate_type=CONTRIBUTION_PREDICATE,
-        subject_names=(PACKAGE_FILE, CARD_FILE),
+        subject_names=CONTRIBUTION_SUBJECTS,
     )
     return Manifest.from_json(statement.predicate, where="predicate")
 

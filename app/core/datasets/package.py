@@ -6,8 +6,17 @@ pulls its plaintext from a readable stream. :class:`EncryptingWriter` joins
 the two: the producer writes into a small bounded in-memory pipe, a thread
 runs the encryptor over the pipe's other end (``cryptography`` releases the
 GIL, so the cipher overlaps the producer), and the ciphertext goes through a
-hashing sink into an all-or-nothing output file. Memory is the pipe's few
+hashing sink into all-or-nothing output files. Memory is the pipe's few
 MiB whatever the dataset size.
+
+A dataset's package is stored as two files whose concatenation is one age
+v1 file: the header (``<id>.age-header``: the version line through the
+header MAC line) and the payload (``<id>.age-payload``: the STREAM nonce and
+the chunks). Giving a submission to a network rewraps only the header, so
+the payload file, and the digest the sink computed while writing it, are
+used as they are: no second read, no copy. The payload file is read-only
+(0o444). Packages written before the split are one ``<id>.age`` file; the
+readers take either form (a sequence of paths is read as one stream).
 
 :func:`iter_package_lines` runs the same pipe the other way for reading:
 decryption in a thread, lines to the caller as they are authenticated.
@@ -17,16 +26,25 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
+import os
 import queue
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Final
 
 from app.core.crypto import Identity, Recipient, decrypt_stream, encrypt_stream
 from app.core.crypto.output import atomic_output
 from app.core.errors import Cancelled, StorageError
 from app.core.progress import NEVER_CANCELLED, CancelToken
+
+HEADER_SUFFIX: Final = ".age-header"
+PAYLOAD_SUFFIX: Final = ".age-payload"
+PAYLOAD_MODE: Final = 0o444
+MAX_HEADER: Final = 1 << 20
+"""A header larger than this is not one Tessera wrote (a few hundred bytes per recipient)."""
+_MAC_LINE: Final = b"\n--- "
 
 PIPE_PIECE = 1 << 20
 """Bytes gathered before a piece crosses the pipe."""
@@ -106,35 +124,82 @@ class BytePipe:
 
 
 class _HashingSink:
-    """Forwards writes to a file while hashing and counting them."""
+    """Forwards writes to a file while hashing and counting them.
 
-    def __init__(self, target: BinaryIO) -> None:
+    With a ``payload`` target it splits the age file: the bytes up to and
+    including the header MAC line go to ``target``, the rest to ``payload``.
+    It hashes the whole file and the payload alone as they pass (the header
+    is small and kept to be hashed at the end).
+    """
+
+    def __init__(self, target: BinaryIO, payload: BinaryIO | None = None) -> None:
         self.target = target
+        self.payload = payload
         self.digest = hashlib.sha256()
         self.size = 0
+        self.header = bytearray()
+        self.header_done = payload is None
+        self.payload_digest = hashlib.sha256()
+        self.payload_size = 0
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
         self.digest.update(view)
         self.size += len(view)
-        written = self.target.write(view)
-        return len(view) if written is None else written
+        if self.header_done:
+            self._payload(view)
+            return len(view)
+        self.header += view
+        mac = self.header.find(_MAC_LINE)
+        end = -1 if mac < 0 else self.header.find(b"\n", mac + len(_MAC_LINE))
+        if end < 0:
+            if len(self.header) > MAX_HEADER:
+                raise StorageError("the package does not start with an age header")
+            return len(view)
+        rest = memoryview(bytes(self.header[end + 1 :]))
+        del self.header[end + 1 :]
+        self._write(self.target, memoryview(self.header))
+        self.header_done = True
+        self._payload(rest)
+        return len(view)
+
+    def _payload(self, view: memoryview) -> None:
+        if self.payload is None:
+            self._write(self.target, view)
+            return
+        self.payload_digest.update(view)
+        self.payload_size += len(view)
+        self._write(self.payload, view)
+
+    @staticmethod
+    def _write(target: BinaryIO, view: memoryview) -> None:
+        while view:
+            written = target.write(view)
+            view = view[len(view) if written is None else written :]
 
     def flush(self) -> None:
         self.target.flush()
+        if self.payload is not None:
+            self.payload.flush()
 
 
 class EncryptingWriter:
     """Write plaintext in; an age file for ``recipients`` appears at ``path`` on success only.
 
-    Use as a context manager: leaving the block normally finishes the file
-    (``sha256`` and ``size`` of the ciphertext are then set); leaving it by
-    an exception (a cancel, an error) discards everything, so nothing, not
-    even a temporary file, is left behind.
+    With ``payload`` the age file is stored split: its header at ``path``,
+    its payload (read-only) at ``payload``; both appear on success only.
+    Use as a context manager: leaving the block normally finishes the files
+    (``sha256`` and ``size`` of the whole ciphertext, and for a split file
+    ``header_sha256``, ``header_size``, ``payload_sha256``, ``payload_size``
+    are then set); leaving it by an exception (a cancel, an error) discards
+    everything, so nothing, not even a temporary file, is left behind.
     """
 
-    def __init__(self, path: Path, recipients: Sequence[Recipient]) -> None:
+    def __init__(
+        self, path: Path, recipients: Sequence[Recipient], *, payload: Path | None = None
+    ) -> None:
         self.path = path
+        self.payload_path = payload
         self._recipients = list(recipients)
         self._pipe = BytePipe()
         self._stack = contextlib.ExitStack()
@@ -144,10 +209,18 @@ class EncryptingWriter:
         self.plaintext_size = 0
         self.sha256 = ""
         self.size = 0
+        self.header_sha256 = ""
+        self.header_size = 0
+        self.payload_sha256 = ""
+        self.payload_size = 0
 
     def __enter__(self) -> EncryptingWriter:
         out = self._stack.enter_context(atomic_output(self.path))
-        self._sink = _HashingSink(out)
+        payload = None
+        if self.payload_path is not None:
+            payload = self._stack.enter_context(atomic_output(self.payload_path))
+            os.fchmod(payload.fileno(), PAYLOAD_MODE)
+        self._sink = _HashingSink(out, payload)
         self._thread = threading.Thread(target=self._run, name="package-encrypt", daemon=True)
         self._thread.start()
         return self
@@ -184,10 +257,18 @@ class EncryptingWriter:
             with contextlib.suppress(_Aborted):
                 self._pipe.close()
             self._thread.join()
+            if self._error is None and not self._sink.header_done:
+                self._error = StorageError("the package ended inside its age header")
             if self._error is None:
                 self._stack.close()
-                self.sha256 = self._sink.digest.hexdigest()
-                self.size = self._sink.size
+                sink = self._sink
+                self.sha256 = sink.digest.hexdigest()
+                self.size = sink.size
+                if self.payload_path is not None:
+                    self.header_sha256 = hashlib.sha256(sink.header).hexdigest()
+                    self.header_size = len(sink.header)
+                    self.payload_sha256 = sink.payload_digest.hexdigest()
+                    self.payload_size = sink.payload_size
                 return
             failure = self._failure()
             self._discard(failure)
@@ -212,24 +293,64 @@ class _PipeWriter:
         return self._pipe.write(bytes(data))
 
 
+class ChainedReader(io.RawIOBase):
+    """Files read one after the other as one stream: a split package as its age file."""
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        super().__init__()
+        self._paths = list(paths)
+        self._index = 0
+        self._current: BinaryIO | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        while self._index < len(self._paths):
+            if self._current is None:
+                self._current = open(self._paths[self._index], "rb", buffering=0)  # noqa: SIM115
+            count = self._current.readinto(view)  # type: ignore[attr-defined]
+            if count:
+                return int(count)
+            self._current.close()
+            self._current = None
+            self._index += 1
+        return 0
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()
+            self._current = None
+        super().close()
+
+
+def open_package(files: Path | Sequence[Path]) -> BinaryIO:
+    """A package as one readable stream: one age file, or its header and payload files."""
+    if isinstance(files, Path):
+        return open(files, "rb")
+    return ChainedReader(files)  # type: ignore[return-value]
+
+
 def iter_package_blocks(
-    path: Path,
+    path: Path | Sequence[Path],
     identities: Sequence[Identity],
     *,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> Iterator[bytes]:
     """The plaintext of an age file in blocks of up to a MiB, decrypted in a thread.
 
-    Only authenticated plaintext is yielded; a damaged file raises the
-    crypto error after the blocks before the damage. Closing the iterator
-    early stops the decryption thread.
+    ``path`` is an age file, or the files whose concatenation is one (a
+    split package's header and payload). Only authenticated plaintext is
+    yielded; a damaged file raises the crypto error after the blocks before
+    the damage. Closing the iterator early stops the decryption thread.
     """
     pipe = BytePipe()
     error: list[BaseException] = []
 
     def run() -> None:
         try:
-            with open(path, "rb") as handle:
+            with open_package(path) as handle:
                 decrypt_stream(handle, _PipeWriter(pipe), list(identities), workers=1)  # type: ignore[arg-type]
             pipe.close()
         except _Aborted:
@@ -259,7 +380,7 @@ def iter_package_blocks(
 
 
 def iter_package_lines(
-    path: Path,
+    path: Path | Sequence[Path],
     identities: Sequence[Identity],
     *,
     cancel: CancelToken = NEVER_CANCELLED,

@@ -1,10 +1,12 @@
 """Building and signing a submission folder.
 
-The caller (the submission service) first puts the network-ready encrypted
-package and the dataset card into a folder as ``package.age`` and
-``card.json``; :func:`build_submission` hashes them, builds the manifest,
-signs the statement and writes ``submission.dsse.json`` beside them. Hashing
-is the only work that grows with the dataset, and it streams.
+The statement's subjects are the package's age header, its payload and the
+card, in that order (``resources/protocol/submission.md`` section 8). The
+submission service knows the payload's digest from the prepare and hashes
+only the rewrapped header; :func:`build_submission` is the plain form for
+files already in a folder (``package.age-header``, ``package.age-payload``,
+``card.json``): it hashes all three, signs, and writes
+``submission.dsse.json`` beside them.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from app.core.submission.manifest import (
     CARD_FILE,
     CLIENT,
     CONTRIBUTION_PREDICATE,
-    PACKAGE_FILE,
+    HEADER_FILE,
+    PAYLOAD_FILE,
     SUBMISSION_FILE,
     Manifest,
     make_manifest,
@@ -80,9 +83,13 @@ def file_sha256(
 
 
 def contribution_statement(manifest: Manifest) -> bytes:
-    """The in-toto statement bytes: the package and card as subjects, the manifest as predicate."""
+    """The in-toto statement: header, payload and card as subjects, the manifest as predicate."""
     return statement_bytes(
-        [Subject(PACKAGE_FILE, manifest.package_sha256), Subject(CARD_FILE, manifest.card_sha256)],
+        [
+            Subject(HEADER_FILE, manifest.header_sha256),
+            Subject(PAYLOAD_FILE, manifest.payload_sha256),
+            Subject(CARD_FILE, manifest.card_sha256),
+        ],
         CONTRIBUTION_PREDICATE,
         manifest.to_json(),
     )
@@ -110,16 +117,19 @@ def build_submission(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> SignedSubmission:
-    """Hash ``package.age`` and ``card.json`` in ``folder``, sign, write the envelope."""
-    package_sha256, package_size = file_sha256(
-        folder / PACKAGE_FILE, stage="hash", progress=progress, cancel=cancel
+    """Hash the package's two files and the card in ``folder``, sign, write the envelope."""
+    header_sha256, header_size = file_sha256(folder / HEADER_FILE, stage="hash", cancel=cancel)
+    payload_sha256, payload_size = file_sha256(
+        folder / PAYLOAD_FILE, stage="hash", progress=progress, cancel=cancel
     )
     card_sha256, _ = file_sha256(folder / CARD_FILE, stage="hash", cancel=cancel)
     manifest = make_manifest(
         commitment=commitment,
         records=records,
-        package_sha256=package_sha256,
-        package_size=package_size,
+        header_sha256=header_sha256,
+        header_size=header_size,
+        payload_sha256=payload_sha256,
+        payload_size=payload_size,
         recipients=recipients,
         card_sha256=card_sha256,
         terms=terms,

@@ -1,7 +1,8 @@
 """The contribution manifest: what a contributor signs about one submission.
 
 It binds the dataset (Merkle commitment and record count), the exact bytes
-sent (the encrypted package's digest and size, the card's digest), who may
+sent (the digests and sizes of the encrypted package's two files, its age
+header and its payload, and the card's digest), who may
 decrypt it (age recipients), under which terms (the consent terms and their
 digest), by whom (contributor did:key, optional organization credential),
 for whom (target network) and when (created time, nonce, client version).
@@ -28,7 +29,12 @@ from app.core.identity.didkey import InvalidDidKey, KeyType, parse_did_key
 MANIFEST_VERSION = 1
 CONTRIBUTION_PREDICATE = "https://tessera.dev/contribution/v1"
 PACKAGE_FILE = "package.age"
+"""The age file a verifier reconstructs: ``HEADER_FILE`` followed by ``PAYLOAD_FILE``."""
+HEADER_FILE = "package.age-header"
+PAYLOAD_FILE = "package.age-payload"
 CARD_FILE = "card.json"
+CONTRIBUTION_SUBJECTS = (HEADER_FILE, PAYLOAD_FILE, CARD_FILE)
+"""The statement's subject names, in their order."""
 SUBMISSION_FILE = "submission.dsse.json"
 CLIENT = f"tessera/{__version__}"
 
@@ -48,8 +54,12 @@ class Manifest:
     commitment: str
     """Hex Merkle root over the records (RFC 6962 over SHA-256 of RFC 8785 records)."""
     records: int
-    package_sha256: str
-    package_size: int
+    header_sha256: str
+    header_size: int
+    """The age header: the version line through the header MAC line."""
+    payload_sha256: str
+    payload_size: int
+    """The age payload: the STREAM nonce and the encrypted chunks."""
     recipients: tuple[str, ...]
     card_sha256: str
     terms: ConsentTerms
@@ -64,10 +74,10 @@ class Manifest:
         def bad(problem: str) -> InvalidManifest:
             return InvalidManifest(f"manifest: {problem}")
 
-        for name in ("commitment", "package_sha256", "card_sha256"):
+        for name in ("commitment", "header_sha256", "payload_sha256", "card_sha256"):
             if not HEX_SHA256.fullmatch(getattr(self, name)):
                 raise bad(f"{name} must be 64 lowercase hex digits")
-        for name in ("records", "package_size"):
+        for name in ("records", "header_size", "payload_size", "package_size"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**53:
                 raise bad(f"{name} must be a whole number from 0 to 2^53 - 1")
@@ -100,6 +110,11 @@ class Manifest:
             )
 
     @property
+    def package_size(self) -> int:
+        """The ciphertext size: the reconstructed age file, header and payload."""
+        return self.header_size + self.payload_size
+
+    @property
     def consent_sha256(self) -> str:
         return self.terms.digest()
 
@@ -109,7 +124,8 @@ class Manifest:
             "manifest_version": MANIFEST_VERSION,
             "dataset": {"commitment": self.commitment, "records": self.records},
             "package": {
-                "sha256": self.package_sha256,
+                "header": {"sha256": self.header_sha256, "size": self.header_size},
+                "payload": {"sha256": self.payload_sha256, "size": self.payload_size},
                 "size": self.package_size,
                 "recipients": list(self.recipients),
             },
@@ -165,7 +181,19 @@ class Manifest:
             top.raw("package"),
             top.path("package"),
             InvalidManifest,
-            required=("sha256", "size", "recipients"),
+            required=("header", "payload", "size", "recipients"),
+        )
+        header = Fields(
+            package.raw("header"),
+            package.path("header"),
+            InvalidManifest,
+            required=("sha256", "size"),
+        )
+        payload = Fields(
+            package.raw("payload"),
+            package.path("payload"),
+            InvalidManifest,
+            required=("sha256", "size"),
         )
         card = Fields(top.raw("card"), top.path("card"), InvalidManifest, required=("sha256",))
         consent = Fields(
@@ -194,8 +222,10 @@ class Manifest:
             manifest = cls(
                 commitment=dataset.text("commitment", max_length=64, pattern=HEX_SHA256),
                 records=dataset.integer("records"),
-                package_sha256=package.text("sha256", max_length=64, pattern=HEX_SHA256),
-                package_size=package.integer("size"),
+                header_sha256=header.text("sha256", max_length=64, pattern=HEX_SHA256),
+                header_size=header.integer("size"),
+                payload_sha256=payload.text("sha256", max_length=64, pattern=HEX_SHA256),
+                payload_size=payload.integer("size"),
                 recipients=tuple(str(recipient) for recipient in recipients),
                 card_sha256=card.text("sha256", max_length=64, pattern=HEX_SHA256),
                 terms=terms,
@@ -210,6 +240,12 @@ class Manifest:
             if exc.message.startswith(where):
                 raise
             raise InvalidManifest(f"{where}: {exc.message.removeprefix('manifest: ')}") from None
+        if package.integer("size") != manifest.package_size:
+            raise package.fail(
+                "size",
+                f"expected {manifest.package_size} (header size + payload size), "
+                f"got {package.integer('size')}",
+            )
         if check_consent and terms_digest != manifest.consent_sha256:
             raise consent.fail(
                 "sha256",
@@ -227,8 +263,10 @@ def make_manifest(
     *,
     commitment: str,
     records: int,
-    package_sha256: str,
-    package_size: int,
+    header_sha256: str,
+    header_size: int,
+    payload_sha256: str,
+    payload_size: int,
     recipients: Sequence[str],
     card_sha256: str,
     terms: ConsentTerms,
@@ -243,8 +281,10 @@ def make_manifest(
     return Manifest(
         commitment=commitment,
         records=records,
-        package_sha256=package_sha256,
-        package_size=package_size,
+        header_sha256=header_sha256,
+        header_size=header_size,
+        payload_sha256=payload_sha256,
+        payload_size=payload_size,
         recipients=tuple(recipients),
         card_sha256=card_sha256,
         terms=terms,

@@ -1,29 +1,32 @@
-"""Writing a network's copy of a prepared package: a new header, the same payload.
+"""Putting a prepared payload into a submission folder without re-encrypting or copying it.
 
-Rewrapping gives the package a header that also wraps the file key for the
-network (:func:`app.core.crypto.rewrap_header`, time independent of size);
-the payload is never decrypted or re-encrypted. The new file still has to
-exist as bytes (the signed digest covers the whole file), so the payload is
-copied inside the kernel (``copy_file_range``: no trip through Python, and
-a reflink where the filesystem can) while a second thread hashes each
-copied range back from the output, so hashing overlaps copying and the
-digest is of the bytes actually written. Both are linear in the size; the
-benchmark ``benchmarks/submission_build.py`` measures how much.
+A prepared package is stored as two files, the age header and the payload
+(:mod:`app.core.datasets.package`); building for a network rewraps only the
+header (:func:`app.core.crypto.rewrap_header`, a few hundred bytes) and
+signs the payload's digest computed when it was prepared. The payload
+itself reaches the submission folder by a reflink where the filesystem has
+them, else by a hard link (the file is read-only, 0o444, so an accidental
+write fails instead of silently changing signed bytes), so the build takes
+the same time for a megabyte and a gigabyte. Only on another filesystem, or
+for a package prepared before the split (one file: its payload is a tail
+range), is the payload copied: inside the kernel (``copy_file_range``)
+while a second thread hashes each copied range back from the output, so
+the digest is of the bytes actually written.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import os
 import queue
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
-from app.core.crypto.rewrap import NewHeader
 from app.core.errors import StorageError
 from app.core.fsutil import storage_error
 from app.core.progress import (
@@ -40,12 +43,25 @@ HASH_BUFFER: Final = 1 << 20
 """Bytes read back per hash update: small enough to stay in the CPU cache
 (a 32 MiB buffer hashes a quarter slower)."""
 _UNSUPPORTED: Final = (errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP)
+_NO_REFLINK: Final = (*_UNSUPPORTED, errno.ENOTTY, errno.EPERM)
+_NO_LINK: Final = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EOPNOTSUPP)
+
+
+Method = Literal["reflink", "hardlink", "copy"]
+METHODS: Final[tuple[Method, ...]] = ("reflink", "hardlink", "copy")
+FICLONE: Final = 0x40049409
+"""``ioctl`` request: make the destination share the source's extents (Linux)."""
+PAYLOAD_MODE: Final = 0o444
+"""Payload files are read-only: a hard link shares them with the vault, and an
+accidental write must fail rather than change a signed digest."""
 
 
 @dataclass(frozen=True, slots=True)
-class WrittenPackage:
+class PlacedPayload:
     sha256: str
     size: int
+    method: Method
+    """How the bytes got there: a reflink, a hard link, or a copy (hashed as it landed)."""
 
 
 class _Hasher:
@@ -143,20 +159,118 @@ def _copy_step(src: int, dst: int, offset: int, length: int, *, kernel: bool) ->
     return len(data)
 
 
-def write_package(
+def place_payload(
     source: Path,
-    header: NewHeader,
     destination: Path,
     *,
+    size: int,
+    sha256: str | None,
+    offset: int = 0,
+    methods: tuple[Method, ...] = METHODS,
     sync: bool = True,
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
-) -> WrittenPackage:
-    """Write ``header`` and the payload of ``source`` (from ``header.payload_offset``).
+) -> PlacedPayload:
+    """Put ``size`` payload bytes of ``source`` (from ``offset``) at ``destination``, read-only.
 
-    ``destination`` must not exist; on any failure it is removed. With
-    ``sync`` the file is on disk when this returns.
+    A prepared payload file (``offset`` 0, its ``sha256`` known from the
+    prepare) is reflinked where the filesystem can, else hard linked: no
+    byte is read or written, and the known digest is the payload's. Across
+    filesystems, or for a payload that is the tail of a one-file package
+    (``offset`` > 0), the bytes are copied inside the kernel and hashed back
+    from the destination as they land; a known ``sha256`` must then match.
+    ``destination`` must not exist; on any failure it is removed.
     """
+    try:
+        available = os.stat(source).st_size - offset
+    except OSError as exc:
+        raise StorageError(
+            f"cannot read the prepared package {source.name}: {exc.strerror}"
+        ) from None
+    if available != size:
+        raise StorageError(
+            f"the prepared package {source.name} has {available} payload bytes, "
+            f"{size} were recorded when it was prepared",
+            hint="prepare the dataset again",
+        )
+    if offset == 0 and sha256 is not None:
+        for method in methods:
+            if method == "reflink" and _reflink(source, destination, sync):
+                return _placed(sha256, size, "reflink", progress)
+            if method == "hardlink" and _hardlink(source, destination, sync):
+                return _placed(sha256, size, "hardlink", progress)
+    if "copy" not in methods:
+        raise StorageError(f"cannot link {source.name} to {destination.parent}")
+    digest = _copy(source, destination, offset, size, sync, progress, cancel)
+    if sha256 is not None and digest != sha256:
+        destination.unlink(missing_ok=True)
+        raise StorageError(
+            f"the prepared payload {source.name} no longer matches the digest recorded when "
+            f"it was prepared (expected {sha256}, got {digest})",
+            hint="prepare the dataset again",
+        )
+    return PlacedPayload(digest, size, "copy")
+
+
+def _placed(sha256: str, size: int, method: Method, progress: ProgressCallback) -> PlacedPayload:
+    progress(ProgressEvent("package", size, size))
+    return PlacedPayload(sha256, size, method)
+
+
+def _reflink(source: Path, destination: Path, sync: bool) -> bool:
+    """A copy that shares the source's blocks; False where the filesystem cannot."""
+    try:
+        src = os.open(source, os.O_RDONLY)
+    except OSError as exc:
+        raise storage_error(exc, source) from None
+    try:
+        try:
+            dst = os.open(destination, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PAYLOAD_MODE)
+        except OSError as exc:
+            raise storage_error(exc, destination) from None
+        try:
+            fcntl.ioctl(dst, FICLONE, src)
+            os.fchmod(dst, PAYLOAD_MODE)
+            if sync:
+                os.fsync(dst)
+        except OSError as exc:
+            destination.unlink(missing_ok=True)
+            if exc.errno in _NO_REFLINK:
+                return False
+            raise storage_error(exc, destination) from None
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
+    return True
+
+
+def _hardlink(source: Path, destination: Path, sync: bool) -> bool:
+    """The same file under a second name; False across filesystems or where links are refused."""
+    try:
+        os.link(source, destination)
+    except OSError as exc:
+        if exc.errno in _NO_LINK:
+            return False
+        raise storage_error(exc, destination) from None
+    try:
+        os.chmod(destination, PAYLOAD_MODE)
+    except OSError as exc:
+        destination.unlink(missing_ok=True)
+        raise storage_error(exc, destination) from None
+    del sync  # a new name only: the folder's fsync (when published) makes it durable
+    return True
+
+
+def _copy(
+    source: Path,
+    destination: Path,
+    offset: int,
+    size: int,
+    sync: bool,
+    progress: ProgressCallback,
+    cancel: CancelToken,
+) -> str:
     try:
         src = os.open(source, os.O_RDONLY)
     except OSError as exc:
@@ -164,15 +278,12 @@ def write_package(
             f"cannot read the prepared package {source.name}: {exc.strerror}"
         ) from None
     try:
-        payload = os.fstat(src).st_size - header.payload_offset
-        if payload < 0:
-            raise StorageError(f"the prepared package {source.name} is shorter than its header")
         try:
-            dst = os.open(destination, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            dst = os.open(destination, os.O_RDWR | os.O_CREAT | os.O_EXCL, PAYLOAD_MODE)
         except OSError as exc:
             raise storage_error(exc, destination) from None
         try:
-            digest = _fill(src, dst, header, payload, sync, progress, cancel)
+            digest = _fill(src, dst, offset, size, sync, progress, cancel)
             if sync:
                 os.fsync(dst)
         except OSError as exc:
@@ -185,23 +296,19 @@ def write_package(
             os.close(dst)
     finally:
         os.close(src)
-    return WrittenPackage(digest, len(header.header) + payload)
+    return digest
 
 
 def _fill(
     src: int,
     dst: int,
-    header: NewHeader,
+    offset: int,
     payload: int,
     sync: bool,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> str:
-    view = memoryview(header.header)
-    while view:
-        view = view[os.write(dst, view) :]
-    start = len(header.header)
-    hasher = _Hasher(dst, header.header, payload)
+    hasher = _Hasher(dst, b"", payload)
     syncer = _Syncer(dst) if sync and payload > STEP else None
     kernel = True
     done = 0
@@ -210,7 +317,7 @@ def _fill(
             cancel.raise_if_cancelled()
             want = min(STEP, payload - done)
             try:
-                count = _copy_step(src, dst, header.payload_offset + done, want, kernel=kernel)
+                count = _copy_step(src, dst, offset + done, want, kernel=kernel)
             except OSError as exc:
                 if not (kernel and done == 0 and exc.errno in _UNSUPPORTED):
                     raise
@@ -218,7 +325,7 @@ def _fill(
                 continue
             if count == 0:
                 raise OSError(errno.EIO, "the prepared package ended early")
-            hasher.add(start + done, count)
+            hasher.add(done, count)
             if syncer is not None:
                 syncer.kick()
             done += count

@@ -2,7 +2,7 @@
 
 A verifier must say what failed, not just that something did: each check has
 a stable name (for ``--json`` and the GUI), a status and a message naming
-the mismatch ("package digest mismatch: expected ..., got ..."). Checks that
+the mismatch ("payload digest mismatch: expected ..., got ..."). Checks that
 cannot run because an earlier one failed are reported as skipped, with the
 reason. The order follows the rule "verify the exact bytes, then parse":
 nothing in the payload is trusted before the signature holds.
@@ -11,6 +11,7 @@ nothing in the payload is trusted before the signature holds.
 from __future__ import annotations
 
 import json
+import stat
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -35,7 +36,9 @@ from app.core.submission.dsse import (
 from app.core.submission.manifest import (
     CARD_FILE,
     CONTRIBUTION_PREDICATE,
-    PACKAGE_FILE,
+    CONTRIBUTION_SUBJECTS,
+    HEADER_FILE,
+    PAYLOAD_FILE,
     InvalidManifest,
     Manifest,
 )
@@ -50,8 +53,9 @@ from app.core.submission.statement import InvalidStatement, Statement, parse_sta
 
 AGE_MAGIC = b"age-encryption.org/v1\n"
 
-RecordSource = Callable[[Path], Iterable[object]]
-"""Given the package path, yields its decrypted records (JSON values) in file order."""
+RecordSource = Callable[[tuple[Path, Path]], Iterable[object]]
+"""Given the package's header and payload files (their concatenation is the
+age file), yields its decrypted records (JSON values) in file order."""
 
 SUBMISSION_CHECKS = (
     "envelope",
@@ -145,7 +149,7 @@ def verify_submission(
     progress: ProgressCallback = no_progress,
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> VerificationReport:
-    """Verify ``submission.dsse.json`` and the ``package.age`` and ``card.json`` beside it."""
+    """Verify ``submission.dsse.json`` and the package's two files and the card beside it."""
     checks = _Checks(SUBMISSION_CHECKS)
     opened = _open_envelope(envelope_path, checks)
     if opened is None:
@@ -155,9 +159,12 @@ def verify_submission(
         statement = parse_statement(
             envelope.payload,
             predicate_type=CONTRIBUTION_PREDICATE,
-            subject_names=(PACKAGE_FILE, CARD_FILE),
+            subject_names=CONTRIBUTION_SUBJECTS,
         )
-        checks.passed("statement", "in-toto Statement v1 with the package and card as subjects")
+        checks.passed(
+            "statement",
+            "in-toto Statement v1 with the package header, payload and card as subjects",
+        )
     except InvalidStatement as exc:
         checks.failed("statement", exc.message)
         return VerificationReport("submission", checks.done("the statement is malformed"), signer)
@@ -172,11 +179,10 @@ def verify_submission(
     _check_consent(checks, statement.predicate, manifest)
     _check_subjects(checks, statement, manifest)
     folder = envelope_path.parent
-    package_ok = _check_package(
-        checks, folder / PACKAGE_FILE, statement, manifest, progress, cancel
-    )
+    files = (folder / HEADER_FILE, folder / PAYLOAD_FILE)
+    package_ok = _check_package(checks, files, statement, manifest, progress, cancel)
     if package_ok:
-        _check_recipients(checks, folder / PACKAGE_FILE, manifest)
+        _check_recipients(checks, files[0], manifest)
     else:
         checks.skipped("recipients", "not run: the package does not match the manifest")
     _check_card(checks, folder / CARD_FILE, statement, cancel)
@@ -185,7 +191,7 @@ def verify_submission(
     elif not package_ok:
         checks.skipped("commitment", "not run: the package does not match the manifest")
     else:
-        _check_commitment(checks, folder / PACKAGE_FILE, manifest, decrypt_records, cancel)
+        _check_commitment(checks, files, manifest, decrypt_records, cancel)
     return VerificationReport("submission", checks.done(), signer, submission_id, manifest)
 
 
@@ -203,7 +209,7 @@ def signed_manifest(envelope_path: Path) -> Manifest | None:
         statement = parse_statement(
             opened[0].payload,
             predicate_type=CONTRIBUTION_PREDICATE,
-            subject_names=(PACKAGE_FILE, CARD_FILE),
+            subject_names=CONTRIBUTION_SUBJECTS,
         )
         return Manifest.from_json(statement.predicate, where="predicate", check_consent=False)
     except (InvalidStatement, InvalidManifest):
@@ -338,51 +344,77 @@ def _check_consent(checks: _Checks, predicate: object, manifest: Manifest) -> No
 
 
 def _check_subjects(checks: _Checks, statement: Statement, manifest: Manifest) -> None:
-    package, card = statement.subjects
-    if package.sha256 != manifest.package_sha256:
-        checks.failed(
-            "subjects",
-            f"package subject mismatch: the statement says {package.sha256}, "
-            f"the manifest {manifest.package_sha256}",
-        )
-    elif card.sha256 != manifest.card_sha256:
-        checks.failed(
-            "subjects",
-            f"card subject mismatch: the statement says {card.sha256}, "
-            f"the manifest {manifest.card_sha256}",
-        )
-    else:
-        checks.passed("subjects", "the statement's subjects match the manifest")
+    header, payload, card = statement.subjects
+    for what, subject, declared in (
+        ("header", header, manifest.header_sha256),
+        ("payload", payload, manifest.payload_sha256),
+        ("card", card, manifest.card_sha256),
+    ):
+        if subject.sha256 != declared:
+            checks.failed(
+                "subjects",
+                f"{what} subject mismatch: the statement says {subject.sha256}, "
+                f"the manifest {declared}",
+            )
+            return
+    checks.passed("subjects", "the statement's subjects match the manifest")
+
+
+def _size(path: Path) -> int | None:
+    """The size of a regular file; None otherwise (hashing it then says what is wrong)."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) else None
 
 
 def _check_package(
     checks: _Checks,
-    path: Path,
+    files: tuple[Path, Path],
     statement: Statement,
     manifest: Manifest,
     progress: ProgressCallback,
     cancel: CancelToken,
 ) -> bool:
-    expected = statement.subjects[0].sha256
-    hashed = _hash_beside(checks, "package", path, cancel, progress)
-    if hashed is None:
-        return False
-    digest, size = hashed
-    if size != manifest.package_size:
-        checks.failed(
-            "package",
-            f"package size mismatch: the manifest says {manifest.package_size} bytes, "
-            f"{PACKAGE_FILE} has {size}",
-        )
-        return False
-    if digest != expected:
-        checks.failed("package", f"package digest mismatch: expected {expected}, got {digest}")
-        return False
-    with path.open("rb") as handle:
-        if handle.read(len(AGE_MAGIC)) != AGE_MAGIC:
-            checks.failed("package", f"{PACKAGE_FILE} is not an age v1 file")
+    """Both files of the package: sizes first (cheap), then the digests, header first."""
+    parts = (
+        ("header", files[0], manifest.header_size, statement.subjects[0].sha256),
+        ("payload", files[1], manifest.payload_size, statement.subjects[1].sha256),
+    )
+    for what, path, size, _ in parts:
+        found = _size(path)
+        if found is not None and found != size:
+            checks.failed(
+                "package",
+                f"{what} size mismatch: the manifest says {size} bytes, {path.name} has {found}",
+            )
             return False
-    checks.passed("package", f"{PACKAGE_FILE} matches its digest {expected} and size {size}")
+    for what, path, size, expected in parts:
+        hashed = _hash_beside(
+            checks, "package", path, cancel, progress if what == "payload" else no_progress
+        )
+        if hashed is None:
+            return False
+        digest, found = hashed
+        if found != size:
+            checks.failed(
+                "package",
+                f"{what} size mismatch: the manifest says {size} bytes, {path.name} has {found}",
+            )
+            return False
+        if digest != expected:
+            checks.failed("package", f"{what} digest mismatch: expected {expected}, got {digest}")
+            return False
+    with files[0].open("rb") as handle:
+        if handle.read(len(AGE_MAGIC)) != AGE_MAGIC:
+            checks.failed("package", f"{HEADER_FILE} does not begin with an age v1 header")
+            return False
+    checks.passed(
+        "package",
+        f"{HEADER_FILE} and {PAYLOAD_FILE} match their digests and sizes "
+        f"({manifest.package_size} bytes of age file)",
+    )
     return True
 
 
@@ -413,7 +445,14 @@ def _check_recipients(checks: _Checks, path: Path, manifest: Manifest) -> None:
     try:
         info = read_header(path, armor=False)
     except TesseraError as exc:
-        checks.failed("recipients", f"cannot read the age header of {PACKAGE_FILE}: {exc}")
+        checks.failed("recipients", f"cannot read the age header in {HEADER_FILE}: {exc}")
+        return
+    if info.header_size != manifest.header_size:
+        checks.failed(
+            "recipients",
+            f"{HEADER_FILE} holds {manifest.header_size - info.header_size} bytes after "
+            "the age header's MAC line",
+        )
         return
     found = Counter(info.stanza_types)
     declared = Counter(recipient_stanza_type(r) for r in manifest.recipients)
@@ -459,7 +498,7 @@ def _check_recipients(checks: _Checks, path: Path, manifest: Manifest) -> None:
 
 
 def _check_card(checks: _Checks, path: Path, statement: Statement, cancel: CancelToken) -> None:
-    expected = statement.subjects[1].sha256
+    expected = statement.subjects[2].sha256
     hashed = _hash_beside(checks, "card", path, cancel)
     if hashed is None:
         return
@@ -488,14 +527,14 @@ def _hash_beside(
 
 def _check_commitment(
     checks: _Checks,
-    package: Path,
+    files: tuple[Path, Path],
     manifest: Manifest,
     decrypt_records: RecordSource,
     cancel: CancelToken,
 ) -> None:
     accumulator = MerkleAccumulator()
     try:
-        for record in decrypt_records(package):
+        for record in decrypt_records(files):
             if accumulator.count % 1024 == 0:
                 cancel.raise_if_cancelled()
             accumulator.add(record_digest(record))

@@ -86,5 +86,12 @@ def test_prepared_and_submitted_cards_validate(data_dir: Path, tmp_path: Path) -
         )
     sent = json.loads((built.folder / "card.json").read_text(encoding="utf-8"))
     submitted = _check(sent)
-    package = built.folder / "package.age"
-    assert submitted.distribution[0].content_size.split()[0] == str(package.stat().st_size)
+    # The package is sent as its age header and payload files, each with digest and size.
+    sizes = {item.name: int(item.content_size.split()[0]) for item in submitted.distribution[:3]}
+    header = (built.folder / "package.age-header").stat().st_size
+    payload = (built.folder / "package.age-payload").stat().st_size
+    assert sizes == {
+        "package.age-header": header,
+        "package.age-payload": payload,
+        "package.age": header + payload,
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,9 +84,17 @@ def test_round_trip(session: Session, data_dir: Path, tmp_path: Path) -> None:
     assert [d.id for d in list_datasets(session)] == [info.id]
     assert get_dataset(session, info.id[:6]) == info
     package = dataset_package_path(session, info.id)
-    assert package == data_dir / "datasets" / f"{info.id}.age"
+    assert package == data_dir / "datasets" / f"{info.id}.age-header"
+    assert info.package_files == (package, data_dir / "datasets" / f"{info.id}.age-payload")
     assert read_header(package).stanza_types == ("X25519",)
-    assert b"example.com" not in package.read_bytes()
+    age_file = b"".join(path.read_bytes() for path in info.package_files)
+    assert read_header(package).header_size == package.stat().st_size  # exactly the header
+    assert b"example.com" not in age_file
+    # The digests recorded while writing: the whole age file, the header and the payload alone.
+    assert info.package_size == len(age_file)
+    assert info.package_sha256 == hashlib.sha256(age_file).hexdigest()
+    assert info.payload_sha256 == hashlib.sha256(info.package_files[1].read_bytes()).hexdigest()
+    assert info.package_files[1].stat().st_mode & 0o777 == 0o444
 
     records = list(open_package_records(session, info.id))
     token = str(records[0]["text"]).split("mail ")[1]

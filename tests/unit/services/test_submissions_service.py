@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -18,10 +19,16 @@ import rfc8785
 from app.core.consent.templates import load_terms
 from app.core.crypto import X25519Identity
 from app.core.crypto.age import read_header
-from app.core.errors import AlreadyExists, Cancelled, InvalidInput, NotFound
+from app.core.errors import AlreadyExists, Cancelled, InvalidInput, NotFound, StorageError
 from app.core.progress import CancelToken, ProgressEvent
 from app.core.submission.dsse import IN_TOTO_PAYLOAD_TYPE, sign_envelope
-from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE, SUBMISSION_FILE
+from app.core.submission.manifest import (
+    CARD_FILE,
+    HEADER_FILE,
+    PACKAGE_FILE,
+    PAYLOAD_FILE,
+    SUBMISSION_FILE,
+)
 from app.core.submission.revocation import REVOCATION_FILE
 from app.core.submission.verify import CheckStatus, VerificationReport
 from app.services import identities, submissions, vault
@@ -91,9 +98,11 @@ def test_build_writes_a_folder_that_verifies_end_to_end(
 ) -> None:
     assert sorted(p.name for p in built.folder.iterdir()) == [
         CARD_FILE,
-        PACKAGE_FILE,
+        HEADER_FILE,
+        PAYLOAD_FILE,
         SUBMISSION_FILE,
     ]
+    assert built.to_json()["files"] == [SUBMISSION_FILE, HEADER_FILE, PAYLOAD_FILE, CARD_FILE]
     assert [p.name for p in built.folder.parent.iterdir()] == ["out"]  # no staging left behind
     report = submissions.verify_submission_file(built.envelope_path, session=session)
     assert report.ok, report.to_json()
@@ -112,9 +121,13 @@ def test_build_writes_a_folder_that_verifies_end_to_end(
     assert report.manifest.recipients == (alice.recipient, built.network_recipient)
     # The card describes the package that is sent, and the terms signed with it.
     card = json.loads((built.folder / CARD_FILE).read_bytes())
-    package = next(item for item in card["distribution"] if item["@id"] == PACKAGE_FILE)
-    assert package["sha256"] == report.manifest.package_sha256
-    assert package["contentSize"] == f"{report.manifest.package_size} B"
+    files = {item["@id"]: item for item in card["distribution"]}
+    assert files[HEADER_FILE]["sha256"] == report.manifest.header_sha256
+    assert files[HEADER_FILE]["contentSize"] == f"{report.manifest.header_size} B"
+    assert files[PAYLOAD_FILE]["sha256"] == report.manifest.payload_sha256
+    assert files[PAYLOAD_FILE]["contentSize"] == f"{report.manifest.payload_size} B"
+    assert files[PACKAGE_FILE]["contentSize"] == f"{report.manifest.package_size} B"
+    assert files[PACKAGE_FILE]["containedIn"] == [{"@id": HEADER_FILE}, {"@id": PAYLOAD_FILE}]
     assert card["usageInfo"]["identifier"] == f"sha256:{TERMS.digest()}"
     assert card["usageInfo"]["name"] == "No AI training"
 
@@ -122,13 +135,23 @@ def test_build_writes_a_folder_that_verifies_end_to_end(
 def test_the_payload_is_rewrapped_not_reencrypted(
     session: Session, built: submissions.SubmissionInfo, dataset: str
 ) -> None:
-    original = submissions.prepared_dataset(session, dataset).package_path.read_bytes()
-    rewrapped = (built.folder / PACKAGE_FILE).read_bytes()
-    old = read_header(original)
-    new = read_header(rewrapped)
+    prepared = submissions.prepared_dataset(session, dataset)
+    assert prepared.payload_path is not None
+    header = (built.folder / HEADER_FILE).read_bytes()
+    old = read_header(prepared.package_path)
+    new = read_header(header)
     assert old.stanza_types == ("X25519",)
     assert new.stanza_types == ("X25519", "X25519")
-    assert rewrapped[new.header_size :] == original[old.header_size :]
+    assert new.header_size == len(header)
+    assert old.header_size == prepared.package_size
+    # The payload is the prepared file itself (same inode on one filesystem), read-only.
+    sent = built.folder / PAYLOAD_FILE
+    assert sent.read_bytes() == prepared.payload_path.read_bytes()
+    assert sent.stat().st_ino == prepared.payload_path.stat().st_ino
+    assert sent.stat().st_mode & 0o777 == 0o444
+    if os.geteuid() != 0:  # root writes read-only files anyway
+        with pytest.raises(PermissionError):
+            sent.open("r+b")
 
 
 def test_the_network_opens_the_package_with_the_age_cli(
@@ -142,10 +165,12 @@ def test_the_network_opens_the_package_with_the_age_cli(
         pytest.skip("the age command is not installed")
     key = tmp_path / "network.key"
     key.write_text(network.to_string() + "\n")
+    package = tmp_path / PACKAGE_FILE  # what a network does: cat header payload > package.age
+    package.write_bytes(
+        (built.folder / HEADER_FILE).read_bytes() + (built.folder / PAYLOAD_FILE).read_bytes()
+    )
     out = subprocess.run(
-        ["age", "-d", "-i", str(key), str(built.folder / PACKAGE_FILE)],
-        check=True,
-        capture_output=True,
+        ["age", "-d", "-i", str(key), str(package)], check=True, capture_output=True
     ).stdout
     assert [json.loads(line) for line in out.splitlines()] == package_records(session, dataset)
 
@@ -250,19 +275,23 @@ def test_a_changed_manifest_field_breaks_the_signature(tampered: Tampered, field
 
 
 def _flip(path: Path, offset: int) -> None:
+    path.chmod(0o644)  # the payload is read-only
     data = bytearray(path.read_bytes())
     data[offset] ^= 0x20
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("where", ["header", "payload", "last"])
-def test_a_changed_package_byte_is_named(tampered: Tampered, where: str) -> None:
-    package = tampered.envelope.parent / PACKAGE_FILE
-    size = package.stat().st_size
-    _flip(package, {"header": 40, "payload": size - 30, "last": size - 1}[where])
+@pytest.mark.parametrize(
+    ("name", "where"),
+    [(HEADER_FILE, 40), (HEADER_FILE, -1), (PAYLOAD_FILE, 0), (PAYLOAD_FILE, -30)],
+)
+def test_a_changed_package_byte_is_named(tampered: Tampered, name: str, where: int) -> None:
+    path = tampered.envelope.parent / name
+    _flip(path, where % path.stat().st_size)
     report = tampered.verify()
     assert list(_failed(report)) == ["package"]
-    assert _failed(report)["package"].startswith("package digest mismatch: expected ")
+    what = "header" if name == HEADER_FILE else "payload"
+    assert _failed(report)["package"].startswith(f"{what} digest mismatch: expected ")
     assert report.check("commitment").status is CheckStatus.SKIPPED
 
 
@@ -295,6 +324,69 @@ def test_records_that_do_not_match_the_commitment_are_named(
     report = submissions.verify_submission_file(info.envelope_path, session=session)
     assert list(_failed(report)) == ["commitment"]
     assert _failed(report)["commitment"].startswith(f"commitment mismatch: expected {'ab' * 32}")
+
+
+def _one_file_package(session: Session, dataset: str) -> Path:
+    """Turn a prepared dataset into the layout before the split: one ``<id>.age`` file."""
+    from app import paths
+    from app.services import datasets
+
+    info = datasets.get_dataset(session, dataset)
+    assert info.payload_path is not None
+    single = info.package_path.with_name(f"{dataset}.age")
+    single.write_bytes(info.package_path.read_bytes() + info.payload_path.read_bytes())
+    manifest = datasets.dataset_manifest(session, dataset)
+    del manifest["package"]["header"], manifest["package"]["payload"]
+    manifest["package"]["file"] = single.relative_to(paths.data_dir()).as_posix()
+    session.conn.execute(
+        "UPDATE datasets SET package_file = ?, manifest = ? WHERE id = ?",
+        (manifest["package"]["file"], json.dumps(manifest), dataset),
+    )
+    info.package_path.unlink()
+    info.payload_path.unlink()
+    return single
+
+
+def test_a_package_prepared_before_the_split_still_builds_and_reads(
+    session: Session, dataset: str, network: X25519Identity, place: Path
+) -> None:
+    """An older one-file package: its payload is copied (and hashed) into the folder."""
+    from app.services import datasets
+
+    records = package_records(session, dataset)
+    single = _one_file_package(session, dataset)
+    assert datasets.get_dataset(session, dataset).package_files == (single,)
+    assert package_records(session, dataset) == records
+    info = _build(session, dataset, network, place / "old")
+    report = submissions.verify_submission_file(info.envelope_path, keys=[network])
+    assert report.ok, report.to_json()
+    assert report.check("commitment").status is CheckStatus.PASSED
+    sent = info.folder / PAYLOAD_FILE
+    assert sent.stat().st_ino != single.stat().st_ino
+    assert single.read_bytes().endswith(sent.read_bytes())
+
+
+def test_deleting_a_dataset_removes_both_package_files(session: Session) -> None:
+    from app.services import datasets
+
+    info = datasets.get_dataset(session, insert_prepared_dataset(session, name="another"))
+    assert len(info.package_files) == 2
+    assert all(path.is_file() for path in info.package_files)
+    datasets.delete_dataset(session, info.id)
+    assert not any(path.exists() for path in info.package_files)
+
+
+def test_a_changed_prepared_payload_is_refused(
+    session: Session, dataset: str, network: X25519Identity, place: Path
+) -> None:
+    prepared = submissions.prepared_dataset(session, dataset)
+    assert prepared.payload_path is not None
+    prepared.payload_path.chmod(0o644)
+    with prepared.payload_path.open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(StorageError, match="prepare the dataset again"):
+        _build(session, dataset, network, place / "out")
+    assert list(place.iterdir()) == []
 
 
 # -- listing, preview, revocation ---------------------------------------------------------------
@@ -331,11 +423,11 @@ def test_preview_is_the_manifest_that_gets_signed(
     )
     info = _build(session, dataset, network, place / "out")
     signed = submissions.submission_manifest(session, info.id).to_json()
-    unknown = ("created", "nonce", "package.sha256", "card.sha256")
+    unknown = ("created", "nonce", "package.header.sha256", "card.sha256")
     assert [_at(preview, path) for path in unknown] == [None] * 4
     for key in ("created", "nonce"):
         signed[key] = None
-    signed["package"]["sha256"] = signed["card"]["sha256"] = None
+    signed["package"]["header"]["sha256"] = signed["card"]["sha256"] = None
     assert preview == signed
 
 

@@ -37,7 +37,13 @@ from app.core.consent.templates import load_terms
 from app.core.consent.terms import Compensation, CompensationKind, ConsentTerms, Use, constrained
 from app.core.identity.didkey import ed25519_did_from_public_key
 from app.core.submission.build import contribution_statement, file_sha256, sign_submission
-from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE, SUBMISSION_FILE, make_manifest
+from app.core.submission.manifest import (
+    CARD_FILE,
+    HEADER_FILE,
+    PAYLOAD_FILE,
+    SUBMISSION_FILE,
+    make_manifest,
+)
 from app.core.submission.merkle import commitment, record_digest
 from app.core.submission.revocation import REVOCATION_FILE, make_revocation, sign_revocation
 
@@ -155,8 +161,11 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii").rstrip("=")
 
 
-def age_encrypt(plaintext: bytes, recipient_secrets: list[bytes]) -> bytes:
-    """age v1 to X25519 recipients, one payload chunk (the plaintext is under 64 KiB)."""
+def age_encrypt(plaintext: bytes, recipient_secrets: list[bytes]) -> tuple[bytes, bytes]:
+    """age v1 to X25519 recipients, one payload chunk (the plaintext is under 64 KiB).
+
+    Returns the header (through the MAC line) and the payload (nonce and chunk).
+    """
     assert len(plaintext) < 64 * 1024
     lines = ["age-encryption.org/v1"]
     for recipient_secret, ephemeral_secret in zip(
@@ -174,7 +183,7 @@ def age_encrypt(plaintext: bytes, recipient_secrets: list[bytes]) -> bytes:
     mac = hmac.new(mac_key, header, hashlib.sha256).digest()
     payload_key = _hkdf(FILE_KEY, PAYLOAD_NONCE, b"payload")
     chunk = ChaCha20Poly1305(payload_key).encrypt(bytes(11) + b"\x01", plaintext, None)
-    return header + b" " + _b64(mac).encode("ascii") + b"\n" + PAYLOAD_NONCE + chunk
+    return header + b" " + _b64(mac).encode("ascii") + b"\n", PAYLOAD_NONCE + chunk
 
 
 # -- the vectors -----------------------------------------------------------------------------------
@@ -207,9 +216,9 @@ def generate(out: Path) -> None:
     )
     (out / "records.jsonl").write_bytes(records_jsonl)
     (out / CARD_FILE).write_bytes(_json_bytes(CARD))
-    (out / PACKAGE_FILE).write_bytes(
-        age_encrypt(records_jsonl, [CONTRIBUTOR_AGE_SECRET, NETWORK_AGE_SECRET])
-    )
+    header, payload = age_encrypt(records_jsonl, [CONTRIBUTOR_AGE_SECRET, NETWORK_AGE_SECRET])
+    (out / HEADER_FILE).write_bytes(header)
+    (out / PAYLOAD_FILE).write_bytes(payload)
     (out / "identity.txt").write_text(
         "# The contributor's age identity for the vectors (public test key, never use it).\n"
         f"# public key: {age_recipient(CONTRIBUTOR_AGE_SECRET)}\n"
@@ -217,13 +226,16 @@ def generate(out: Path) -> None:
         encoding="ascii",
     )
     root, count = commitment(RECORDS)
-    package_sha256, package_size = file_sha256(out / PACKAGE_FILE)
+    header_sha256, header_size = file_sha256(out / HEADER_FILE)
+    payload_sha256, payload_size = file_sha256(out / PAYLOAD_FILE)
     card_sha256, _ = file_sha256(out / CARD_FILE)
     manifest = make_manifest(
         commitment=root,
         records=count,
-        package_sha256=package_sha256,
-        package_size=package_size,
+        header_sha256=header_sha256,
+        header_size=header_size,
+        payload_sha256=payload_sha256,
+        payload_size=payload_size,
         recipients=[age_recipient(CONTRIBUTOR_AGE_SECRET), age_recipient(NETWORK_AGE_SECRET)],
         card_sha256=card_sha256,
         terms=terms(),
@@ -252,8 +264,12 @@ def generate(out: Path) -> None:
         "record_digests": [record_digest(record).hex() for record in RECORDS],
         "commitment": root,
         "records": count,
-        "package_sha256": package_sha256,
-        "package_size": package_size,
+        "header_sha256": header_sha256,
+        "header_size": header_size,
+        "payload_sha256": payload_sha256,
+        "payload_size": payload_size,
+        "package_sha256": hashlib.sha256(header + payload).hexdigest(),
+        "package_size": header_size + payload_size,
         "card_sha256": card_sha256,
         "consent_sha256": manifest.consent_sha256,
         "submission_id": manifest.digest(),
@@ -267,7 +283,8 @@ def generate(out: Path) -> None:
 VECTOR_FILES = (
     "records.jsonl",
     CARD_FILE,
-    PACKAGE_FILE,
+    HEADER_FILE,
+    PAYLOAD_FILE,
     "identity.txt",
     SUBMISSION_FILE,
     "statement.json",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.submission.manifest import SUBMISSION_FILE
+from app.core.submission.manifest import HEADER_FILE, PAYLOAD_FILE, SUBMISSION_FILE
 from app.core.submission.revocation import REVOCATION_FILE
 from app.core.submission.verify import CheckStatus, verify_revocation, verify_submission
 from tests.vectors.submission.generate import HERE, RECORDS, VECTOR_FILES, generate
@@ -22,8 +23,8 @@ def test_regenerating_gives_identical_bytes(tmp_path: Path) -> None:
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(VECTOR_FILES)
 
 
-def _records_from_jsonl(package: Path) -> list[object]:
-    lines = (package.parent / "records.jsonl").read_bytes().splitlines()
+def _records_from_jsonl(package: tuple[Path, Path]) -> list[object]:
+    lines = (package[0].parent / "records.jsonl").read_bytes().splitlines()
     return [json.loads(line) for line in lines]
 
 
@@ -50,13 +51,14 @@ def test_golden_revocation_verifies_against_the_submission() -> None:
 
 @pytest.mark.interop
 def test_the_package_opens_with_the_age_cli(tmp_path: Path) -> None:
-    """The package is a real age file: the age tool decrypts it to the committed records."""
+    """Header and payload together are a real age file: ``cat header payload | age -d``."""
     if shutil.which("age") is None:
         pytest.skip("the age command is not installed")
 
-    def decrypt(package: Path) -> list[object]:
+    def decrypt(package: tuple[Path, Path]) -> list[object]:
         out = subprocess.run(
-            ["age", "-d", "-i", str(HERE / "identity.txt"), str(package)],
+            ["age", "-d", "-i", str(HERE / "identity.txt")],
+            input=package[0].read_bytes() + package[1].read_bytes(),
             check=True,
             capture_output=True,
         ).stdout
@@ -64,4 +66,8 @@ def test_the_package_opens_with_the_age_cli(tmp_path: Path) -> None:
 
     report = verify_submission(HERE / SUBMISSION_FILE, decrypt_records=decrypt)
     assert report.check("commitment").status is CheckStatus.PASSED, report.to_json()
-    assert decrypt(HERE / "package.age") == json.loads(json.dumps(RECORDS))
+    files = (HERE / HEADER_FILE, HERE / PAYLOAD_FILE)
+    assert decrypt(files) == json.loads(json.dumps(RECORDS))
+    expected = json.loads((HERE / "expected.json").read_text(encoding="utf-8"))
+    age_file = files[0].read_bytes() + files[1].read_bytes()
+    assert hashlib.sha256(age_file).hexdigest() == expected["package_sha256"]

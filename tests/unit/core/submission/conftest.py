@@ -12,7 +12,7 @@ import pytest
 from app.core.consent.templates import load_terms
 from app.core.crypto.header import Stanza, b64encode, encode_header
 from app.core.submission.build import SignedSubmission, build_submission
-from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE
+from app.core.submission.manifest import CARD_FILE, HEADER_FILE, PAYLOAD_FILE
 from app.core.submission.merkle import commitment
 from tests.vectors.submission.generate import SeedSigner
 
@@ -24,9 +24,11 @@ RECIPIENTS = [
 NETWORK = "did:key:z6MkhFwXNFWosLeugvSf4wcL9t3uuRXueGSFTRgSvHhWj5G2"
 # A well-formed age header with one X25519 stanza per recipient (fixed bytes, so
 # nobody can open it) and a short payload: small enough that a test can flip every byte.
-PACKAGE = encode_header(
+HEADER = encode_header(
     [Stanza(("X25519", b64encode(bytes([n]) * 32)), bytes(32)) for n in (1, 2)], bytes(16)
-) + bytes(range(24))
+)
+PAYLOAD = bytes(range(24))
+PACKAGE = HEADER + PAYLOAD
 CARD = b'{"@type": "sc:Dataset", "name": "tiny"}\n'
 
 
@@ -50,7 +52,9 @@ def other_signer() -> SeedSigner:
     return SeedSigner(bytes(range(100, 132)))
 
 
-def records_source(records: Iterable[object] = RECORDS) -> Callable[[Path], Iterable[object]]:
+def records_source(
+    records: Iterable[object] = RECORDS,
+) -> Callable[[tuple[Path, Path]], Iterable[object]]:
     listed = list(records)
     return lambda _package: iter(listed)
 
@@ -59,7 +63,8 @@ def records_source(records: Iterable[object] = RECORDS) -> Callable[[Path], Iter
 def folder(tmp_path: Path, signer: SeedSigner) -> Folder:
     path = tmp_path / "submission"
     path.mkdir()
-    (path / PACKAGE_FILE).write_bytes(PACKAGE)
+    (path / HEADER_FILE).write_bytes(HEADER)
+    (path / PAYLOAD_FILE).write_bytes(PAYLOAD)
     (path / CARD_FILE).write_bytes(CARD)
     root, count = commitment(RECORDS)
     built = build_submission(

@@ -11,14 +11,15 @@ from app.core.consent.templates import load_terms
 from app.core.errors import Cancelled, NotFound, StorageError
 from app.core.progress import CancelToken, ProgressEvent
 from app.core.submission.build import build_submission, file_sha256, sign_submission
-from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE, SUBMISSION_FILE
+from app.core.submission.manifest import CARD_FILE, HEADER_FILE, PAYLOAD_FILE, SUBMISSION_FILE
 from app.core.submission.verify import verify_submission
-from tests.unit.core.submission.conftest import CARD, PACKAGE, RECIPIENTS, Folder
+from tests.unit.core.submission.conftest import CARD, HEADER, PAYLOAD, RECIPIENTS, Folder
 from tests.vectors.submission.generate import SeedSigner
 
 
-def _prepared(tmp_path: Path, package: bytes = PACKAGE) -> Path:
-    (tmp_path / PACKAGE_FILE).write_bytes(package)
+def _prepared(tmp_path: Path, payload: bytes = PAYLOAD) -> Path:
+    (tmp_path / HEADER_FILE).write_bytes(HEADER)
+    (tmp_path / PAYLOAD_FILE).write_bytes(payload)
     (tmp_path / CARD_FILE).write_bytes(CARD)
     return tmp_path
 
@@ -35,23 +36,28 @@ def _build(folder: Path, signer: SeedSigner, **extra: object) -> object:
     )
 
 
-def test_built_folder_holds_the_three_files(folder: Folder) -> None:
+def test_built_folder_holds_the_four_files(folder: Folder) -> None:
     assert sorted(path.name for path in folder.path.iterdir()) == [
         CARD_FILE,
-        PACKAGE_FILE,
+        HEADER_FILE,
+        PAYLOAD_FILE,
         SUBMISSION_FILE,
     ]
-    assert folder.built.manifest.package_size == len(PACKAGE)
+    manifest = folder.built.manifest
+    assert (manifest.header_size, manifest.payload_size) == (len(HEADER), len(PAYLOAD))
+    assert manifest.package_size == len(HEADER) + len(PAYLOAD)
+    assert manifest.header_sha256 == hashlib.sha256(HEADER).hexdigest()
+    assert manifest.payload_sha256 == hashlib.sha256(PAYLOAD).hexdigest()
     assert folder.built.envelope_path.read_bytes() == folder.built.envelope.to_bytes()
     assert folder.built.submission_id == folder.built.manifest.digest()
 
 
 def test_hashing_reports_progress(tmp_path: Path, signer: SeedSigner) -> None:
-    package = PACKAGE + b"\x00" * ((3 << 20) - len(PACKAGE) + 22)
+    payload = PAYLOAD + b"\x00" * ((3 << 20) - len(PAYLOAD) + 22)
     events: list[ProgressEvent] = []
-    _build(_prepared(tmp_path, package), signer, progress=events.append)
-    assert [event.done for event in events] == [1 << 20, 2 << 20, 3 << 20, len(package)]
-    assert {event.total for event in events} == {len(package)}
+    _build(_prepared(tmp_path, payload), signer, progress=events.append)
+    assert [event.done for event in events] == [1 << 20, 2 << 20, 3 << 20, len(payload)]
+    assert {event.total for event in events} == {len(payload)}
     assert {event.stage for event in events} == {"hash"}
     assert verify_submission(tmp_path / SUBMISSION_FILE).ok
 
@@ -66,9 +72,12 @@ def test_cancel_leaves_no_envelope(tmp_path: Path, signer: SeedSigner) -> None:
 
 
 def test_missing_inputs_are_named(tmp_path: Path, signer: SeedSigner) -> None:
-    with pytest.raises(NotFound, match=f"{PACKAGE_FILE} not found in"):
+    with pytest.raises(NotFound, match=f"{HEADER_FILE} not found in"):
         _build(tmp_path, signer)
-    (tmp_path / PACKAGE_FILE).write_bytes(PACKAGE)
+    (tmp_path / HEADER_FILE).write_bytes(HEADER)
+    with pytest.raises(NotFound, match=f"{PAYLOAD_FILE} not found in"):
+        _build(tmp_path, signer)
+    (tmp_path / PAYLOAD_FILE).write_bytes(PAYLOAD)
     with pytest.raises(NotFound, match=f"{CARD_FILE} not found in"):
         _build(tmp_path, signer)
 
@@ -89,6 +98,6 @@ def test_file_sha256_matches_hashlib(tmp_path: Path) -> None:
 
 
 def test_unreadable_input_is_named(tmp_path: Path, signer: SeedSigner) -> None:
-    (tmp_path / PACKAGE_FILE).mkdir()
-    with pytest.raises(StorageError, match=r"cannot read package\.age: "):
+    (tmp_path / HEADER_FILE).mkdir()
+    with pytest.raises(StorageError, match=r"cannot read package\.age-header: "):
         _build(tmp_path, signer)

@@ -35,8 +35,10 @@ def _manifest(terms: ConsentTerms | None = None, **overrides: Any) -> Manifest:
     arguments: dict[str, Any] = {
         "commitment": "a" * 64,
         "records": 3,
-        "package_sha256": "b" * 64,
-        "package_size": 1234,
+        "header_sha256": "b" * 64,
+        "header_size": 234,
+        "payload_sha256": "d" * 64,
+        "payload_size": 1000,
         "recipients": RECIPIENTS,
         "card_sha256": "c" * 64,
         "terms": terms or load_terms("open-research"),
@@ -63,8 +65,10 @@ def test_manifest_defaults_are_fresh() -> None:
     first = make_manifest(
         commitment="a" * 64,
         records=1,
-        package_sha256="b" * 64,
-        package_size=1,
+        header_sha256="b" * 64,
+        header_size=1,
+        payload_sha256="d" * 64,
+        payload_size=0,
         recipients=RECIPIENTS[:1],
         card_sha256="c" * 64,
         terms=load_terms("custom"),
@@ -81,8 +85,10 @@ def _kwargs(manifest: Manifest) -> dict[str, Any]:
     return {
         "commitment": manifest.commitment,
         "records": manifest.records,
-        "package_sha256": manifest.package_sha256,
-        "package_size": manifest.package_size,
+        "header_sha256": manifest.header_sha256,
+        "header_size": manifest.header_size,
+        "payload_sha256": manifest.payload_sha256,
+        "payload_size": manifest.payload_size,
         "recipients": manifest.recipients,
         "card_sha256": manifest.card_sha256,
         "terms": manifest.terms,
@@ -101,7 +107,9 @@ def test_manifest_times_are_normalised() -> None:
     [
         ({"commitment": "A" * 64}, "commitment must be 64 lowercase hex"),
         ({"records": -1}, "records must be a whole number"),
-        ({"package_size": True}, "package_size must be a whole number"),
+        ({"header_size": True}, "header_size must be a whole number"),
+        ({"payload_sha256": "d" * 63}, "payload_sha256 must be 64 lowercase hex"),
+        ({"payload_size": 2**53 - 1}, "package_size must be a whole number"),
         ({"recipients": []}, "between 1 and 32 recipients"),
         ({"recipients": [RECIPIENTS[0]] * 2}, "listed twice"),
         ({"recipients": ["ssh-ed25519 AAAA"]}, "is not an age recipient"),
@@ -130,6 +138,13 @@ def test_manifest_json_errors_name_the_path() -> None:
     with pytest.raises(InvalidManifest, match="consent digest mismatch: expected"):
         Manifest.from_json(document)
     assert Manifest.from_json(document, check_consent=False).consent_sha256 != "d" * 64
+    document = _manifest().to_json()
+    assert document["package"]["size"] == 1234
+    document["package"]["size"] = 1235
+    with pytest.raises(
+        InvalidManifest, match=r"manifest\.package\.size: expected 1234 \(header size \+ payload"
+    ):
+        Manifest.from_json(document)
     document = _manifest().to_json()
     document["organization_credential"] = "org"
     with pytest.raises(InvalidManifest, match="organization_credential: expected an object"):

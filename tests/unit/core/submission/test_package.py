@@ -1,4 +1,4 @@
-"""The network's copy of a package: new header, same payload bytes, digest of what was written."""
+"""The network's copy of a prepared payload: linked when it can be, else copied and checked."""
 
 from __future__ import annotations
 
@@ -9,80 +9,132 @@ from pathlib import Path
 
 import pytest
 
-from app.core.crypto import X25519Identity, decrypt_bytes, encrypt_bytes, rewrap_header
+from app.core.crypto import X25519Identity, decrypt_bytes, encrypt_bytes
+from app.core.crypto.age import read_header
+from app.core.datasets.package import EncryptingWriter
 from app.core.errors import Cancelled, StorageError
 from app.core.progress import CancelToken, ProgressEvent
 from app.core.submission import package as package_module
-from app.core.submission.package import STEP, write_package
+from app.core.submission.package import STEP, PlacedPayload, place_payload
 
 
 @pytest.fixture
-def keys() -> tuple[X25519Identity, X25519Identity]:
-    return X25519Identity.generate(), X25519Identity.generate()
+def owner() -> X25519Identity:
+    return X25519Identity.generate()
 
 
-def _prepared(tmp_path: Path, owner: X25519Identity, plain: bytes) -> Path:
-    path = tmp_path / "prepared.age"
-    path.write_bytes(encrypt_bytes(plain, [owner.recipient]))
-    return path
+def _split(tmp_path: Path, owner: X25519Identity, plain: bytes) -> tuple[Path, Path, str]:
+    """A prepared package in two files, as the dataset service writes it."""
+    header, payload = tmp_path / "d.age-header", tmp_path / "d.age-payload"
+    with EncryptingWriter(header, [owner.recipient], payload=payload) as writer:
+        writer.write(plain)
+    return header, payload, writer.payload_sha256
 
 
-@pytest.mark.parametrize("size", [0, 1, 65536, STEP + 70000])
-def test_written_package_opens_for_both_and_digest_is_of_the_file(
-    tmp_path: Path, keys: tuple[X25519Identity, X25519Identity], size: int
-) -> None:
-    owner, network = keys
-    plain = (b"0123456789abcdef" * (size // 16 + 1))[:size]
-    source = _prepared(tmp_path, owner, plain)
-    header = rewrap_header(source, [owner], recipients=[owner.recipient, network.recipient])
-    events: list[ProgressEvent] = []
-    out = tmp_path / "package.age"
-    written = write_package(source, header, out, progress=events.append)
+def _check(placed: PlacedPayload, source: Path, out: Path) -> None:
     data = out.read_bytes()
-    assert written.size == len(data)
-    assert written.sha256 == hashlib.sha256(data).hexdigest()
-    assert data[len(header.header) :] == source.read_bytes()[header.payload_offset :]
-    assert decrypt_bytes(data, [network]) == plain
-    assert decrypt_bytes(data, [owner]) == plain
-    assert events[-1].done == events[-1].total == len(data) - len(header.header)
+    assert data == source.read_bytes()
+    assert placed.sha256 == hashlib.sha256(data).hexdigest()
+    assert placed.size == len(data)
+    assert out.stat().st_mode & 0o777 == 0o444
 
 
-def test_without_copy_file_range_it_copies_through_memory(
-    tmp_path: Path, keys: tuple[X25519Identity, X25519Identity], monkeypatch: pytest.MonkeyPatch
+def test_a_hard_link_on_the_same_filesystem(tmp_path: Path, owner: X25519Identity) -> None:
+    header, payload, digest = _split(tmp_path, owner, b"x" * 100_000)
+    events: list[ProgressEvent] = []
+    out = tmp_path / "package.age-payload"
+    placed = place_payload(
+        payload,
+        out,
+        size=payload.stat().st_size,
+        sha256=digest,
+        methods=("hardlink", "copy"),
+        progress=events.append,
+    )
+    assert placed.method == "hardlink"
+    assert out.stat().st_ino == payload.stat().st_ino
+    _check(placed, payload, out)
+    assert events[-1].done == events[-1].total == placed.size
+    assert decrypt_bytes(header.read_bytes() + out.read_bytes(), [owner]) == b"x" * 100_000
+
+
+def test_a_reflink_where_the_filesystem_has_them(
+    tmp_path: Path, owner: X25519Identity, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    owner, network = keys
-    source = _prepared(tmp_path, owner, b"x" * 200_000)
-    header = rewrap_header(source, [owner], recipients=[owner.recipient, network.recipient])
+    """FICLONE is asked for first; the kernel's answer decides (faked here: ext4 has none)."""
+    _, payload, digest = _split(tmp_path, owner, b"r" * 5000)
+    calls: list[tuple[int, int]] = []
 
-    def unsupported(*_args: object) -> int:
+    def clone(fd: int, request: int, source: int) -> int:
+        calls.append((request, source))
+        os.write(fd, os.pread(source, 1 << 20, 0))  # what the kernel would share
+        return 0
+
+    monkeypatch.setattr(package_module.fcntl, "ioctl", clone)
+    out = tmp_path / "out"
+    placed = place_payload(payload, out, size=payload.stat().st_size, sha256=digest)
+    assert placed.method == "reflink"
+    assert calls[0][0] == package_module.FICLONE
+    assert out.stat().st_ino != payload.stat().st_ino
+    _check(placed, payload, out)
+
+
+def test_without_reflink_or_link_it_copies_and_checks_the_digest(
+    tmp_path: Path, owner: X25519Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, payload, digest = _split(tmp_path, owner, b"c" * (STEP + 70_000))
+
+    def no_reflink(*_args: object) -> int:
+        raise OSError(errno.EOPNOTSUPP, "not supported")
+
+    def other_filesystem(*_args: object, **_kwargs: object) -> None:
         raise OSError(errno.EXDEV, "cross-device")
 
-    monkeypatch.setattr(package_module.os, "copy_file_range", unsupported)
-    out = tmp_path / "package.age"
-    written = write_package(source, header, out)
-    assert written.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
-    assert decrypt_bytes(out.read_bytes(), [network]) == b"x" * 200_000
+    monkeypatch.setattr(package_module.fcntl, "ioctl", no_reflink)
+    monkeypatch.setattr(package_module.os, "link", other_filesystem)
+    out = tmp_path / "out"
+    placed = place_payload(payload, out, size=payload.stat().st_size, sha256=digest)
+    assert placed.method == "copy"
+    _check(placed, payload, out)
+    # A payload that changed since it was prepared is caught while it lands.
+    other = tmp_path / "other"
+    with pytest.raises(StorageError, match="no longer matches the digest"):
+        place_payload(payload, other, size=payload.stat().st_size, sha256="0" * 64)
+    assert not other.exists()
 
 
-def test_cancel_and_errors_leave_no_file(
-    tmp_path: Path, keys: tuple[X25519Identity, X25519Identity]
+def test_a_one_file_package_has_its_payload_copied_from_the_header_end(
+    tmp_path: Path, owner: X25519Identity
 ) -> None:
-    owner, network = keys
-    source = _prepared(tmp_path, owner, b"y" * 1000)
-    header = rewrap_header(source, [owner], recipients=[owner.recipient, network.recipient])
+    """Packages prepared before the split: the payload is the file's tail."""
+    plain = b"old layout " * 1000
+    single = tmp_path / "d.age"
+    single.write_bytes(encrypt_bytes(plain, [owner.recipient]))
+    offset = read_header(single).header_size
+    out = tmp_path / "out"
+    placed = place_payload(
+        single, out, size=single.stat().st_size - offset, sha256=None, offset=offset
+    )
+    assert placed.method == "copy"
+    assert out.read_bytes() == single.read_bytes()[offset:]
+    assert placed.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_cancel_and_errors_leave_no_file(tmp_path: Path, owner: X25519Identity) -> None:
+    _, payload, digest = _split(tmp_path, owner, b"y" * 1000)
+    size = payload.stat().st_size
     token = CancelToken()
     token.cancel()
-    out = tmp_path / "package.age"
+    out = tmp_path / "out"
     with pytest.raises(Cancelled):
-        write_package(source, header, out, cancel=token)
+        place_payload(payload, out, size=size, sha256=None, cancel=token)
     assert not out.exists()
     out.write_bytes(b"someone else's")
     with pytest.raises(StorageError):
-        write_package(source, header, out)
+        place_payload(payload, out, size=size, sha256=digest)
     assert out.read_bytes() == b"someone else's"
-    with pytest.raises(StorageError, match=r"cannot read the prepared package missing\.age"):
-        write_package(tmp_path / "missing.age", header, tmp_path / "other.age")
-    os.truncate(source, 10)
-    with pytest.raises(StorageError, match="shorter than its header"):
-        write_package(source, header, tmp_path / "third.age")
-    assert not (tmp_path / "third.age").exists()
+    with pytest.raises(StorageError, match=r"cannot read the prepared package missing"):
+        place_payload(tmp_path / "missing", tmp_path / "x", size=size, sha256=digest)
+    with pytest.raises(StorageError, match="prepare the dataset again"):
+        place_payload(payload, tmp_path / "y", size=size + 1, sha256=digest)
+    assert not (tmp_path / "y").exists()

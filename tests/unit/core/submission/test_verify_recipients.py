@@ -10,7 +10,7 @@ from app.core.consent.templates import load_terms
 from app.core.crypto import X25519Identity, encrypt_bytes
 from app.core.crypto.header import Stanza, b64encode, encode_header
 from app.core.submission.build import build_submission
-from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE
+from app.core.submission.manifest import CARD_FILE, HEADER_FILE, PAYLOAD_FILE
 from app.core.submission.verify import (
     CheckStatus,
     VerificationReport,
@@ -24,6 +24,14 @@ PQ_RECIPIENT = "age1pq1" + "q" * 1950
 PLUGIN_RECIPIENT = "age1yubikey1qwertyqwertyqwertyqwerty"
 
 
+def _write_package(folder: Path, age_file: bytes, *, extra: int = 0) -> None:
+    """Store an age file split as a submission sends it (``extra`` payload bytes in the header)."""
+    mac = age_file.index(b"\n--- ")
+    end = age_file.index(b"\n", mac + 1) + 1 + extra
+    (folder / HEADER_FILE).write_bytes(age_file[:end])
+    (folder / PAYLOAD_FILE).write_bytes(age_file[end:])
+
+
 def _stanza(kind: str, *args: str) -> Stanza:
     return Stanza((kind, *args), bytes(32))
 
@@ -33,7 +41,7 @@ def _x25519(n: int) -> Stanza:
 
 
 def _submit(tmp_path: Path, stanzas: list[Stanza], recipients: list[str]) -> VerificationReport:
-    (tmp_path / PACKAGE_FILE).write_bytes(encode_header(stanzas, bytes(16)) + b"payload")
+    _write_package(tmp_path, encode_header(stanzas, bytes(16)) + b"payload")
     (tmp_path / CARD_FILE).write_bytes(CARD)
     built = build_submission(
         tmp_path,
@@ -55,7 +63,7 @@ def test_stanza_type_follows_the_bech32_prefix() -> None:
 def test_a_real_package_passes(tmp_path: Path) -> None:
     identities = [X25519Identity.generate() for _ in range(3)]
     recipients = [identity.recipient for identity in identities]
-    (tmp_path / PACKAGE_FILE).write_bytes(encrypt_bytes(b'{"a":1}\n', recipients))
+    _write_package(tmp_path, encrypt_bytes(b'{"a":1}\n', recipients))
     (tmp_path / CARD_FILE).write_bytes(CARD)
     built = build_submission(
         tmp_path,
@@ -133,7 +141,7 @@ def test_plugin_stanzas_are_counted_not_typed(tmp_path: Path) -> None:
 
 
 def test_a_header_that_does_not_parse_is_named(tmp_path: Path) -> None:
-    (tmp_path / PACKAGE_FILE).write_bytes(b"age-encryption.org/v1\n-> X25519\n--- bWFj\n")
+    _write_package(tmp_path, b"age-encryption.org/v1\n-> X25519\n--- bWFj\n")
     (tmp_path / CARD_FILE).write_bytes(CARD)
     built = build_submission(
         tmp_path,
@@ -145,13 +153,30 @@ def test_a_header_that_does_not_parse_is_named(tmp_path: Path) -> None:
     )
     check = verify_submission(built.envelope_path).check("recipients")
     assert check.status is CheckStatus.FAILED
-    assert check.message.startswith("cannot read the age header of package.age: ")
+    assert check.message.startswith("cannot read the age header in package.age-header: ")
+
+
+def test_a_header_file_with_payload_bytes_in_it_is_named(tmp_path: Path) -> None:
+    """The header file ends at the MAC line: the split is part of what is signed."""
+    _write_package(tmp_path, encode_header([_x25519(1)], bytes(16)) + b"payload", extra=3)
+    (tmp_path / CARD_FILE).write_bytes(CARD)
+    built = build_submission(
+        tmp_path,
+        commitment="a" * 64,
+        records=1,
+        terms=load_terms("open-research"),
+        recipients=RECIPIENTS[:1],
+        signer=SeedSigner(bytes(range(32))),
+    )
+    check = verify_submission(built.envelope_path).check("recipients")
+    assert check.status is CheckStatus.FAILED
+    assert check.message == "package.age-header holds 3 bytes after the age header's MAC line"
 
 
 def test_skipped_when_the_package_is_not_the_signed_one(tmp_path: Path) -> None:
     report = _submit(tmp_path, [_x25519(1), _x25519(2)], RECIPIENTS)
     assert report.ok
-    (tmp_path / PACKAGE_FILE).write_bytes(b"age-encryption.org/v1\n")
+    (tmp_path / HEADER_FILE).write_bytes(b"age-encryption.org/v1\n")
     report = verify_submission(tmp_path / "submission.dsse.json")
     assert report.check("package").status is CheckStatus.FAILED
     assert report.check("recipients").status is CheckStatus.SKIPPED

@@ -15,7 +15,7 @@ import rfc8785
 from app.core.errors import InvalidInput
 from app.core.progress import CancelToken
 from app.core.submission.dsse import IN_TOTO_PAYLOAD_TYPE, sign_envelope
-from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE, SUBMISSION_FILE
+from app.core.submission.manifest import CARD_FILE, HEADER_FILE, PAYLOAD_FILE, SUBMISSION_FILE
 from app.core.submission.verify import CheckStatus, VerificationReport, verify_submission
 from tests.unit.core.submission.conftest import RECORDS, Folder, records_source
 from tests.vectors.submission.generate import SeedSigner
@@ -62,7 +62,10 @@ MANIFEST_EDITS: list[tuple[str, Callable[[dict[str, Any]], None]]] = [
     ("manifest_version", lambda m: m.update(manifest_version=2)),
     ("dataset.commitment", lambda m: m["dataset"].update(commitment="0" * 64)),
     ("dataset.records", lambda m: m["dataset"].update(records=4)),
-    ("package.sha256", lambda m: m["package"].update(sha256="1" * 64)),
+    ("package.header.sha256", lambda m: m["package"]["header"].update(sha256="1" * 64)),
+    ("package.header.size", lambda m: m["package"]["header"].update(size=1)),
+    ("package.payload.sha256", lambda m: m["package"]["payload"].update(sha256="1" * 64)),
+    ("package.payload.size", lambda m: m["package"]["payload"].update(size=1)),
     ("package.size", lambda m: m["package"].update(size=m["package"]["size"] + 1)),
     ("package.recipients", lambda m: m["package"]["recipients"].pop()),
     ("card.sha256", lambda m: m["card"].update(sha256="2" * 64)),
@@ -126,11 +129,17 @@ def _flip_each_byte(path: Path, folder: Folder, check: str, words: str) -> None:
     assert _verify(folder).ok
 
 
-def test_every_byte_flip_of_the_package_is_named(folder: Folder) -> None:
-    package = folder.path / PACKAGE_FILE
-    expected = folder.built.manifest.package_sha256
+def test_every_byte_flip_of_the_header_is_named(folder: Folder) -> None:
+    header = folder.path / HEADER_FILE
+    expected = folder.built.manifest.header_sha256
+    _flip_each_byte(header, folder, "package", f"header digest mismatch: expected {expected}, got ")
+
+
+def test_every_byte_flip_of_the_payload_is_named(folder: Folder) -> None:
+    payload = folder.path / PAYLOAD_FILE
+    expected = folder.built.manifest.payload_sha256
     _flip_each_byte(
-        package, folder, "package", f"package digest mismatch: expected {expected}, got "
+        payload, folder, "package", f"payload digest mismatch: expected {expected}, got "
     )
 
 
@@ -140,27 +149,39 @@ def test_every_byte_flip_of_the_card_is_named(folder: Folder) -> None:
     _flip_each_byte(card, folder, "card", f"card digest mismatch: expected {expected}, got ")
 
 
+@pytest.mark.parametrize("name", [HEADER_FILE, PAYLOAD_FILE])
 @pytest.mark.parametrize("change", [b"", b"\x00", b"x" * 10])
-def test_package_of_another_size_is_named(folder: Folder, change: bytes) -> None:
-    package = folder.path / PACKAGE_FILE
-    data = package.read_bytes()
-    package.write_bytes(data + change if change else data[:-1])
+def test_package_of_another_size_is_named(folder: Folder, name: str, change: bytes) -> None:
+    path = folder.path / name
+    data = path.read_bytes()
+    path.write_bytes(data + change if change else data[:-1])
     failures = _failed(_verify(folder))
-    size = folder.built.manifest.package_size
+    what = "header" if name == HEADER_FILE else "payload"
+    size = len(data)
     assert failures == {
-        "package": f"package size mismatch: the manifest says {size} bytes, package.age has "
+        "package": f"{what} size mismatch: the manifest says {size} bytes, {name} has "
         f"{size + len(change) if change else size - 1}"
     }
     assert _verify(folder).check("commitment").status is CheckStatus.SKIPPED
 
 
 def test_missing_files_are_named(folder: Folder) -> None:
-    (folder.path / PACKAGE_FILE).unlink()
+    (folder.path / PAYLOAD_FILE).unlink()
     (folder.path / CARD_FILE).unlink()
     assert _failed(_verify(folder)) == {
-        "package": "package.age not found beside the envelope",
+        "package": "package.age-payload not found beside the envelope",
         "card": "card.json not found beside the envelope",
     }
+    (folder.path / HEADER_FILE).unlink()
+    assert _failed(_verify(folder))["package"] == "package.age-header not found beside the envelope"
+
+
+def test_header_and_payload_swapped_are_named(folder: Folder) -> None:
+    header, payload = folder.path / HEADER_FILE, folder.path / PAYLOAD_FILE
+    first, second = header.read_bytes(), payload.read_bytes()
+    header.write_bytes(second)
+    payload.write_bytes(first)
+    assert _failed(_verify(folder))["package"].startswith("header size mismatch")
 
 
 def test_a_different_signer_is_named(folder: Folder, other_signer: SeedSigner) -> None:
@@ -201,9 +222,30 @@ RESIGNED: list[tuple[Callable[[dict[str, Any]], None], str, str]] = [
         "consent digest mismatch: expected ",
     ),
     (lambda m: m["consent"].update(sha256="3" * 64), "consent", "consent digest mismatch"),
-    (lambda m: m["package"].update(sha256="1" * 64), "subjects", "package subject mismatch"),
+    (
+        lambda m: m["package"]["header"].update(sha256="1" * 64),
+        "subjects",
+        "header subject mismatch",
+    ),
+    (
+        lambda m: m["package"]["payload"].update(sha256="1" * 64),
+        "subjects",
+        "payload subject mismatch",
+    ),
     (lambda m: m["card"].update(sha256="2" * 64), "subjects", "card subject mismatch"),
-    (lambda m: m["package"].update(size=1), "package", "package size mismatch"),
+    (
+        lambda m: m["package"].update(size=1),
+        "manifest",
+        "predicate.package.size: expected ",
+    ),
+    (
+        lambda m: (
+            m["package"]["payload"].update(size=1),
+            m["package"].update(size=m["package"]["header"]["size"] + 1),
+        ),
+        "package",
+        "payload size mismatch",
+    ),
     (lambda m: m["dataset"].update(commitment="0" * 64), "commitment", "commitment mismatch"),
     (lambda m: m["dataset"].update(records=4), "commitment", "record count mismatch"),
     (lambda m: m.update(manifest_version=2), "manifest", "predicate.manifest_version: version 2"),
@@ -256,7 +298,7 @@ def test_same_root_other_count_is_named(folder: Folder, signer: SeedSigner) -> N
 
 
 def test_records_that_cannot_be_read_are_named(folder: Folder) -> None:
-    def broken(_package: Path) -> list[object]:
+    def broken(_package: tuple[Path, Path]) -> list[object]:
         raise InvalidInput("no identity can open package.age")
 
     report = verify_submission(folder.envelope, decrypt_records=broken)
@@ -380,7 +422,8 @@ def test_a_package_that_is_not_age_is_named(tmp_path: Path, signer: SeedSigner) 
     from app.core.consent.templates import load_terms
     from app.core.submission.build import build_submission
 
-    (tmp_path / PACKAGE_FILE).write_bytes(b"PK\x03\x04 not an age file")
+    (tmp_path / HEADER_FILE).write_bytes(b"PK\x03\x04 not an age file")
+    (tmp_path / PAYLOAD_FILE).write_bytes(b"")
     (tmp_path / CARD_FILE).write_bytes(b"{}")
     built = build_submission(
         tmp_path,
@@ -391,22 +434,22 @@ def test_a_package_that_is_not_age_is_named(tmp_path: Path, signer: SeedSigner) 
         signer=signer,
     )
     report = verify_submission(built.envelope_path)
-    assert _failed(report) == {"package": "package.age is not an age v1 file"}
+    assert _failed(report) == {"package": "package.age-header does not begin with an age v1 header"}
 
 
 def test_unreadable_files_are_named(folder: Folder) -> None:
-    for name in (PACKAGE_FILE, CARD_FILE):
+    for name in (HEADER_FILE, CARD_FILE):
         (folder.path / name).unlink()
         (folder.path / name).mkdir()
     failures = _failed(_verify(folder))
-    assert failures["package"].startswith("cannot read package.age: ")
+    assert failures["package"].startswith("cannot read package.age-header: ")
     assert failures["card"].startswith("cannot read card.json: ")
 
 
 def test_cancel_inside_the_record_source_propagates(folder: Folder) -> None:
     from app.core.errors import Cancelled
 
-    def cancelled(_package: Path) -> list[object]:
+    def cancelled(_package: tuple[Path, Path]) -> list[object]:
         raise Cancelled()
 
     with pytest.raises(Cancelled):
