@@ -59,6 +59,7 @@ ALLOWED_IMPORTS = {
 IN_TOTO = "application/vnd.in-toto+json"
 STATEMENT_TYPE = "https://in-toto.io/Statement/v1"
 CONTRIBUTION = "https://tessera.dev/contribution/v1"
+SUBJECTS = ["package.age-header", "package.age-payload", "card.json"]
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -282,14 +283,14 @@ def verify(folder: Path, identity: str | None = None) -> dict[str, Any]:
     if statement["_type"] != STATEMENT_TYPE or statement["predicateType"] != CONTRIBUTION:
         raise Failed("statement", "wrong _type or predicateType")
     subjects = statement["subject"]
-    if [subject["name"] for subject in subjects] != ["package.age", "card.json"]:
-        raise Failed("statement", "subjects are not package.age, card.json")
+    if [subject["name"] for subject in subjects] != SUBJECTS:
+        raise Failed("statement", f"subjects are not {', '.join(SUBJECTS)}")
     for subject in subjects:
         if set(subject["digest"]) != {"sha256"} or not SHA256_HEX.fullmatch(
             subject["digest"]["sha256"]
         ):
             raise Failed("statement", "subject digest is not one sha256")
-    package_digest, card_digest = (subject["digest"]["sha256"] for subject in subjects)
+    header_digest, payload_digest, card_digest = (s["digest"]["sha256"] for s in subjects)
     # 4. manifest (the members this verifier relies on; the schema says the rest)
     manifest = statement["predicate"]
     if manifest.get("manifest_version") != 1:
@@ -300,19 +301,36 @@ def verify(folder: Path, identity: str | None = None) -> dict[str, Any]:
     # 6. consent
     if _sha256_hex(jcs(manifest["consent"]["terms"])) != manifest["consent"]["sha256"]:
         raise Failed("consent", "consent digest mismatch")
+    declared = manifest["package"]
+    if declared["size"] != declared["header"]["size"] + declared["payload"]["size"]:
+        raise Failed("manifest", "package.size is not header.size + payload.size")
     # 7. subjects
-    if package_digest != manifest["package"]["sha256"] or card_digest != manifest["card"]["sha256"]:
+    if [header_digest, payload_digest, card_digest] != [
+        declared["header"]["sha256"],
+        declared["payload"]["sha256"],
+        manifest["card"]["sha256"],
+    ]:
         raise Failed("subjects", "statement subjects differ from the manifest")
-    # 8. package
-    package = (folder / "package.age").read_bytes()
-    if len(package) != manifest["package"]["size"]:
-        raise Failed("package", "size mismatch")
-    if _sha256_hex(package) != package_digest:
-        raise Failed("package", "digest mismatch")
-    if not package.startswith(b"age-encryption.org/v1\n"):
-        raise Failed("package", "not an age v1 file")
-    # 9. recipients: stanza types against the recipients' kinds (their Bech32 HRP)
-    header = package[: package.index(b"\n---") + 1].decode("ascii").split("\n")
+    # 8. package: two files; the age file is the header file followed by the payload file
+    header_file = (folder / "package.age-header").read_bytes()
+    payload_file = (folder / "package.age-payload").read_bytes()
+    if len(header_file) != declared["header"]["size"]:
+        raise Failed("package", "header size mismatch")
+    if len(payload_file) != declared["payload"]["size"]:
+        raise Failed("package", "payload size mismatch")
+    if _sha256_hex(header_file) != header_digest:
+        raise Failed("package", "header digest mismatch")
+    if _sha256_hex(payload_file) != payload_digest:
+        raise Failed("package", "payload digest mismatch")
+    if not header_file.startswith(b"age-encryption.org/v1\n"):
+        raise Failed("package", "not an age v1 header")
+    package = header_file + payload_file
+    # 9. recipients: the header file is exactly the header (it ends with the MAC line);
+    # stanza types against the recipients' kinds (their Bech32 HRP)
+    mac_line = header_file.find(b"\n---")
+    if mac_line < 0 or header_file.index(b"\n", mac_line + 1) + 1 != len(header_file):
+        raise Failed("recipients", "the header file is not exactly one age header")
+    header = header_file[: mac_line + 1].decode("ascii").split("\n")
     stanza_types = sorted(line.split(" ")[1] for line in header if line.startswith("-> "))
     kinds = {"age": "X25519", "age1pq": "mlkem768x25519"}
     declared = [kinds.get(r.rpartition("1")[0]) for r in manifest["package"]["recipients"]]
@@ -418,7 +436,9 @@ def _resign(folder: Path, edit_manifest: Any) -> None:
     envelope = json.loads((folder / "submission.dsse.json").read_bytes())
     statement = json.loads(base64.b64decode(envelope["payload"]))
     edit_manifest(statement["predicate"])
-    statement["subject"][0]["digest"]["sha256"] = statement["predicate"]["package"]["sha256"]
+    package = statement["predicate"]["package"]
+    statement["subject"][0]["digest"]["sha256"] = package["header"]["sha256"]
+    statement["subject"][1]["digest"]["sha256"] = package["payload"]["sha256"]
     payload = jcs(statement)
     key = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
     envelope["payload"] = base64.b64encode(payload).decode("ascii")
@@ -430,15 +450,38 @@ def test_a_stanza_missing_from_the_header_is_noticed(tmp_path: Path) -> None:
     """A package re-signed with one of its two declared stanzas removed fails check 9."""
     folder = tmp_path / "copy"
     shutil.copytree(VECTORS, folder)
-    package = (folder / "package.age").read_bytes()
-    first = package.index(b"\n-> ") + 1
-    second = package.index(b"\n-> ", first) + 1
-    after = package.index(b"\n", package.index(b"\n", second) + 1) + 1
-    shortened = package[:second] + package[after:]
-    (folder / "package.age").write_bytes(shortened)
+    header = (folder / "package.age-header").read_bytes()
+    first = header.index(b"\n-> ") + 1
+    second = header.index(b"\n-> ", first) + 1
+    after = header.index(b"\n", header.index(b"\n", second) + 1) + 1
+    shortened = header[:second] + header[after:]
+    (folder / "package.age-header").write_bytes(shortened)
 
     def edit(manifest: dict[str, Any]) -> None:
-        manifest["package"].update(sha256=_sha256_hex(shortened), size=len(shortened))
+        package = manifest["package"]
+        package["header"].update(sha256=_sha256_hex(shortened), size=len(shortened))
+        package["size"] = len(shortened) + package["payload"]["size"]
+
+    _resign(folder, edit)
+    with pytest.raises(Failed) as failure:
+        verify(folder)
+    assert failure.value.check == "recipients"
+
+
+def test_a_moved_split_is_noticed(tmp_path: Path) -> None:
+    """Payload bytes moved into the header file, re-signed: the same age file, but not the form."""
+    folder = tmp_path / "copy"
+    shutil.copytree(VECTORS, folder)
+    header = (folder / "package.age-header").read_bytes()
+    payload = (folder / "package.age-payload").read_bytes()
+    moved_header, moved_payload = header + payload[:3], payload[3:]
+    (folder / "package.age-header").write_bytes(moved_header)
+    (folder / "package.age-payload").write_bytes(moved_payload)
+
+    def edit(manifest: dict[str, Any]) -> None:
+        package = manifest["package"]
+        package["header"].update(sha256=_sha256_hex(moved_header), size=len(moved_header))
+        package["payload"].update(sha256=_sha256_hex(moved_payload), size=len(moved_payload))
 
     _resign(folder, edit)
     with pytest.raises(Failed) as failure:
@@ -449,8 +492,10 @@ def test_a_stanza_missing_from_the_header_is_noticed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "edit", "check"),
     [
-        ("package.age", _flip(200), "package"),
-        ("package.age", lambda data: data + b"\x00", "package"),
+        ("package.age-header", _flip(200), "package"),
+        ("package.age-header", lambda data: data + b"\x00", "package"),
+        ("package.age-payload", _flip(20), "package"),
+        ("package.age-payload", lambda data: data[:-1], "package"),
         ("card.json", _flip(10), "card"),
         ("submission.dsse.json", _edit_payload, "signature"),
     ],
