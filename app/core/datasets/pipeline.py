@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol
 
 from app.core.canonical import NotIJSON
 from app.core.crypto.payload import default_workers
@@ -85,7 +85,7 @@ MEMBERS_KEPT = 20
 
 
 class Sink(Protocol):
-    def write(self, data: bytes, /) -> object: ...
+    def write(self, data: bytes | memoryview, /) -> object: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +99,9 @@ class PipelineInput:
     workers: int | None = None
     """Worker processes; None picks the cores available (inline for small inputs)."""
     batch_bytes: int = DEFAULT_BATCH_BYTES
+    spill_dir: Path | None = None
+    """Where the exact-dedupe index spills past its memory bound (an unnamed, encrypted file);
+    None for the system's temporary folder."""
 
 
 @dataclass(slots=True)
@@ -239,6 +242,11 @@ EXPECTED_RECORDS_CAP = 2_000_000
 """At most this many expected records (an index of about 51 MB) whatever the input size."""
 
 
+def _exact_index(source: PipelineInput) -> ExactDeduper:
+    """The exact-dedupe index of a pass: bounded, spilling to ``source.spill_dir``."""
+    return ExactDeduper(_expected_records(source), spill_dir=source.spill_dir, keep_pairs=False)
+
+
 def _expected_records(source: PipelineInput) -> int:
     """A first size for the exact-dedupe index, from the input's size.
 
@@ -348,10 +356,31 @@ def prepare(
     report = progress or _no_progress
     policy = BadRecordPolicy(skip_bad_records=source.skip_bad_records)
     reader = _Reader(source, policy, report, cancel)
+    dedupe = config.dedupe
+    exact = _exact_index(source) if dedupe != "off" else None
+    try:
+        return _prepare(
+            source, config, records_sink, leaves_sink, report, cancel, policy, reader, exact
+        )
+    finally:
+        if exact is not None:
+            exact.close()
+
+
+def _prepare(
+    source: PipelineInput,
+    config: StageConfig,
+    records_sink: Sink,
+    leaves_sink: Sink,
+    report: Callable[[ProgressEvent], None],
+    cancel: CancelToken,
+    policy: BadRecordPolicy,
+    reader: _Reader,
+    exact: ExactDeduper | None,
+) -> PipelineOutcome:
     workers = _choose_workers(source)
     outcome = PipelineOutcome(workers=workers)
     dedupe = config.dedupe
-    exact = ExactDeduper(_expected_records(source)) if dedupe != "off" else None
     near = NearDuplicateIndex(config.minhash, config.near_threshold) if dedupe == "near" else None
     clusters = _Clusters()
     builder = MerkleBuilder()
@@ -366,7 +395,7 @@ def prepare(
         merge_counts(outcome.pii, result.pii)
         outcome.dropped_by_policy += result.dropped
         outcome.bytes_read += result.bytes_in
-        if exact is not None and near is None and not result.deferred:
+        if near is None and not result.deferred:
             _exact_only(result, base, exact, clusters, builder, outcome, records_sink, leaves_sink)
             base += result.count
             report(ProgressEvent("prepare", base, None, "records"))
@@ -375,7 +404,8 @@ def prepare(
         kept_leaves = bytearray()
         leaves = result.leaves
         record_pii = result.record_pii
-        for position, line in enumerate(result.lines):
+        for position in range(len(result.local)):
+            line = result.line(position)
             index = base + result.local[position]
             signature = result.signatures[position] if near is not None else b""
             counts = record_pii.get(position) if record_pii else None
@@ -406,7 +436,7 @@ def prepare(
                 merge_counts(outcome.pii, counts)
             kept.append(line)
             kept_leaves += leaf
-            builder.add(leaf)
+        builder.add_many(kept_leaves)
         if kept:
             kept.append(b"")
             records_sink.write(b"\n".join(kept))
@@ -440,9 +470,26 @@ def scan(
     report = progress or _no_progress
     policy = BadRecordPolicy(skip_bad_records=source.skip_bad_records)
     reader = _Reader(source, policy, report, cancel)
+    exact = _exact_index(source) if config.dedupe != "off" else None
+    try:
+        return _scan(source, config, max_findings, report, cancel, policy, reader, exact)
+    finally:
+        if exact is not None:
+            exact.close()
+
+
+def _scan(
+    source: PipelineInput,
+    config: StageConfig,
+    max_findings: int,
+    report: Callable[[ProgressEvent], None],
+    cancel: CancelToken,
+    policy: BadRecordPolicy,
+    reader: _Reader,
+    exact: ExactDeduper | None,
+) -> PipelineOutcome:
     workers = _choose_workers(source)
     outcome = PipelineOutcome(workers=workers)
-    exact = ExactDeduper(_expected_records(source)) if config.dedupe != "off" else None
     near = (
         NearDuplicateIndex(config.minhash, config.near_threshold)
         if config.dedupe == "near"
@@ -457,17 +504,23 @@ def scan(
             policy.reject(rejected)
         schema.merge(result.schema)
         merge_counts(outcome.pii, result.pii)
-        keys = result.exact_keys
-        for local in range(result.count):
-            key = bytes(keys[16 * local : 16 * local + 16])
-            if key == zero:
-                continue
-            hashed += 1
-            index = base + local
-            if exact is not None and exact.add(index, key) is not None:
-                continue
-            if near is not None and result.signatures:
-                near.add(index, result.signatures[local])
+        keys = bytes(result.exact_keys)
+        locals_hashed = [
+            local for local in range(result.count) if keys[16 * local : 16 * local + 16] != zero
+        ]
+        hashed += len(locals_hashed)
+        duplicates = (
+            exact.add_many(
+                [keys[16 * local : 16 * local + 12] for local in locals_hashed],
+                [base + local for local in locals_hashed],
+            )
+            if exact is not None
+            else {}
+        )
+        if near is not None and result.signatures:
+            for position, local in enumerate(locals_hashed):
+                if position not in duplicates:
+                    near.add(base + local, result.signatures[local])
         room = max_findings - len(outcome.findings)
         for local, finding, context in result.findings[: max(0, room)]:
             outcome.findings.append((base + local, finding))
@@ -488,47 +541,53 @@ def scan(
 def _exact_only(
     result: BatchResult,
     base: int,
-    exact: ExactDeduper,
+    exact: ExactDeduper | None,
     clusters: _Clusters,
     builder: MerkleBuilder,
     outcome: PipelineOutcome,
     records_sink: Sink,
     leaves_sink: Sink,
 ) -> None:
-    """The common batch (exact dedupe only, nothing deferred) with batch-wide operations.
+    """The common batch (no near dedupe, nothing deferred) with batch-wide operations.
 
-    The same outcome as the general loop in :func:`prepare`, whose per-record
-    steps cost the parent about a tenth of the whole run's CPU: one dedupe
-    call per batch, and the batch's lines and leaves written as they came
-    when it holds no duplicate (the usual case).
+    The same outcome as the general loop in :func:`prepare`, in a few calls
+    a batch: one dedupe call, one Merkle fold, and the batch's packed lines
+    written as the worker sent them (a batch without duplicates, the usual
+    case, in one write; otherwise the runs between duplicates), never
+    joined or copied here on the way to the encryptor.
     """
-    lines = cast(list[bytes], result.lines)
-    leaves = result.leaves
+    result.pack()
+    text, ends, leaves = result.text, result.ends, bytes(result.leaves)
     record_pii = result.record_pii
-    duplicates = exact.add_leaves(base, result.local, leaves)
-    if duplicates:
-        local = result.local
-        removed = outcome.pii_in_removed_duplicates
-        for position, first in duplicates.items():
-            clusters.add(base + local[position], first)
-            _count_removed(removed, record_pii.get(position))
-        kept = [line for position, line in enumerate(lines) if position not in duplicates]
-        kept_leaves = b"".join(
-            leaves[32 * position : 32 * position + 32]
-            for position in range(len(lines))
-            if position not in duplicates
-        )
-    else:
-        kept, kept_leaves = lines, bytes(leaves)
+    duplicates = exact.add_leaves(base, result.local, leaves) if exact is not None else {}
+    if not duplicates:
+        for counts in record_pii.values():
+            if counts:
+                merge_counts(outcome.pii, counts)
+        builder.add_many(leaves)
+        if text:
+            records_sink.write(text)
+            leaves_sink.write(leaves)
+        return
+    local = result.local
+    removed = outcome.pii_in_removed_duplicates
+    for position, first in duplicates.items():
+        clusters.add(base + local[position], first)
+        _count_removed(removed, record_pii.get(position))
     for position, counts in record_pii.items():
         if position not in duplicates and counts:
             merge_counts(outcome.pii, counts)
-    add = builder.add
-    for at in range(0, len(kept_leaves), 32):
-        add(kept_leaves[at : at + 32])
-    if kept:
-        records_sink.write(b"\n".join(kept) + b"\n")
-        leaves_sink.write(kept_leaves)
+    view = memoryview(text)
+    kept_leaves = bytearray()
+    start = 0  # the first position of the run of kept records not yet written
+    for stop in [*duplicates, len(local)]:
+        if stop > start:
+            records_sink.write(view[ends[start - 1] if start else 0 : ends[stop - 1]])
+            kept_leaves += leaves[32 * start : 32 * stop]
+        start = stop + 1
+    builder.add_many(kept_leaves)
+    if kept_leaves:
+        leaves_sink.write(bytes(kept_leaves))
 
 
 def _guarded(results: Iterator[BatchResult], policy: BadRecordPolicy) -> Iterator[BatchResult]:
