@@ -30,9 +30,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "build",
         help="sign a prepared dataset under consent terms for a network",
         description=(
-            "Writes DIR/submission.dsse.json (the signed envelope), DIR/package.age (the "
-            "encrypted records, rewrapped so the network's recipient can open them) and "
-            "DIR/card.json. DIR must not exist or be empty."
+            "Writes DIR/submission.dsse.json (the signed envelope), the encrypted records as "
+            "DIR/package.age-header (rewrapped so the network's recipient can open them) and "
+            "DIR/package.age-payload (unchanged; together one age file), and DIR/card.json. "
+            "DIR must not exist or be empty."
         ),
     )
     build.add_argument("dataset", metavar="DATASET", help="dataset id (or its first characters)")
@@ -72,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "verify",
         help="verify a submission or revocation envelope",
         description=(
-            "FILE is a submission.dsse.json (package.age and card.json are looked up beside "
+            "FILE is a submission.dsse.json (the package files and card.json are looked up beside "
             "it) or a revocation.dsse.json. The records are checked against the commitment "
             "when an identity opens the package: the vault's (if it can be unlocked) or a key "
             "file given with -i. Exits 1 when any check fails."
@@ -143,7 +144,8 @@ def run_show(ctx: CliContext, args: argparse.Namespace) -> int:
     from app.services import submissions
 
     info = submissions.get_submission(ctx.open_vault(), args.id)
-    ctx.emit(info.to_json(), _describe(info))
+    files = ", ".join(path.name for path in info.files)
+    ctx.emit(info.to_json(), f"{_describe(info)}\n  files:   {files}")
     return 0
 
 
