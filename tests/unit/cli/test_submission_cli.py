@@ -14,7 +14,13 @@ import pytest
 
 from app.cli.main import main
 from app.core.crypto import X25519Identity
-from app.core.submission.manifest import CARD_FILE, PACKAGE_FILE, SUBMISSION_FILE
+from app.core.submission.manifest import (
+    CARD_FILE,
+    HEADER_FILE,
+    PACKAGE_FILE,
+    PAYLOAD_FILE,
+    SUBMISSION_FILE,
+)
 from app.core.submission.revocation import REVOCATION_FILE
 from app.services import identities, vault
 from tests.helpers.prepared import insert_prepared_dataset, package_records
@@ -98,7 +104,12 @@ def test_build_list_show_verify_revoke(
     built = _build(capsys, profile, network, out)
     assert built["dataset_id"] == dataset
     assert built["state"] == "signed"
-    assert sorted(p.name for p in out.iterdir()) == [CARD_FILE, PACKAGE_FILE, SUBMISSION_FILE]
+    assert sorted(p.name for p in out.iterdir()) == [
+        CARD_FILE,
+        HEADER_FILE,
+        PAYLOAD_FILE,
+        SUBMISSION_FILE,
+    ]
     submission_id = str(built["id"])
 
     code, stdout, _ = run(capsys, data_dir, "submission", "list")
@@ -107,6 +118,10 @@ def test_build_list_show_verify_revoke(
     assert "tide notes" in stdout
     code, stdout, _ = run(capsys, data_dir, "--json", "submission", "show", submission_id[:6])
     assert json.loads(stdout) == built
+    assert built["files"] == [SUBMISSION_FILE, HEADER_FILE, PAYLOAD_FILE, CARD_FILE]
+    code, stdout, _ = run(capsys, data_dir, "submission", "show", submission_id[:6])
+    assert code == 0
+    assert f"{HEADER_FILE}, {PAYLOAD_FILE}" in stdout
 
     code, stdout, _ = run(capsys, data_dir, "verify", str(out / SUBMISSION_FILE))
     assert code == 0, stdout
@@ -273,8 +288,10 @@ def test_the_real_program_and_the_age_cli(
     assert built.stdout.startswith("Signed submission ")
     key = tmp_path / "network.key"
     key.write_text(network.to_string() + "\n")
+    package = tmp_path / PACKAGE_FILE  # cat header payload: the age file
+    package.write_bytes((out / HEADER_FILE).read_bytes() + (out / PAYLOAD_FILE).read_bytes())
     opened = subprocess.run(
-        ["age", "-d", "-i", str(key), str(out / PACKAGE_FILE)], capture_output=True, check=True
+        ["age", "-d", "-i", str(key), str(package)], capture_output=True, check=True
     )
     assert [json.loads(line) for line in opened.stdout.splitlines()] == profile.records
     verified = tessera("verify", str(out / SUBMISSION_FILE))
