@@ -235,9 +235,9 @@ class ExactDeduper:
                 key = keys[position]
                 if key in recent:
                     continue
-                value = spilled.find(key)
-                if value is not None:
-                    found[position] = int.from_bytes(value, "little")
+                first = spilled.find(key)
+                if first is not None:
+                    found[position] = first
         if found:
             fresh = [position for position in range(len(keys)) if position not in found]
             new_keys = [keys[position] for position in fresh]
@@ -267,9 +267,10 @@ class ExactDeduper:
         recent = self._recent
         if self._spilled is None:
             self._spilled = spill.SpilledKeys(
-                _KEY, 8, expected=max(self._capacity, len(recent)), directory=self._spill_dir
+                _KEY, expected=max(self._capacity, len(recent)), directory=self._spill_dir
             )
-        self._spilled.spill(key + recent[key].to_bytes(8, "little") for key in sorted(recent))
+        keys = sorted(recent)
+        self._spilled.spill(keys, list(map(recent.__getitem__, keys)))
         recent.clear()
 
     def clusters(self) -> list[DuplicateCluster]:

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 import tempfile
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
-from itertools import islice
+from collections.abc import Sequence
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -33,10 +33,12 @@ from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from app.core.errors import StorageError
 
-BLOCK_ENTRIES = 512
-"""Entries a block holds: a lookup decrypts one block of each run."""
+BLOCK_ENTRIES = 128
+"""Entries a block holds: a lookup decrypts one small block."""
 BITS_PER_KEY = 16
-"""Filter size a key: about 0.2 % of new keys then read a block for nothing."""
+"""Filter size a key: about 0.2 % of new keys then look further for nothing."""
+RUN_BITS_PER_KEY = 8
+"""Each run's own filter, read only after the first says maybe: which runs to read."""
 _WORD_BITS = 64
 _PROBE = struct.Struct("<QI")
 """A key's filter probe: its first 8 bytes pick the word, the next 4 the bits in it."""
@@ -51,20 +53,24 @@ class _Filter:
 
     __slots__ = ("capacity", "count", "mask", "words")
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, bits_per_key: int = BITS_PER_KEY) -> None:
         words = 1
-        while words * _WORD_BITS < capacity * BITS_PER_KEY:
+        while words * _WORD_BITS < capacity * bits_per_key:
             words *= 2
         self.words = array("Q", bytes(8 * words))
         self.mask = words - 1
         self.capacity = capacity
         self.count = 0
 
-    def add(self, probes: Sequence[tuple[int, int]]) -> None:
+    def add(self, lows: Sequence[int], bits: Sequence[int]) -> None:
         words, mask = self.words, self.mask
-        for low, high in probes:
-            words[low & mask] |= _bits(high)
-        self.count += len(probes)
+        for low, bit in zip(lows, bits, strict=True):
+            words[low & mask] |= bit
+        self.count += len(lows)
+
+    def has(self, low: int, high: int) -> bool:
+        bits = _bits(high)
+        return self.words[low & self.mask] & bits == bits
 
     def maybe(self, probes: Sequence[tuple[int, int]]) -> list[int]:
         """Positions in ``probes`` of the keys that may have been added."""
@@ -72,53 +78,61 @@ class _Filter:
         return [
             position
             for position, (low, high) in enumerate(probes)
-            if words[low & mask] & (bits := _bits(high)) == bits
+            if words[low & mask] & (bits := _LOW[high & 4095] | _HIGH[high >> 12 & 4095]) == bits
         ]
 
 
+def _nonce(block: int) -> bytes:
+    """Each block is sealed under its own number: the key seals nothing else twice."""
+    return block.to_bytes(12, "little")
+
+
+def _two_bits(field: int) -> int:
+    return (1 << (field & 63)) | (1 << (field >> 6))
+
+
+_LOW = [_two_bits(field) for field in range(4096)]
+_HIGH = _LOW[:]
+
+
 def _bits(high: int) -> int:
-    return (
-        (1 << (high & 63))
-        | (1 << ((high >> 6) & 63))
-        | (1 << ((high >> 12) & 63))
-        | (1 << ((high >> 18) & 63))
-        | (1 << ((high >> 24) & 63))
-    )
+    """The four bits a key sets in its word, from 24 bits of its probe."""
+    return _LOW[high & 4095] | _HIGH[high >> 12 & 4095]
 
 
 class _Run:
-    """One sorted run: where its blocks are, and the first key of each."""
+    """One sorted run: its filter, where its blocks are, the first 8 key bytes of each."""
 
-    __slots__ = ("fences", "lengths", "nonces", "offsets")
+    __slots__ = ("fences", "filter", "first_block", "lengths", "offsets")
 
-    def __init__(self) -> None:
-        self.fences: list[bytes] = []
+    def __init__(self, first_block: int, count: int) -> None:
+        self.filter = _Filter(count, RUN_BITS_PER_KEY)
+        self.first_block = first_block
+        self.fences = array("Q")
         self.offsets = array("Q")
         self.lengths = array("I")
-        self.nonces: list[bytes] = []
 
 
 class SpilledKeys:
-    """Keys with a value each, spilled in sorted runs; ``find`` looks one up.
+    """Keys with a 64-bit value each, spilled in sorted runs; ``find`` looks one up.
 
-    Entries are ``key_size`` bytes of key then ``value_size`` of value. A key
-    is spilled at most once (the index spills only keys it saw first), so a
-    lookup stops at the first run holding it. Use as a context manager, or
-    call :meth:`close`: the file goes either way, the key with the object.
+    A block holds up to :data:`BLOCK_ENTRIES` keys of ``key_size`` bytes, then
+    their values. A key is spilled at most once (the index spills only keys
+    it saw first), so a lookup stops at the first run holding it. Use as a
+    context manager, or call :meth:`close`: the file goes either way, and
+    its key with the object.
     """
 
     def __init__(
         self,
         key_size: int,
-        value_size: int,
         *,
         expected: int = 1 << 20,
         directory: Path | None = None,
     ) -> None:
-        if key_size < len(_PROBE.pack(0, 0)):
+        if key_size < _PROBE.size:
             raise ValueError("spilled keys are at least 12 bytes")
         self.key_size = key_size
-        self.entry_size = key_size + value_size
         self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - closed by close()
         self._fd = self._file.fileno()
         self._end = 0
@@ -130,37 +144,41 @@ class SpilledKeys:
 
     # -- writing ----------------------------------------------------------------
 
-    def spill(self, entries: Iterable[bytes]) -> None:
-        """Write one run: ``entries`` sorted by key, each of ``entry_size`` bytes."""
-        run = _Run()
-        size, key_size = self.entry_size, self.key_size
-        source = iter(entries)
-        while block := list(islice(source, BLOCK_ENTRIES)):
-            plain = b"".join(block)
-            if len(plain) != size * len(block):
-                raise ValueError(f"spilled entries are {size} bytes apiece")
-            nonce = self._blocks.to_bytes(12, "little")
+    def spill(self, keys: Sequence[bytes], values: Sequence[int]) -> None:
+        """Write one run: ``keys`` sorted, each with an unsigned 64-bit value."""
+        if len(keys) != len(values):
+            raise ValueError("one value per key")
+        run = _Run(self._blocks, len(keys))
+        for start in range(0, len(keys), BLOCK_ENTRIES):
+            block_keys = keys[start : start + BLOCK_ENTRIES]
+            packed = b"".join(block_keys)
+            if len(packed) != self.key_size * len(block_keys):
+                raise ValueError(f"spilled keys are {self.key_size} bytes apiece")
+            plain = packed + array("Q", values[start : start + BLOCK_ENTRIES]).tobytes()
+            sealed = self._aead.encrypt(_nonce(self._blocks), plain, None)
             self._blocks += 1
-            sealed = self._aead.encrypt(nonce, plain, None)
             if os.pwrite(self._fd, sealed, self._end) != len(sealed):
                 raise StorageError("the duplicate index could not be written to its temporary file")
-            run.fences.append(block[0][:key_size])
+            run.fences.append(int.from_bytes(packed[:8], "big"))  # in the runs' order
             run.offsets.append(self._end)
             run.lengths.append(len(sealed))
-            run.nonces.append(nonce)
             self._end += len(sealed)
-            self._note(plain)
-            self.count += len(block)
+            self._note(packed, run)
         if run.fences:
             self._runs.append(run)
+        self.count += len(keys)
 
-    def _note(self, plain: bytes) -> None:
-        probes = [_PROBE.unpack_from(plain, at) for at in range(0, len(plain), self.entry_size)]
+    def _note(self, packed: bytes, run: _Run) -> None:
+        lows, bits = [], []
+        for low, high in probes(packed, self.key_size):
+            lows.append(low)
+            bits.append(_LOW[high & 4095] | _HIGH[high >> 12 & 4095])
         current = self._filters[-1]
-        if current.count + len(probes) > current.capacity:
+        if current.count + len(lows) > current.capacity:
             current = _Filter(2 * current.capacity)
             self._filters.append(current)
-        current.add(probes)
+        current.add(lows, bits)
+        run.filter.add(lows, bits)
 
     # -- reading ----------------------------------------------------------------
 
@@ -175,26 +193,34 @@ class SpilledKeys:
             found.update(spill_filter.maybe(probes))
         return sorted(found)
 
-    def find(self, key: bytes) -> bytes | None:
+    def find(self, key: bytes) -> int | None:
         """The value spilled with ``key``, or None."""
-        key_size, size = self.key_size, self.entry_size
+        key_size, size = self.key_size, self.key_size + 8
+        low, high = _PROBE.unpack_from(key)
         for run in reversed(self._runs):
-            block_number = bisect_right(run.fences, key) - 1
-            if block_number < 0:
+            if not run.filter.has(low, high):
                 continue
-            block = self._read(run, block_number)
-            at = block.find(key)
-            while at >= 0 and at % size:
-                at = block.find(key, at + 1)
-            if at >= 0:
-                return block[at + key_size : at + size]
+            fence = int.from_bytes(key[:8], "big")
+            block_number = bisect_right(run.fences, fence) - 1
+            while block_number >= 0:
+                block = self._read(run, block_number)
+                entries = len(block) // size
+                at = block.find(key, 0, key_size * entries)
+                while at >= 0 and at % key_size:
+                    at = block.find(key, at + 1, key_size * entries)
+                if at >= 0:
+                    start = key_size * entries + 8 * (at // key_size)
+                    return int.from_bytes(block[start : start + 8], sys.byteorder)
+                if run.fences[block_number] != fence:
+                    break
+                block_number -= 1  # keys sharing 8 bytes may start in an earlier block
         return None
 
     def _read(self, run: _Run, block_number: int) -> bytes:
         length = run.lengths[block_number]
         sealed = os.pread(self._fd, length, run.offsets[block_number])
         try:
-            return self._aead.decrypt(run.nonces[block_number], sealed, None)
+            return self._aead.decrypt(_nonce(run.first_block + block_number), sealed, None)
         except InvalidTag:
             raise SpillDamaged(
                 "the duplicate index's temporary file was damaged; run the prepare again"

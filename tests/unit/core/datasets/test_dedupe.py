@@ -162,24 +162,25 @@ def test_the_spill_file_has_no_name_and_holds_no_key_in_the_clear(tmp_path: Path
 
 
 def test_a_damaged_spill_file_is_an_error_not_a_wrong_answer(tmp_path: Path) -> None:
-    with SpilledKeys(12, 8, directory=tmp_path) as spilled:
-        entries = sorted(sha256(bytes([n])).digest()[:12] + bytes(8) for n in range(40))
-        spilled.spill(entries)
+    with SpilledKeys(12, directory=tmp_path) as spilled:
+        keys = sorted(sha256(bytes([n])).digest()[:12] for n in range(40))
+        spilled.spill(keys, [0] * len(keys))
+        assert spilled.find(keys[0]) == 0
         os.pwrite(spilled._fd, b"\xff", 7)
         with pytest.raises(SpillDamaged, match="damaged"):
-            spilled.find(entries[0][:12])
+            spilled.find(keys[0])
 
 
 def test_spilled_keys_are_found_in_every_run_and_block_and_others_are_not() -> None:
     rng = random.Random(5)
     runs = [sorted(rng.randbytes(12) for _ in range(size)) for size in (1, 700, 1500, 3)]
-    with SpilledKeys(12, 4, expected=600) as spilled:
+    with SpilledKeys(12, expected=600) as spilled:
         for number, run in enumerate(runs):
-            spilled.spill(key + number.to_bytes(4, "little") for key in run)
+            spilled.spill(run, [number << 40] * len(run))
         assert spilled.count == sum(map(len, runs))
         for number, run in enumerate(runs):
             for key in run:
-                assert spilled.find(key) == number.to_bytes(4, "little")
+                assert spilled.find(key) == number << 40
         everything = b"".join(key for run in runs for key in run)
         assert spilled.maybe(probes(everything, 12)) == list(range(spilled.count))
         others = rng.randbytes(12 * 20_000)
