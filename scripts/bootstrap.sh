@@ -20,7 +20,7 @@ die() { printf 'bootstrap: %s\n' "$*" >&2; exit 1; }
 run_packages=(python3-venv libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
   libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
   libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1 libfontconfig1 libdbus-1-3 gnome-keyring
-  dbus dbus-daemon)
+  dbus dbus-daemon gcc libc6-dev python3-dev libssl-dev)
 test_packages=(dbus-x11 xvfb xauth age)
 
 wanted=("${run_packages[@]}")
