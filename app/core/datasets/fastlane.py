@@ -32,6 +32,10 @@ writes for such records. Parsing mirrors
 :func:`~app.core.datasets.importers.jsonl.parse_jsonl_batch` line for line
 (the same rejections, locations and record order); batches that are not
 plain UTF-8, or stand for an overlong line, are handed to it.
+
+This is the reference lane and the fallback: :mod:`.nativelane` runs the
+same decisions in C when the extension is built, and sends every line it
+does not take to :class:`LineReader`, this lane's per-line logic.
 """
 
 from __future__ import annotations
@@ -64,6 +68,28 @@ Lane = tuple[ImportItem, bytes | None, int, bool]
 """An item; its canonical bytes when the fast lane finished it (else None); the PII families
 left to run; whether the record is *plain*: ASCII keys and plain numbers, so that after any
 change to its strings the C encoder (:func:`encode_plain`) still writes its canonical bytes."""
+
+
+class Run:
+    """Lines in a row that the native lane finished: canonical, no PII family left to run.
+
+    Their records are parsed (from ``raw``, their lines) only for what needs them:
+    the schema sample and near-duplicate signatures. ``first`` is the first line's
+    index in its source (its number - 1), as in :class:`SourceLocation`.
+    """
+
+    __slots__ = ("canonical", "first", "leaves", "raw")
+
+    def __init__(
+        self, canonical: list[bytes | None], leaves: bytes, raw: list[bytes], first: int
+    ) -> None:
+        self.canonical = canonical
+        """The lines' RFC 8785 bytes (all bytes; typed as the batch result's list)."""
+        self.leaves = leaves
+        """Their Merkle leaf hashes, 32 bytes each."""
+        self.raw = raw
+        self.first = first
+
 
 _EDGE_SPACE = re.compile(rb'"(?: |(?<= "))')
 """A quote after or before a space: in compact JSON, a string that starts or ends with one."""
@@ -106,74 +132,88 @@ def read_batch(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane]:
     Raises what :meth:`RawBatch.load` raises for an unreadable source.
     """
     if batch.overlong:
-        yield from _slow(parse_jsonl_batch(batch))
+        yield from slow_lanes(parse_jsonl_batch(batch))
         return
     data = batch.load()
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        yield from _slow(parse_jsonl_batch(batch))
+        yield from slow_lanes(parse_jsonl_batch(batch))
         return
     lines = text.split("\n")
     folded_lines = data.translate(prefilter.FOLD).split(b"\n")
     if lines[-1] == "":
         lines.pop()
-    path = batch.path
-    max_line = batch.max_line
-    char_limit = max_line // 4
-    parser = _Parser()
-    fast_decode = orjson.loads
-    fast_error = orjson.JSONDecodeError
-    dumps = orjson.dumps
-    line_families = prefilter.line_families
-    long_run = prefilter.long_digit_run
-    new = tuple.__new__
-    every = prefilter.ALL
-    edge_space = _EDGE_SPACE.search
-    sixteen = _SIXTEEN
+    read = LineReader(batch, families_wanted=families_wanted).read
     number = batch.first_line - 1
     for position, line in enumerate(lines):
         number += 1
-        if len(line) > char_limit and len(line.encode("utf-8", "surrogatepass")) > max_line:
-            yield _rejected(path, number, too_long(max_line))
-            continue
-        folded = folded_lines[position]
+        lane = read(line, folded_lines[position], number)
+        if lane is not None:
+            yield lane
+
+
+class LineReader:
+    """The lane of one line of a batch: :func:`read_batch` line by line.
+
+    The native lane (:mod:`.nativelane`) sends the lines it does not take here,
+    so that both lanes give the same item for every line.
+    """
+
+    __slots__ = ("char_limit", "families_wanted", "max_line", "parser", "path")
+
+    def __init__(self, batch: RawBatch, *, families_wanted: bool) -> None:
+        self.path = batch.path
+        self.max_line = batch.max_line
+        self.char_limit = batch.max_line // 4
+        self.parser = _Parser()
+        self.families_wanted = families_wanted
+
+    def read(self, line: str, folded: bytes, number: int) -> Lane | None:
+        """The lane of ``line`` (numbered ``number``, ``folded`` through FOLD); None if blank."""
+        if len(line) > self.char_limit and len(line.encode("utf-8", "surrogatepass")) > (
+            self.max_line
+        ):
+            return _rejected(self.path, number, too_long(self.max_line))
+        parser = self.parser
         value: object
-        if sixteen in folded:
+        if _SIXTEEN in folded:
             # orjson reads an integer beyond 64 bits as a float; the stdlib keeps it exact.
             value = _decoded(parser, line)
         else:
             try:
-                value = fast_decode(line)
+                value = orjson.loads(line)
                 parser.plain = True
-            except fast_error:
+            except orjson.JSONDecodeError:
                 # Rejected, or a NaN, an overflowing float or an unpaired surrogate, which
                 # the stdlib may read: it decides, and words any rejection as the importer does.
                 value = _decoded(parser, line)
         if type(value) is not dict:
             if isinstance(value, _Failure):
-                if value.exc is not None:
-                    yield _rejected(path, number, json_reason(value.exc))
-                continue
-            yield _rejected(path, number, not_an_object(value))
-            continue
-        item = new(ImportedRecord, (value, new(SourceLocation, (path, number, number - 1))))
+                if value.exc is None:
+                    return None
+                return _rejected(self.path, number, json_reason(value.exc))
+            return _rejected(self.path, number, not_an_object(value))
+        new = tuple.__new__
+        item = new(ImportedRecord, (value, new(SourceLocation, (self.path, number, number - 1))))
         if (
             not parser.plain
             or not line.isascii()
             or "\\" in line
             or "\x7f" in line
-            or long_run(folded)
+            or prefilter.long_digit_run(folded)
             or not _plain_floats(value)
         ):
-            yield item, None, every, False
-            continue
-        canonical = dumps(value, option=_SORTED)
-        if b"  " in canonical or edge_space(canonical) is not None:
-            yield item, None, every, True  # a string to normalise (or a key with spaces: rare)
-            continue
-        families = line_families(line, folded, len(value)) if families_wanted else every
-        yield item, canonical, families, True
+            return item, None, prefilter.ALL, False
+        canonical = orjson.dumps(value, option=_SORTED)
+        if b"  " in canonical or _EDGE_SPACE.search(canonical) is not None:
+            return item, None, prefilter.ALL, True  # a string to normalise (or a key with spaces)
+        families = (
+            prefilter.line_families(line, folded, len(value))
+            if self.families_wanted
+            else prefilter.ALL
+        )
+        return item, canonical, families, True
 
 
 _SIXTEEN = b"0000000000000000"
@@ -219,7 +259,8 @@ def _plain_floats(container: dict[str, object] | list[object]) -> bool:
     return True
 
 
-def _slow(items: list[ImportItem]) -> Iterator[Lane]:
+def slow_lanes(items: list[ImportItem]) -> Iterator[Lane]:
+    """Items read the full way, as lanes that take nothing from the fast lane."""
     every = prefilter.ALL
     for item in items:
         yield item, None, every, False

@@ -21,12 +21,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Literal
+
+import orjson
 
 from app.core.canonical import NotIJSON, canonical_json
 from app.core.datasets.dedupe import MinHashParams, minhash, record_text
-from app.core.datasets.fastlane import Lane, encode_plain, finish_normalized, read_batch
+from app.core.datasets.fastlane import Lane, Run, encode_plain, finish_normalized
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
+from app.core.datasets.nativelane import read_runs
 from app.core.datasets.normalize import (
     DEFAULT_OPTIONS,
     DEFAULT_RULES,
@@ -181,11 +185,11 @@ class Stage:
     def run(self, item: WorkItem) -> BatchResult:
         result = BatchResult()
         config = self.config
-        lanes: Iterable[Lane]
+        lanes: Iterable[Lane | Run]
         if isinstance(item, RawBatch):
             try:
                 if config.mode == "prepare" and _default_normalisation(config.normalize):
-                    lanes = list(read_batch(item, families_wanted=self.scanner.prefilters))
+                    lanes = list(read_runs(item, families_wanted=self.scanner.prefilters))
                     parsed: Sequence[ImportedRecord | RecordRejected] = ()
                 else:
                     parsed = parse_jsonl_batch(item)
@@ -203,7 +207,7 @@ class Stage:
             self._prepare(lanes, result)
         return result
 
-    def _prepare(self, lanes: Iterable[Lane], result: BatchResult) -> None:
+    def _prepare(self, lanes: Iterable[Lane | Run], result: BatchResult) -> None:
         config = self.config
         options, scan, policy, key = (
             config.normalize,
@@ -218,7 +222,11 @@ class Stage:
         sha256 = hashlib.sha256
         index = -1
         prefilters = self.scanner.prefilters
-        for item, canonical, families, plain in lanes:
+        for lane in lanes:
+            if isinstance(lane, Run):
+                index = self._keep(lane, index, result)
+                continue
+            item, canonical, families, plain = lane
             if type(item) is not ImportedRecord:
                 result.rejections.append(item)  # type: ignore[arg-type]
                 continue
@@ -279,6 +287,25 @@ class Stage:
         result.count = index + 1
         result.schema_population = len(lines) - len(result.deferred)
 
+    def _keep(self, run: Run, index: int, result: BatchResult) -> int:
+        """Keep a run of finished records after record ``index``; the index of its last one.
+
+        Nothing per record but list growth, unless a record is sampled for the
+        schema or near duplicates need its signature: it is parsed for that.
+        """
+        count = len(run.canonical)
+        result.lines.extend(run.canonical)
+        result.local.extend(range(index + 1, index + 1 + count))
+        result.leaves += run.leaves
+        loads, raw = orjson.loads, run.raw
+        schema = result.schema
+        for offset in sampled_offsets(run.first, count):
+            schema.add(loads(raw[offset]))
+        if self.config.dedupe == "near":
+            params = self.config.minhash
+            result.signatures.extend(minhash(record_text(loads(line)), params) for line in raw)
+        return index + count
+
     def _scan(self, parsed: Sequence[ImportedRecord | RecordRejected], result: BatchResult) -> None:
         config = self.config
         options, scan = config.normalize, self.scanner.scan_record
@@ -331,6 +358,18 @@ def schema_sampled(position: int) -> bool:
     schema whatever the batching or the number of workers.
     """
     return position < SCHEMA_EXACT or position % SCHEMA_EVERY == 0
+
+
+def sampled_offsets(first: int, count: int) -> range | Iterator[int]:
+    """Which of ``count`` records in a row from position ``first`` :func:`schema_sampled` picks.
+
+    As offsets from ``first``, in order.
+    """
+    exact = min(count, max(0, SCHEMA_EXACT - first))
+    if exact == count:
+        return range(count)
+    start = exact + (-(first + exact)) % SCHEMA_EVERY
+    return chain(range(exact), range(start, count, SCHEMA_EVERY))
 
 
 def _default_normalisation(options: NormalizeOptions) -> bool:
@@ -477,6 +516,7 @@ __all__ = [
     "init_worker",
     "merge_counts",
     "run_in_worker",
+    "sampled_offsets",
     "schema_sampled",
     "value_at",
 ]

@@ -1,0 +1,806 @@
+/*
+ * The JSON Lines fast lane in C: see app/core/datasets/fastlane.py (the reference, in Python)
+ * and app/core/datasets/nativelane.py (which calls this).
+ *
+ * scan() takes a batch of whole lines and, for each line that takes the fast lane, gives its
+ * RFC 8785 canonical bytes, the PII detector families that could still find something in it
+ * (a port of pii/prefilter.line_families) and its Merkle leaf hash, without making a Python
+ * object per value. Every line it has any doubt about is reported as not taken (None): the
+ * caller sends it the full way, so a doubt here only costs time, never correctness. The
+ * lines it takes are those of the Python lane: ASCII without a backslash or DEL, an object,
+ * each float spelled by repr as ECMAScript does, no run of 16 digits in a number, no string
+ * (key or value) starting or ending with a space or holding two in a row. Beyond the Python
+ * lane it also refuses duplicate keys and nesting deeper than MAX_DEPTH.
+ *
+ * Bounded: nesting is limited (MAX_DEPTH, the only recursion), sorting is a merge sort
+ * (n log n whatever the keys), all buffers are sized from the line before it is parsed.
+ */
+#define _GNU_SOURCE /* memmem */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#define ABI 1
+#define MAX_DEPTH 32
+#define NO_NODE UINT32_MAX
+
+/* PII detector families, as in pii/prefilter.py */
+#define EMAIL 1
+#define DIGITS 2
+#define IPV6 4
+#define KNOWN_SECRETS 8
+#define PRIVATE_KEYS 16
+#define ASSIGNED_SECRETS 32
+#define ALL_FAMILIES 63
+
+enum { SLOW = 1, FAILED = -1 }; /* results besides 0: not taken, or a Python error is set */
+enum { K_OBJECT, K_ARRAY, K_STRING, K_INT, K_FLOAT, K_LITERAL };
+
+typedef struct {
+    uint32_t start, len; /* the token in the line (strings: inside the quotes); a float's
+                            repr in the float buffer */
+    uint32_t child;      /* containers: first child (objects: key, value, key, value...) */
+    uint32_t next;       /* the next sibling */
+    uint32_t count;      /* containers: children */
+    uint8_t kind;
+} Node;
+
+typedef struct {
+    char *data;
+    size_t len, cap;
+} Buf;
+
+typedef struct {
+    const unsigned char *line;
+    size_t n, pos;
+    Node *nodes;
+    uint32_t used;
+    Buf floats;
+    uint32_t *order, *spare; /* key orders while writing, and merge sort space */
+    size_t top;
+    Buf out;
+    int candidate; /* a digit candidate inside a string (the DIGITS family) */
+    int want_families;
+} Lane;
+
+/* Character classes. */
+static unsigned char in_string[256]; /* may appear raw in a fast-lane string */
+static unsigned char is_digit[256];
+static unsigned char in_number[256]; /* digits and - . / ( ) space: folded [0. ] */
+static unsigned char is_letter[256];
+static unsigned char fold[256];      /* pii/prefilter.FOLD */
+
+static void
+init_tables(void)
+{
+    for (int c = 0; c < 256; c++) {
+        in_string[c] = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+        is_digit[c] = c >= '0' && c <= '9';
+        is_letter[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+        in_number[c] = is_digit[c] || (c != 0 && strchr("-./() ", c) != NULL);
+        fold[c] = (unsigned char)c;
+        if (is_digit[c])
+            fold[c] = '0';
+        else if (c != 0 && strchr("-./()", c) != NULL)
+            fold[c] = '.';
+        else if (c >= 'A' && c <= 'Z')
+            fold[c] = (unsigned char)(c + 32);
+    }
+}
+
+static int
+reserve(Buf *buf, size_t more)
+{
+    if (buf->len + more <= buf->cap)
+        return 0;
+    size_t cap = buf->cap ? buf->cap : 4096;
+    while (cap < buf->len + more)
+        cap *= 2;
+    char *data = PyMem_Realloc(buf->data, cap);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return FAILED;
+    }
+    buf->data = data;
+    buf->cap = cap;
+    return 0;
+}
+
+/* Whether the text holds a match of prefilter._FOLDED_CANDIDATE, 0(?:[0. ]{5,}0|000[a-z]),
+ * over its folded form: two digits at least six apart in one run of [0-9 -./()], or four
+ * digits right before a letter. (A match cannot hold a quote, so a string is checked alone.) */
+static int
+digit_candidate(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        if (!is_digit[s[i]]) {
+            i++;
+            continue;
+        }
+        size_t first = i, last = i, in_row = 0, j = i;
+        for (; j < len && in_number[s[j]]; j++) {
+            if (is_digit[s[j]]) {
+                last = j;
+                in_row++;
+            }
+            else {
+                in_row = 0;
+            }
+        }
+        if (last - first >= 6 || (j < len && is_letter[s[j]] && in_row >= 4))
+            return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
+static void
+skip_space(Lane *p)
+{
+    while (p->pos < p->n) {
+        unsigned char c = p->line[p->pos];
+        if (c != ' ' && c != '\t' && c != '\r')
+            break;
+        p->pos++;
+    }
+}
+
+static uint32_t
+new_node(Lane *p, uint8_t kind, size_t start)
+{
+    /* nodes has room for one per byte of the line, and each takes one at least */
+    Node *node = &p->nodes[p->used];
+    node->kind = kind;
+    node->start = (uint32_t)start;
+    node->len = 0;
+    node->child = node->next = NO_NODE;
+    node->count = 0;
+    return p->used++;
+}
+
+static int
+parse_string(Lane *p, uint32_t *out)
+{
+    size_t start = ++p->pos;
+    const unsigned char *text = p->line + start;
+    const unsigned char *quote = memchr(text, '"', p->n - start);
+    if (quote == NULL)
+        return SLOW;
+    size_t len = (size_t)(quote - text);
+    /* Branch-free loops the compiler vectorises: strings are most of a line. */
+    unsigned bad = 0, spaces = 0, digits = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = text[i];
+        bad |= (c < 0x20) | (c >= 0x7f) | (c == '\\');
+        digits |= (unsigned char)(c - '0') < 10;
+    }
+    for (size_t i = 1; i < len; i++)
+        spaces |= (text[i] == ' ') & (text[i - 1] == ' ');
+    if (bad)
+        return SLOW; /* a control character, a backslash, DEL or not ASCII */
+    if (spaces || (len && (text[0] == ' ' || text[len - 1] == ' ')))
+        return SLOW; /* the default normalisation would change it */
+    if (digits && p->want_families && !p->candidate)
+        p->candidate = digit_candidate(text, len);
+    *out = new_node(p, K_STRING, start);
+    p->nodes[*out].len = (uint32_t)len;
+    p->pos = start + len + 1;
+    return 0;
+}
+
+static size_t
+digits_from(Lane *p)
+{
+    size_t start = p->pos;
+    while (p->pos < p->n && is_digit[p->line[p->pos]])
+        p->pos++;
+    return p->pos - start;
+}
+
+static int
+parse_number(Lane *p, uint32_t *out)
+{
+    const unsigned char *line = p->line;
+    size_t start = p->pos, run;
+    int is_float = 0;
+    if (line[p->pos] == '-')
+        p->pos++;
+    if (p->pos < p->n && line[p->pos] == '0') {
+        p->pos++;
+    }
+    else {
+        run = digits_from(p);
+        if (run == 0 || run >= 16) /* 16 digits: maybe beyond 2^53, the Python lane's test */
+            return SLOW;
+    }
+    if (p->pos < p->n && line[p->pos] == '.') {
+        p->pos++;
+        run = digits_from(p);
+        if (run == 0 || run >= 16)
+            return SLOW;
+        is_float = 1;
+    }
+    if (p->pos < p->n && (line[p->pos] == 'e' || line[p->pos] == 'E')) {
+        p->pos++;
+        if (p->pos < p->n && (line[p->pos] == '+' || line[p->pos] == '-'))
+            p->pos++;
+        run = digits_from(p);
+        if (run == 0 || run >= 16)
+            return SLOW;
+        is_float = 1;
+    }
+    if (!is_float) {
+        *out = new_node(p, K_INT, start);
+        p->nodes[*out].len = (uint32_t)(p->pos - start);
+        return 0;
+    }
+    /* A copy ends with a NUL: the token is at most 50 characters (digit runs are short) */
+    char token[64], *end = NULL;
+    size_t length = p->pos - start;
+    memcpy(token, line + start, length);
+    token[length] = 0;
+    double value = PyOS_string_to_double(token, &end, NULL);
+    if (value == -1.0 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return SLOW;
+    }
+    if (end != token + length)
+        return SLOW;
+    char *spelled = PyOS_double_to_string(value, 'r', 0, 0, NULL);
+    if (spelled == NULL)
+        return FAILED;
+    size_t len = strlen(spelled);
+    /* ECMAScript's spelling is repr's when it has a point and no exponent (not a whole
+       number, not inf or nan, no e-notation) */
+    int plain = strchr(spelled, '.') != NULL && strchr(spelled, 'e') == NULL;
+    int status = plain ? reserve(&p->floats, len) : SLOW;
+    if (status == 0) {
+        *out = new_node(p, K_FLOAT, p->floats.len);
+        p->nodes[*out].len = (uint32_t)len;
+        memcpy(p->floats.data + p->floats.len, spelled, len);
+        p->floats.len += len;
+    }
+    PyMem_Free(spelled);
+    return status;
+}
+
+static int
+parse_literal(Lane *p, uint32_t *out, const char *word, size_t len)
+{
+    if (p->n - p->pos < len || memcmp(p->line + p->pos, word, len) != 0)
+        return SLOW;
+    *out = new_node(p, K_LITERAL, p->pos);
+    p->nodes[*out].len = (uint32_t)len;
+    p->pos += len;
+    return 0;
+}
+
+static int parse_value(Lane *p, uint32_t *out, int depth);
+
+static int
+parse_container(Lane *p, uint32_t *out, int depth)
+{
+    int object = p->line[p->pos] == '{';
+    unsigned char close = object ? '}' : ']';
+    if (depth >= MAX_DEPTH)
+        return SLOW;
+    uint32_t self = new_node(p, object ? K_OBJECT : K_ARRAY, p->pos);
+    uint32_t last = NO_NODE, child;
+    int status;
+    p->pos++;
+    skip_space(p);
+    if (p->pos < p->n && p->line[p->pos] == close) {
+        p->pos++;
+        *out = self;
+        return 0;
+    }
+    for (;;) {
+        if (object) {
+            if (p->pos >= p->n || p->line[p->pos] != '"')
+                return SLOW;
+            if ((status = parse_string(p, &child)) != 0)
+                return status;
+            if (last == NO_NODE)
+                p->nodes[self].child = child;
+            else
+                p->nodes[last].next = child;
+            last = child;
+            skip_space(p);
+            if (p->pos >= p->n || p->line[p->pos] != ':')
+                return SLOW;
+            p->pos++;
+            skip_space(p);
+        }
+        if ((status = parse_value(p, &child, depth + 1)) != 0)
+            return status;
+        if (last == NO_NODE)
+            p->nodes[self].child = child;
+        else
+            p->nodes[last].next = child;
+        last = child;
+        p->nodes[self].count++;
+        skip_space(p);
+        if (p->pos >= p->n)
+            return SLOW;
+        if (p->line[p->pos] == ',') {
+            p->pos++;
+            skip_space(p);
+            continue;
+        }
+        if (p->line[p->pos] != close)
+            return SLOW;
+        p->pos++;
+        *out = self;
+        return 0;
+    }
+}
+
+static int
+parse_value(Lane *p, uint32_t *out, int depth)
+{
+    if (p->pos >= p->n)
+        return SLOW;
+    switch (p->line[p->pos]) {
+    case '{':
+    case '[':
+        return parse_container(p, out, depth);
+    case '"':
+        return parse_string(p, out);
+    case 't':
+        return parse_literal(p, out, "true", 4);
+    case 'f':
+        return parse_literal(p, out, "false", 5);
+    case 'n':
+        return parse_literal(p, out, "null", 4);
+    default:
+        if (p->line[p->pos] == '-' || is_digit[p->line[p->pos]])
+            return parse_number(p, out);
+        return SLOW;
+    }
+}
+
+/* -- canonical bytes -------------------------------------------------------------------- */
+
+static int
+key_before(const Lane *p, uint32_t a, uint32_t b)
+{
+    const Node *x = &p->nodes[a], *y = &p->nodes[b];
+    uint32_t len = x->len < y->len ? x->len : y->len;
+    int cmp = memcmp(p->line + x->start, p->line + y->start, len);
+    return cmp < 0 || (cmp == 0 && x->len <= y->len);
+}
+
+/* Stable bottom-up merge sort of keys[0..count) by their bytes (for ASCII, the UTF-16
+   order RFC 8785 asks for), with spare[0..count) as room. */
+static void
+sort_keys(const Lane *p, uint32_t *keys, uint32_t *spare, size_t count)
+{
+    uint32_t *from = keys, *to = spare;
+    for (size_t width = 1; width < count; width *= 2) {
+        for (size_t lo = 0; lo < count; lo += 2 * width) {
+            size_t mid = lo + width < count ? lo + width : count;
+            size_t hi = lo + 2 * width < count ? lo + 2 * width : count;
+            size_t i = lo, j = mid, k = lo;
+            while (i < mid && j < hi)
+                to[k++] = key_before(p, from[i], from[j]) ? from[i++] : from[j++];
+            while (i < mid)
+                to[k++] = from[i++];
+            while (j < hi)
+                to[k++] = from[j++];
+        }
+        uint32_t *swap = from;
+        from = to;
+        to = swap;
+    }
+    if (from != keys)
+        memcpy(keys, from, count * sizeof(uint32_t));
+}
+
+static void
+put(Lane *p, const void *data, size_t len)
+{
+    /* room was reserved for the whole line (see scan_line) */
+    memcpy(p->out.data + p->out.len, data, len);
+    p->out.len += len;
+}
+
+static void
+put_char(Lane *p, char c)
+{
+    p->out.data[p->out.len++] = c;
+}
+
+static int
+write_value(Lane *p, uint32_t index)
+{
+    const Node *node = &p->nodes[index];
+    switch (node->kind) {
+    case K_STRING:
+        put_char(p, '"');
+        put(p, p->line + node->start, node->len);
+        put_char(p, '"');
+        return 0;
+    case K_INT:
+        if (node->len == 2 && p->line[node->start] == '-' && p->line[node->start + 1] == '0')
+            put_char(p, '0'); /* -0 is the integer 0 */
+        else
+            put(p, p->line + node->start, node->len);
+        return 0;
+    case K_FLOAT:
+        put(p, p->floats.data + node->start, node->len);
+        return 0;
+    case K_LITERAL:
+        put(p, p->line + node->start, node->len);
+        return 0;
+    case K_ARRAY:
+        put_char(p, '[');
+        for (uint32_t child = node->child; child != NO_NODE; child = p->nodes[child].next) {
+            if (child != node->child)
+                put_char(p, ',');
+            int status = write_value(p, child);
+            if (status != 0)
+                return status;
+        }
+        put_char(p, ']');
+        return 0;
+    default: /* K_OBJECT */
+        break;
+    }
+    uint32_t count = node->count, *keys = p->order + p->top;
+    uint32_t key = node->child;
+    for (uint32_t i = 0; i < count; i++) {
+        keys[i] = key;
+        key = p->nodes[p->nodes[key].next].next;
+    }
+    sort_keys(p, keys, p->spare + p->top, count);
+    for (uint32_t i = 1; i < count; i++) {
+        const Node *a = &p->nodes[keys[i - 1]], *b = &p->nodes[keys[i]];
+        if (a->len == b->len && memcmp(p->line + a->start, p->line + b->start, a->len) == 0)
+            return SLOW; /* a duplicate key: the full way decides which value stays */
+    }
+    p->top += count;
+    put_char(p, '{');
+    int status = 0;
+    for (uint32_t i = 0; i < count && status == 0; i++) {
+        if (i)
+            put_char(p, ',');
+        write_value(p, keys[i]);
+        put_char(p, ':');
+        status = write_value(p, p->nodes[keys[i]].next);
+    }
+    put_char(p, '}');
+    p->top -= count;
+    return status;
+}
+
+/* -- PII families: pii/prefilter.line_families over the raw line --------------------------- */
+
+static int
+contains(const unsigned char *hay, size_t n, const char *needle, size_t len)
+{
+#if defined(__GLIBC__) || defined(__APPLE__)
+    return memmem(hay, n, needle, len) != NULL;
+#else
+    if (len == 0)
+        return 1;
+    for (const unsigned char *at = hay, *end = hay + n; (size_t)(end - at) >= len; at++) {
+        at = memchr(at, (unsigned char)needle[0], (size_t)(end - at) - len + 1);
+        if (at == NULL)
+            return 0;
+        if (memcmp(at, needle, len) == 0)
+            return 1;
+    }
+    return 0;
+#endif
+}
+
+/* Whether the line has ``word`` right before position ``at``. */
+static int
+before(const unsigned char *line, size_t at, const char *word)
+{
+    size_t len = strlen(word);
+    return at >= len && memcmp(line + at - len, word, len) == 0;
+}
+
+/* prefilter._known_prefix at one position: the look-behinds and look-aheads of its patterns. */
+static int
+prefix_at(const unsigned char *s, size_t n, size_t i)
+{
+    switch (s[i]) {
+    case '_':
+        return (i >= 3 && s[i - 3] == 'g' && s[i - 2] == 'h' && s[i - 1] &&
+                strchr("pousr", s[i - 1])) ||
+               before(s, i, "hf") || before(s, i, "npm") || before(s, i, "_pat") ||
+               before(s, i, "k_live") || before(s, i, "k_test");
+    case '-':
+        return before(s, i, "glpat") || before(s, i, "sk") ||
+               (i >= 4 && memcmp(s + i - 4, "xox", 3) == 0 && s[i - 1] &&
+                strchr("abposre", s[i - 1]));
+    case 'A':
+        if (n - i >= 4) {
+            static const char *const after[] = {"KIA", "SIA", "GPA", "IDA", "ROA", "NPA", "Iza"};
+            for (size_t k = 0; k < sizeof(after) / sizeof(after[0]); k++)
+                if (memcmp(s + i + 1, after[k], 3) == 0)
+                    return 1;
+        }
+        return 0;
+    case 'J':
+        return before(s, i, "ey");
+    case 'G':
+        return i + 1 < n && s[i + 1] == '.' && before(s, i, "S");
+    default:
+        return 0;
+    }
+}
+
+/* prefilter.line_families over the raw line, with memchr and memmem (most of the tests
+   look for something rare); the anchor words only when an assignment could be there. */
+static int
+line_families(Lane *p, uint32_t keys, PyObject *anchors, Buf *folded)
+{
+    const unsigned char *s = p->line;
+    size_t n = p->n, colons = 0;
+    int families = p->candidate ? DIGITS : 0;
+    for (size_t i = 0; i < n; i++)
+        colons += s[i] == ':';
+    if (memchr(s, '@', n) != NULL)
+        families |= EMAIL;
+    size_t inner = 0;
+    if (colons != keys && colons != 0) {
+        size_t key_colons = 0;
+        for (size_t i = 1; i < n; i++)
+            key_colons += (s[i] == ':') & (s[i - 1] == '"');
+        inner = colons - key_colons;
+    }
+    if (inner >= 7 || (inner && contains(s, n, "::", 2)))
+        families |= IPV6;
+    static const char rare[] = "_-AJG";
+    for (const char *c = rare; *c && !(families & KNOWN_SECRETS); c++) {
+        const unsigned char *at = s, *end = s + n;
+        while ((at = memchr(at, *c, (size_t)(end - at))) != NULL) {
+            if (prefix_at(s, n, (size_t)(at - s))) {
+                families |= KNOWN_SECRETS;
+                break;
+            }
+            at++;
+        }
+    }
+    if (contains(s, n, "hooks.slack.com", 15))
+        families |= KNOWN_SECRETS;
+    if (contains(s, n, "PRIVATE KEY", 11))
+        families |= PRIVATE_KEYS;
+    for (size_t i = 0; i < n; i++)
+        folded->data[i] = (char)fold[s[i]];
+    const unsigned char *f = (const unsigned char *)folded->data;
+    if (memchr(s, '=', n) != NULL || inner > 0 || contains(f, n, " is ", 4) ||
+        contains(f, n, "earer ", 6)) {
+        int named = contains(s, n, "uthorization", 12) || contains(s, n, "://", 3);
+        Py_ssize_t count = PyTuple_GET_SIZE(anchors);
+        for (Py_ssize_t k = 0; k < count && !named; k++) {
+            PyObject *anchor = PyTuple_GET_ITEM(anchors, k);
+            named = contains(f, n, PyBytes_AS_STRING(anchor), (size_t)PyBytes_GET_SIZE(anchor));
+        }
+        if (named)
+            families |= ASSIGNED_SECRETS;
+    }
+    return families;
+}
+
+/* -- one line, one batch ------------------------------------------------------------------ */
+
+static int
+grow(Lane *p, size_t n)
+{
+    /* one node per byte at most (each token takes one byte or more), and per node a slot
+       for key orders and its merge sort spare */
+    Node *nodes = PyMem_Realloc(p->nodes, (n + 1) * sizeof(Node));
+    if (nodes == NULL)
+        return FAILED;
+    p->nodes = nodes;
+    uint32_t *order = PyMem_Realloc(p->order, (n + 1) * sizeof(uint32_t));
+    if (order == NULL)
+        return FAILED;
+    p->order = order;
+    uint32_t *spare = PyMem_Realloc(p->spare, (n + 1) * sizeof(uint32_t));
+    if (spare == NULL)
+        return FAILED;
+    p->spare = spare;
+    return 0;
+}
+
+/* The canonical bytes of one line into p->out, or SLOW. */
+static int
+scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
+{
+    p->line = line;
+    p->n = n;
+    p->pos = 0;
+    p->used = 0;
+    p->floats.len = 0;
+    p->top = 0;
+    p->candidate = 0;
+    p->out.len = 0;
+    skip_space(p);
+    if (p->pos >= n || line[p->pos] != '{')
+        return SLOW;
+    uint32_t root;
+    int status = parse_value(p, &root, 0);
+    if (status != 0)
+        return status;
+    skip_space(p);
+    if (p->pos != n)
+        return SLOW;
+    if (reserve(&p->out, n + p->floats.len) != 0)
+        return FAILED;
+    *keys = p->nodes[root].count;
+    return write_value(p, root);
+}
+
+/* SHA-256, fetched once: OpenSSL 3 looks EVP_sha256() up again at each use, which costs
+   as much as hashing a record. */
+static EVP_MD *sha256_md = NULL;
+
+static const EVP_MD *
+sha256(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    if (sha256_md == NULL)
+        sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    return sha256_md;
+#else
+    return EVP_sha256();
+#endif
+}
+
+static int
+leaf(EVP_MD_CTX *ctx, const EVP_MD *md, const char *data, size_t len, unsigned char *out)
+{
+    unsigned char inner[33];
+    inner[0] = 0;
+    return EVP_DigestInit_ex(ctx, md, NULL) && EVP_DigestUpdate(ctx, data, len) &&
+           EVP_DigestFinal_ex(ctx, inner + 1, NULL) && EVP_DigestInit_ex(ctx, md, NULL) &&
+           EVP_DigestUpdate(ctx, inner, 33) && EVP_DigestFinal_ex(ctx, out, NULL);
+}
+
+static PyObject *
+scan(PyObject *module, PyObject *args)
+{
+    Py_buffer view;
+    PyObject *anchors, *canonical = NULL, *families = NULL, *leaves = NULL, *special = NULL;
+    PyObject *result = NULL;
+    Py_ssize_t max_line;
+    int want_families, want_leaves;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*O!npp:scan", &view, &PyTuple_Type, &anchors, &max_line,
+                          &want_families, &want_leaves))
+        return NULL;
+    for (Py_ssize_t k = 0; k < PyTuple_GET_SIZE(anchors); k++) {
+        if (!PyBytes_Check(PyTuple_GET_ITEM(anchors, k))) {
+            PyBuffer_Release(&view);
+            PyErr_SetString(PyExc_TypeError, "scan: anchors must be bytes");
+            return NULL;
+        }
+    }
+    const unsigned char *data = view.buf, *end = data + view.len;
+    Lane lane;
+    memset(&lane, 0, sizeof(lane));
+    lane.want_families = want_families;
+    Buf folded = {NULL, 0, 0};
+    EVP_MD_CTX *ctx = NULL;
+    const EVP_MD *md = NULL;
+
+    Py_ssize_t lines = 0;
+    for (const unsigned char *at = data; at < end; lines++) {
+        const unsigned char *newline = memchr(at, '\n', (size_t)(end - at));
+        at = newline ? newline + 1 : end;
+    }
+    canonical = PyList_New(lines);
+    families = PyBytes_FromStringAndSize(NULL, lines);
+    leaves = PyBytes_FromStringAndSize(NULL, lines * 32);
+    special = PyList_New(0);
+    if (canonical == NULL || families == NULL || leaves == NULL || special == NULL)
+        goto done;
+    if (want_leaves && (md = sha256()) == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "scan: OpenSSL has no SHA-256");
+        goto done;
+    }
+    if (want_leaves && (ctx = EVP_MD_CTX_new()) == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    unsigned char *family = (unsigned char *)PyBytes_AS_STRING(families);
+    unsigned char *leaf_at = (unsigned char *)PyBytes_AS_STRING(leaves);
+    memset(family, 0, (size_t)lines);
+    memset(leaf_at, 0, (size_t)lines * 32);
+    size_t room = 0;
+    const unsigned char *at = data;
+    for (Py_ssize_t i = 0; i < lines; i++) {
+        const unsigned char *newline = memchr(at, '\n', (size_t)(end - at));
+        size_t n = (size_t)((newline ? newline : end) - at);
+        const unsigned char *line = at;
+        at = newline ? newline + 1 : end;
+        int status = SLOW;
+        uint32_t keys = 0;
+        if (n <= (size_t)max_line && n < UINT32_MAX / 2) {
+            if (lane.nodes == NULL || n > room) {
+                if (grow(&lane, n) != 0 || reserve(&folded, n) != 0) {
+                    PyErr_NoMemory();
+                    goto done;
+                }
+                room = n;
+            }
+            status = scan_line(&lane, line, n, &keys);
+        }
+        if (status == FAILED)
+            goto done;
+        PyObject *item = Py_None;
+        if (status == 0) {
+            item = PyBytes_FromStringAndSize(lane.out.data, (Py_ssize_t)lane.out.len);
+            if (item == NULL)
+                goto done;
+            family[i] = (unsigned char)(want_families
+                                            ? line_families(&lane, keys, anchors, &folded)
+                                            : ALL_FAMILIES);
+            if (want_leaves &&
+                !leaf(ctx, md, lane.out.data, lane.out.len, leaf_at + 32 * (size_t)i)) {
+                Py_DECREF(item);
+                PyErr_SetString(PyExc_RuntimeError, "scan: SHA-256 failed");
+                goto done;
+            }
+        }
+        else {
+            Py_INCREF(item);
+        }
+        PyList_SET_ITEM(canonical, i, item);
+        if (status != 0 || family[i] != 0) {
+            PyObject *number = PyLong_FromSsize_t(i);
+            if (number == NULL || PyList_Append(special, number) != 0) {
+                Py_XDECREF(number);
+                goto done;
+            }
+            Py_DECREF(number);
+        }
+    }
+    result = PyTuple_Pack(4, canonical, families, leaves, special);
+done:
+    Py_XDECREF(canonical);
+    Py_XDECREF(families);
+    Py_XDECREF(leaves);
+    Py_XDECREF(special);
+    EVP_MD_CTX_free(ctx);
+    PyMem_Free(lane.nodes);
+    PyMem_Free(lane.order);
+    PyMem_Free(lane.spare);
+    PyMem_Free(lane.floats.data);
+    PyMem_Free(lane.out.data);
+    PyMem_Free(folded.data);
+    PyBuffer_Release(&view);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS,
+     "scan(data, anchors, max_line, families, leaves) -> (canonical, families, leaves, special)"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_fastlane", "The JSON Lines fast lane in C.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC
+PyInit__fastlane(void)
+{
+    init_tables();
+    PyObject *m = PyModule_Create(&module);
+    if (m != NULL && PyModule_AddIntConstant(m, "ABI", ABI) != 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

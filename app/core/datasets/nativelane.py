@@ -1,0 +1,104 @@
+"""The JSON Lines fast lane in C when it is built, with the Python lane as the fallback.
+
+The Python lane (:mod:`.fastlane`) still costs about four JSON parses per
+clean line: a parse, a walk over the floats, an encode, the PII prefilter,
+two hashes, and a Python object for every value on the way. The C lane
+(``_fastlane.c``, an optional part of the build) does the same for a whole
+batch in one call and makes one object per line: its canonical bytes. What
+is left for Python is to keep them, in :class:`~.fastlane.Run` blocks of
+lines in a row, and to parse the few records something still needs (the
+schema sample, near-duplicate signatures, a line with PII families left).
+
+Every line the C lane does not take goes through
+:class:`~.fastlane.LineReader`, the Python lane's own per-line logic, so the
+two lanes give the same items; property tests hold them equal line by line.
+``TESSERA_NO_NATIVE=1`` in the environment (or :data:`ENABLED` set False)
+turns the C lane off; it is off anyway when the extension was not built
+(no compiler or OpenSSL headers at install) or was built from another
+version of the source (:data:`ABI`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from types import ModuleType
+
+import orjson
+
+from app.core.datasets.fastlane import Lane, LineReader, Run, read_batch, slow_lanes
+from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
+from app.core.datasets.pii.prefilter import FOLD
+from app.core.datasets.pii.tokens import ANCHORS
+from app.core.datasets.records import ImportedRecord, SourceLocation
+
+ABI = 1
+"""The C interface this module speaks; a stale build with another is not used."""
+
+
+def _load() -> ModuleType | None:
+    try:
+        from app.core.datasets import _fastlane
+    except ImportError:
+        return None
+    return _fastlane if getattr(_fastlane, "ABI", None) == ABI else None
+
+
+_NATIVE = _load()
+ENABLED = _NATIVE is not None and os.environ.get("TESSERA_NO_NATIVE", "") in ("", "0")
+"""Whether :func:`read_runs` uses the C lane (tests flip it)."""
+_ANCHORS = tuple(anchor.encode("ascii") for anchor in ANCHORS)
+
+
+def available() -> bool:
+    """Whether the C lane was built and loads (whatever :data:`ENABLED` says)."""
+    return _NATIVE is not None
+
+
+def read_runs(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane | Run]:
+    """The batch's items as :func:`~.fastlane.read_batch` gives them, finished lines in runs.
+
+    A :class:`Run` stands for lines in a row that need nothing more (each would
+    be a lane with canonical bytes and no family left); every other line comes
+    as its own lane. Without the C lane, every line comes as its own lane.
+    """
+    native = _NATIVE
+    if native is None or not ENABLED or batch.overlong:
+        yield from read_batch(batch, families_wanted=families_wanted)
+        return
+    data = batch.load()
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            yield from slow_lanes(parse_jsonl_batch(batch))
+            return
+    canonical, families, leaves, special = native.scan(
+        data, _ANCHORS, batch.max_line, families_wanted, True
+    )
+    raw = data.split(b"\n")
+    reader = LineReader(batch, families_wanted=families_wanted)
+    path, number = batch.path, batch.first_line  # the number of line 0
+    lines = len(canonical)
+    special.append(lines)
+    start = 0
+    for at in special:
+        if at > start:
+            yield Run(
+                canonical[start:at], leaves[32 * start : 32 * at], raw[start:at], number - 1 + start
+            )
+        if at == lines:
+            break
+        done = canonical[at]
+        line = raw[at]
+        if done is None:
+            lane = reader.read(line.decode("utf-8"), line.translate(FOLD), number + at)
+            if lane is not None:
+                yield lane
+        else:
+            location = SourceLocation(path, number + at, number + at - 1)
+            yield ImportedRecord(orjson.loads(line), location), done, families[at], True
+        start = at + 1
+
+
+__all__ = ["ABI", "ENABLED", "available", "read_runs"]

@@ -1,0 +1,341 @@
+"""The C fast lane equals the Python lane: line by line, run by run, and through the stage."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from app.core.datasets import nativelane
+from app.core.datasets.fastlane import Lane, LineReader, Run, read_batch
+from app.core.datasets.importers.jsonl import RawBatch
+from app.core.datasets.pii import prefilter as pf
+from app.core.datasets.pii.tokens import ANCHORS
+from app.core.datasets.records import ImportedRecord, SourceLocation
+from app.core.datasets.stages import (
+    BatchResult,
+    Stage,
+    StageConfig,
+    sampled_offsets,
+    schema_sampled,
+)
+
+pytestmark = pytest.mark.skipif(not nativelane.available(), reason="the C fast lane is not built")
+
+if nativelane.available():
+    from app.core.datasets import _fastlane
+
+MAX_DEPTH = 32
+PATH = "/in.jsonl"
+ANCHOR_BYTES = tuple(anchor.encode("ascii") for anchor in ANCHORS)
+
+# -- JSON text, written here rather than by json.dumps: duplicate keys, odd spacing, spellings
+
+PIECES = [
+    "a", "b c", " ", "  ", "x1", "@", ":", "::", "=", "7", "1234", "0000a", "12-34-56",
+    "(555) 123", "4111 1111 1111 1111", "ghp_", "hf_", "npm_", "github_pat_", "sk_live_",
+    "rk_test_", "glpat-", "xoxb-", "sk-", "AKIA", "AIza", "eyJ", "SG.", "hooks.slack.com",
+    "PRIVATE KEY", " is ", " IS ", "Bearer ", "BEARER ", "Authorization", "://", "api_key",
+    "Token", "PASSword", "pwd", "credential", "2001:db8::1", "\"", "'", "\\", "\t", "\x7f",
+    "é", "\u2028",
+]  # fmt: skip
+TEXT = st.one_of(
+    st.lists(st.sampled_from(PIECES), max_size=6).map("".join),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=24),
+    st.text(max_size=6),
+)
+KEY = st.one_of(st.sampled_from(["a", "b", "id", "text", "a b", " k", "k "]), TEXT)
+NUMBER = st.one_of(
+    st.integers(-(2**63), 2**63).map(str),
+    st.integers(2**53 - 3, 2**53 + 3).map(str),
+    st.integers(-(2**53) - 3, -(2**53) + 3).map(str),
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.sampled_from(
+        [
+            "-0", "-0.0", "0.0", "0.25", "1.0", "1e16", "1E16", "1e+16", "5e-324", "1e-7",
+            "1e-4", "15e-1", "0.50", "2.5e-5", "1E400", "-1e-400", "123456789012345678",
+            "123456789012345", "0.123456789012345", "1e0000000000000001", "9007199254740993",
+        ]
+    ),
+)  # fmt: skip
+SPACE = st.sampled_from(["", "", " ", "\t", " \r"])
+
+
+def _string(text: str, escaped: bool) -> str:
+    if escaped:
+        return json.dumps(text)
+    return '"' + text + '"'  # raw: quotes, backslashes and controls make it odd or invalid
+
+
+def _object(members: list[tuple[str, str]], space: str) -> str:
+    return "{" + space + ("," + space).join(f"{k}{space}:{space}{v}" for k, v in members) + "}"
+
+
+SCALAR = st.one_of(
+    NUMBER,
+    st.sampled_from(["true", "false", "null"]),
+    st.builds(_string, TEXT, st.booleans()),
+)
+VALUE = st.recursive(
+    SCALAR,
+    lambda inner: st.one_of(
+        st.builds(
+            lambda items, space: "[" + ("," + space).join(items) + "]",
+            st.lists(inner, max_size=3),
+            SPACE,
+        ),
+        st.builds(
+            _object,
+            st.lists(st.tuples(st.builds(_string, KEY, st.booleans()), inner), max_size=3),
+            SPACE,
+        ),
+    ),
+    max_leaves=8,
+)
+LINE = st.one_of(
+    st.builds(
+        _object,
+        st.lists(st.tuples(st.builds(_string, KEY, st.just(True)), VALUE), max_size=5),
+        SPACE,
+    ),
+    st.builds(lambda line, tail: line + tail, VALUE, SPACE),
+    st.sampled_from(["", " ", "\t", "not json", '{"a": NaN}', "[" * 40 + "]" * 40]),
+)
+
+
+def _batch(lines: list[str], *, newline: bool = True) -> RawBatch:
+    data = "\n".join(lines).encode("utf-8", "surrogatepass") + (b"\n" if newline else b"")
+    return RawBatch(PATH, 1, data)
+
+
+def _leaf(canonical: bytes) -> bytes:
+    return hashlib.sha256(b"\x00" + hashlib.sha256(canonical).digest()).digest()
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+def _duplicates(line: str) -> bool:
+    found = False
+
+    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
+        nonlocal found
+        found = found or len({key for key, _ in items}) < len(items)
+        return dict(items)
+
+    json.loads(line, object_pairs_hook=pairs)
+    return found
+
+
+def _check_lines(data: bytes, *, families_wanted: bool = True) -> int:
+    """Each line's C result against the Python lane's; the number of lines C took."""
+    canonical, families, leaves, special = _fastlane.scan(
+        data, ANCHOR_BYTES, 1 << 20, families_wanted, True
+    )
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    assert len(canonical) == len(lines) == len(families) == len(leaves) // 32
+    assert special == [i for i, c in enumerate(canonical) if c is None or families[i]]
+    reader = LineReader(RawBatch(PATH, 1, data), families_wanted=families_wanted)
+    taken = 0
+    for i, raw in enumerate(lines):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            assert canonical[i] is None
+            continue
+        lane = reader.read(text, raw.translate(pf.FOLD), i + 1)
+        if canonical[i] is None:
+            assert leaves[32 * i : 32 * i + 32] == bytes(32)
+            if lane is not None and lane[1] is not None:
+                # The Python lane takes it: C leaves duplicate keys and deep nesting to it.
+                assert isinstance(lane[0], ImportedRecord)
+                assert _duplicates(text) or _depth(lane[0].data) > MAX_DEPTH - 1
+            continue
+        taken += 1
+        assert lane is not None
+        item, python_canonical, python_families, plain = lane
+        assert isinstance(item, ImportedRecord)
+        assert (canonical[i], families[i], plain) == (python_canonical, python_families, True)
+        assert leaves[32 * i : 32 * i + 32] == _leaf(canonical[i])
+    return taken
+
+
+def _expand(entries: Iterator[Lane | Run]) -> list[tuple[object, ...]]:
+    """Lanes with runs spelled out, each with its leaf (runs) or None, in a comparable form."""
+    out: list[tuple[object, ...]] = []
+    for entry in entries:
+        if isinstance(entry, Run):
+            assert len(entry.canonical) == len(entry.raw) == len(entry.leaves) // 32
+            for k, (canonical, raw) in enumerate(zip(entry.canonical, entry.raw, strict=True)):
+                index = entry.first + k
+                record = orjson.loads(raw)
+                item = ImportedRecord(record, SourceLocation(PATH, index + 1, index))
+                assert entry.leaves[32 * k : 32 * k + 32] == _leaf(canonical)  # type: ignore[arg-type]
+                out.append((_comparable(item), canonical, 0, True))
+        else:
+            item, canonical, families, plain = entry
+            out.append((_comparable(item), canonical, families, plain))
+    return out
+
+
+def _comparable(item: object) -> object:
+    if isinstance(item, ImportedRecord):  # key order counts too
+        return json.dumps(item.data), item.location
+    return item
+
+
+def _check_runs(batch: RawBatch) -> None:
+    for wanted in (True, False):
+        native = _expand(nativelane.read_runs(batch, families_wanted=wanted))
+        python = _expand(read_batch(batch, families_wanted=wanted))
+        assert native == python
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINE, min_size=1, max_size=6), st.booleans())
+@example(['{"a": 1, "a": 2}', '{"b": [1, {"c": 1, "c": 2}]}'], True)
+@example(['{"k": "0000a 12 34 56 78"}', '{"0000a": 1}', '{"n": 1234567, "s": "x"}'], False)
+def test_each_line_as_the_python_lane_decides_it(lines: list[str], newline: bool) -> None:
+    batch = _batch(lines, newline=newline)
+    _check_lines(batch.data)
+    _check_runs(batch)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.binary(max_size=40), max_size=5))
+def test_random_bytes_are_harmless(lines: list[bytes]) -> None:
+    data = b"\n".join(lines)
+    canonical, _, _, _ = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)
+    for line, done in zip(data.split(b"\n"), canonical, strict=False):
+        if done is not None:
+            assert done == orjson.dumps(orjson.loads(line), option=orjson.OPT_SORT_KEYS)
+    _check_runs(RawBatch(PATH, 1, data))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text('{}[]":,0123456789.eE+- tfrunl\\\t\r@ax', max_size=30), max_size=5))
+def test_json_like_text_is_harmless(lines: list[str]) -> None:
+    batch = _batch(lines)
+    _check_lines(batch.data)
+    _check_runs(batch)
+
+
+def test_common_lines_and_their_families() -> None:
+    lines = [
+        '{"id": 7, "text": "A plain line.", "score": 0.25, "tags": ["a", "b"]}',
+        '{"text": "mail ann@example.com"}',
+        '{"text": "call +1 415 555 0100"}',
+        '{"text": "token ghp_abc", "n": -0}',
+        '{"text": "AKIAXYZ", "k": {"z": [1.5, {"y": null}], "a": false}}',
+        '{"text": "the password is hunter2"}',
+        '{"text": "-----BEGIN PRIVATE KEY-----"}',
+        '{"text": "fe80::1"}',
+        '{"a": 1, "a": 2}',
+        '{"text": "two  spaces"}',
+        '{"n": 1e16}',
+        "",
+    ]
+    data = _batch(lines).data
+    assert _check_lines(data) == 8
+    canonical, families, _, special = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)
+    assert canonical[0] == b'{"id":7,"score":0.25,"tags":["a","b"],"text":"A plain line."}'
+    assert canonical[3] == b'{"n":0,"text":"token ghp_abc"}'
+    assert canonical[4] == b'{"k":{"a":false,"z":[1.5,{"y":null}]},"text":"AKIAXYZ"}'
+    assert list(families[:8]) == [
+        0, pf.EMAIL, pf.DIGITS, pf.KNOWN_SECRETS, pf.KNOWN_SECRETS, pf.ASSIGNED_SECRETS,
+        pf.PRIVATE_KEYS, pf.IPV6,
+    ]  # fmt: skip
+    assert canonical[8:] == [None] * 4
+    assert special == list(range(1, 12))
+
+
+def test_lines_over_the_limit_nesting_and_utf8_go_the_full_way() -> None:
+    deep = '{"a": ' + "[" * 40 + "]" * 40 + "}"
+    data = _batch([deep, '{"a": "x"}', '{"t": "caf\u00e9"}']).data
+    canonical, _, _, special = _fastlane.scan(data, ANCHOR_BYTES, 8, True, True)
+    assert canonical == [None, None, None]  # too deep; over 8 bytes; not ASCII
+    assert special == [0, 1, 2]
+    _check_runs(RawBatch(PATH, 1, data, max_line=12))
+    bad = RawBatch(PATH, 1, b'{"a": 1}\n{"b": "\xff"}\n')
+    _check_runs(bad)
+
+
+def test_scan_refuses_anchors_that_are_not_bytes() -> None:
+    with pytest.raises(TypeError):
+        _fastlane.scan(b"{}", ("key",), 10, True, True)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("first", "count"), [(0, 5), (9_990, 40), (10_000, 50), (12_345, 100), (20_001, 3)]
+)
+def test_sampled_offsets_are_the_sampled_positions(first: int, count: int) -> None:
+    assert list(sampled_offsets(first, count)) == [
+        k for k in range(count) if schema_sampled(first + k)
+    ]
+
+
+def _lines_for_stage() -> list[str]:
+    base = [
+        '{"id": %d, "text": "Plain words here.", "score": 0.5}',
+        '{"id": %d, "text": "mail ann%d@example.com"}',
+        '{"id": %d, "text": "  dirty  spaces "}',
+        '{"id": %d, "text": "Plain words here.", "score": 0.5}',
+        '{"id": %d, "n": 1.0}',
+        "not json %d",
+        "",
+    ]
+    return [line.replace("%d", str(i)) for i in range(60) for line in base]
+
+
+def _run(config: StageConfig, batch: RawBatch, enabled: bool) -> BatchResult:
+    saved = nativelane.ENABLED
+    nativelane.ENABLED = enabled
+    try:
+        return Stage(config).run(batch)
+    finally:
+        nativelane.ENABLED = saved
+
+
+@pytest.mark.parametrize("dedupe", ["exact", "near"])
+def test_the_stage_gives_the_same_result_either_way(dedupe: str) -> None:
+    batch = RawBatch(PATH, 9_990, _batch(_lines_for_stage()).data)
+    config = StageConfig(dedupe=dedupe)  # type: ignore[arg-type]
+    native, python = _run(config, batch, True), _run(config, batch, False)
+    assert native.lines == python.lines
+    assert native.lines.count(None) == 0
+    assert len(native.lines) > 200
+    assert (native.local, native.leaves, native.count) == (
+        python.local,
+        python.leaves,
+        python.count,
+    )
+    assert native.signatures == python.signatures
+    assert native.record_pii == python.record_pii
+    assert native.pii == python.pii
+    assert native.rejections == python.rejections
+    assert native.schema_population == python.schema_population
+    assert native.schema.result() == python.schema.result()
+
+
+def test_the_environment_turns_the_native_lane_off() -> None:
+    code = "from app.core.datasets import nativelane as n; print(n.available(), n.ENABLED)"
+    env = {**os.environ, "TESSERA_NO_NATIVE": "1"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["True", "False"]
