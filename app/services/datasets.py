@@ -36,6 +36,7 @@ from app import paths
 from app.core.crypto import X25519Identity, parse_recipient
 from app.core.crypto.output import atomic_output
 from app.core.datasets.card import (
+    PACKAGE_ID,
     CardInput,
     build_card,
     card_bytes,
@@ -54,6 +55,7 @@ from app.core.datasets.package import (
     HEADER_SUFFIX,
     PAYLOAD_SUFFIX,
     EncryptingWriter,
+    describe_split_package,
     iter_package_blocks,
     iter_package_lines,
 )
@@ -71,6 +73,7 @@ from app.core.progress import (
     no_progress,
 )
 from app.core.store.database import transaction, translated_errors
+from app.core.submission.manifest import HEADER_FILE, PAYLOAD_FILE
 from app.services.dataset_facts import (
     UNSPECIFIED_LICENSE,
     check_card,
@@ -158,7 +161,11 @@ class DatasetInfo:
     commitment: str
     package_path: Path
     package_sha256: str
+    """SHA-256 of the payload file of a split package (the header changes with
+    every rewrap and the whole age file is never hashed); of the one age file
+    of a package prepared before the split."""
     package_size: int
+    """The age file's size (header and payload)."""
     pii: dict[str, int]
     payload_path: Path | None = None
     """The payload file of a split package (``package_path`` is then its header);
@@ -250,8 +257,13 @@ def prepare_dataset(
             cancel.raise_if_cancelled()
         progress(ProgressEvent("finish", 0, 1, "steps"))
         created = datetime.now(UTC).replace(microsecond=0)
-        facts = pipeline_facts(request, outcome, created, package.sha256, package.size)
-        card = build_card(card_input, facts)
+        facts = pipeline_facts(request, outcome, created, package.payload_sha256, package.size)
+        card = describe_split_package(  # the package entry names its two files
+            build_card(card_input, facts),
+            PACKAGE_ID,
+            (HEADER_FILE, package.header_sha256, package.header_size),
+            (PAYLOAD_FILE, package.payload_sha256, package.payload_size),
+        )
         manifest = build_manifest(
             dataset_id=dataset_id,
             name=name,
@@ -260,12 +272,13 @@ def prepare_dataset(
             recipient=owner.recipient,
             outcome=outcome,
             package_file=_relative(package_path),
-            package_sha256=package.sha256,
+            package_sha256=package.payload_sha256,
             package_size=package.size,
             leaves_file=_relative(leaves_path),
             leaves_sha256=leaves.sha256,
             card_sha256=hashlib.sha256(card_bytes(card)).hexdigest(),
         )
+        del manifest["package"]["sha256"]  # the two files' digests follow
         manifest["package"]["header"] = {
             "file": _relative(package_path),
             "sha256": package.header_sha256,
@@ -294,7 +307,7 @@ def prepare_dataset(
                     outcome.rejections.total,
                     outcome.commitment.hex(),
                     _relative(package_path),
-                    package.sha256,
+                    package.payload_sha256,
                     package.size,
                     key,
                     _dumps(manifest),

@@ -43,6 +43,7 @@ from app.core.consent.terms import ConsentTerms
 from app.core.crypto import NewHeader, parse_recipient, rewrap_header
 from app.core.datasets.card import PACKAGE_ID as CARD_PACKAGE_ID
 from app.core.datasets.card import card_bytes
+from app.core.datasets.package import PackagePart, describe_split_package
 from app.core.errors import AlreadyExists, InvalidInput, NotFound, StorageError
 from app.core.fsutil import atomic_write_bytes, storage_error
 from app.core.identity.keys import IdentityKeys
@@ -158,28 +159,6 @@ class PreparedDataset:
     payload_size: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class PackagePart:
-    """One of the package's two files as sent: its name, digest and size."""
-
-    name: str
-    sha256: str
-    size: int
-
-
-def _file_object(part: PackagePart, description: str) -> dict[str, Any]:
-    return {
-        "@type": "cr:FileObject",
-        "@id": part.name,
-        "name": part.name,
-        "description": description,
-        "contentUrl": part.name,
-        "contentSize": f"{part.size} B",
-        "encodingFormat": "application/octet-stream",
-        "sha256": part.sha256,
-    }
-
-
 def submission_card(
     card: dict[str, Any], header: PackagePart, payload: PackagePart, terms: ConsentTerms
 ) -> bytes:
@@ -187,28 +166,18 @@ def submission_card(
 
     It must describe the package actually sent: the age file ``package.age``
     is the rewrapped header file followed by the payload file, so its entry
-    names those two (each with its digest and size) as what it is made of,
-    with the total size; the age file as a whole is never hashed (that is
-    the point of sending it split). And the card points to the consent terms
-    signed with it (``sc:usageInfo``, as
+    names those two, each with its digest and size
+    (:func:`app.core.datasets.package.describe_split_package`). And it
+    points to the consent terms signed with it (``sc:usageInfo``, as
     :class:`app.core.datasets.card.ConsentReference` describes).
     """
     copy = json.loads(json.dumps(card))
-    distribution = copy.get("distribution") or []
-    for item in distribution:
-        if isinstance(item, dict) and item.get("@id") == CARD_PACKAGE_ID:
-            item.pop("sha256", None)
-            item["contentSize"] = f"{header.size + payload.size} B"
-            item["containedIn"] = [{"@id": header.name}, {"@id": payload.name}]
-            item["description"] = (
-                f"{item.get('description', '')} It is sent as two files: {header.name} "
-                f"followed by {payload.name} is the age file."
-            ).strip()
     copy["distribution"] = [
-        _file_object(header, "The age header of package.age (its first bytes)."),
-        _file_object(payload, "The age payload of package.age (the bytes after the header)."),
-        *distribution,
+        item
+        for item in copy.get("distribution") or ()
+        if not (isinstance(item, dict) and item.get("@id") in (HEADER_FILE, PAYLOAD_FILE))
     ]
+    copy = describe_split_package(copy, CARD_PACKAGE_ID, header, payload)
     template = matching_template(terms)
     copy["usageInfo"] = {
         "@type": "CreativeWork",
@@ -408,8 +377,10 @@ def build_submission_for_dataset(
         recipients, header = _rewrapped(dataset, signer, owner, recipient)
         with staging_folder(out_dir) as staging:
             write_synced(staging / HEADER_FILE, header.header)
-            sent_header = PackagePart(
-                HEADER_FILE, hashlib.sha256(header.header).hexdigest(), len(header.header)
+            sent_header = (
+                HEADER_FILE,
+                hashlib.sha256(header.header).hexdigest(),
+                len(header.header),
             )
             split = dataset.payload_path
             placed = place_payload(
@@ -421,16 +392,16 @@ def build_submission_for_dataset(
                 progress=progress,
                 cancel=cancel,
             )
-            sent_payload = PackagePart(PAYLOAD_FILE, placed.sha256, placed.size)
+            sent_payload = (PAYLOAD_FILE, placed.sha256, placed.size)
             card = submission_card(dataset.card, sent_header, sent_payload, terms)
             write_synced(staging / CARD_FILE, card)
             manifest = make_manifest(
                 commitment=dataset.commitment,
                 records=dataset.records,
-                header_sha256=sent_header.sha256,
-                header_size=sent_header.size,
-                payload_sha256=sent_payload.sha256,
-                payload_size=sent_payload.size,
+                header_sha256=sent_header[1],
+                header_size=sent_header[2],
+                payload_sha256=placed.sha256,
+                payload_size=placed.size,
                 recipients=recipients,
                 card_sha256=hashlib.sha256(card).hexdigest(),
                 terms=terms,

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import queue
 import threading
@@ -128,8 +129,9 @@ class _HashingSink:
 
     With a ``payload`` target it splits the age file: the bytes up to and
     including the header MAC line go to ``target``, the rest to ``payload``.
-    It hashes the whole file and the payload alone as they pass (the header
-    is small and kept to be hashed at the end).
+    It then hashes the payload alone as it passes (the header is small and
+    kept to be hashed at the end): one SHA-256 pass over the ciphertext,
+    as for a one-file package, never two.
     """
 
     def __init__(self, target: BinaryIO, payload: BinaryIO | None = None) -> None:
@@ -144,8 +146,9 @@ class _HashingSink:
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
-        self.digest.update(view)
         self.size += len(view)
+        if self.payload is None:
+            self.digest.update(view)
         if self.header_done:
             self._payload(view)
             return len(view)
@@ -189,9 +192,10 @@ class EncryptingWriter:
     With ``payload`` the age file is stored split: its header at ``path``,
     its payload (read-only) at ``payload``; both appear on success only.
     Use as a context manager: leaving the block normally finishes the files
-    (``sha256`` and ``size`` of the whole ciphertext, and for a split file
-    ``header_sha256``, ``header_size``, ``payload_sha256``, ``payload_size``
-    are then set); leaving it by an exception (a cancel, an error) discards
+    (``size`` of the whole ciphertext; for one file its ``sha256``, for a
+    split one ``header_sha256``, ``header_size``, ``payload_sha256`` and
+    ``payload_size`` instead: the whole file's digest is not computed) are
+    then set); leaving it by an exception (a cancel, an error) discards
     everything, so nothing, not even a temporary file, is left behind.
     """
 
@@ -262,9 +266,10 @@ class EncryptingWriter:
             if self._error is None:
                 self._stack.close()
                 sink = self._sink
-                self.sha256 = sink.digest.hexdigest()
                 self.size = sink.size
-                if self.payload_path is not None:
+                if self.payload_path is None:
+                    self.sha256 = sink.digest.hexdigest()
+                else:
                     self.header_sha256 = hashlib.sha256(sink.header).hexdigest()
                     self.header_size = len(sink.header)
                     self.payload_sha256 = sink.payload_digest.hexdigest()
@@ -281,6 +286,47 @@ class EncryptingWriter:
         """Leave the output block by ``error``: the partial file is thrown away."""
         with contextlib.suppress(BaseException):
             self._stack.__exit__(type(error), error, error.__traceback__)
+
+
+PackagePart = tuple[str, str, int]
+"""One file of a split package as a card names it: name, SHA-256 hex, size in bytes."""
+
+
+def describe_split_package(
+    card: dict[str, Any], package_id: str, header: PackagePart, payload: PackagePart
+) -> dict[str, Any]:
+    """A copy of a Croissant card whose package entry is made of a header and a payload file.
+
+    The age file ``package_id`` is ``header`` followed by ``payload``; its
+    entry keeps the total size and names the two in ``containedIn`` (it has
+    no digest of its own: the whole file is never hashed), and each file
+    gets a ``cr:FileObject`` with its digest and size, ahead of the others.
+    """
+    copy: dict[str, Any] = json.loads(json.dumps(card))
+    distribution = [item for item in copy.get("distribution") or () if isinstance(item, dict)]
+    for item in distribution:
+        if item.get("@id") == package_id:
+            item.pop("sha256", None)
+            item["contentSize"] = f"{header[2] + payload[2]} B"
+            item["containedIn"] = [{"@id": header[0]}, {"@id": payload[0]}]
+            description = item.get("description", "")
+            parts = f" It is {header[0]} followed by {payload[0]}."
+            item["description"] = description.removesuffix(parts) + parts
+    files = [
+        {
+            "@type": "cr:FileObject",
+            "@id": name,
+            "name": name,
+            "description": f"The age {what} of {package_id}.",
+            "contentUrl": name,
+            "contentSize": f"{size} B",
+            "encodingFormat": "application/octet-stream",
+            "sha256": sha256,
+        }
+        for (name, sha256, size), what in ((header, "header"), (payload, "payload"))
+    ]
+    copy["distribution"] = [*files, *distribution]
+    return copy
 
 
 class _PipeWriter:

@@ -72,7 +72,7 @@ def test_prepared_and_submitted_cards_validate(data_dir: Path, tmp_path: Path) -
         )
         prepared = _check(dataset_card(session, info.id))
         assert prepared.name == "Harbour questions"
-        assert prepared.distribution[0].sha256 == info.package_sha256
+        assert prepared.distribution[1].sha256 == info.package_sha256 == info.payload_sha256
         assert [f.name for f in prepared.record_sets[0].fields] == ["q", "a", "n"]
         assert "mask" in json.dumps(prepared.personal_sensitive_information).lower()
 

@@ -90,10 +90,20 @@ def test_round_trip(session: Session, data_dir: Path, tmp_path: Path) -> None:
     age_file = b"".join(path.read_bytes() for path in info.package_files)
     assert read_header(package).header_size == package.stat().st_size  # exactly the header
     assert b"example.com" not in age_file
-    # The digests recorded while writing: the whole age file, the header and the payload alone.
+    # The digests recorded while writing: the payload's (it identifies the package), the header's.
+    payload_digest = hashlib.sha256(info.package_files[1].read_bytes()).hexdigest()
     assert info.package_size == len(age_file)
-    assert info.package_sha256 == hashlib.sha256(age_file).hexdigest()
-    assert info.payload_sha256 == hashlib.sha256(info.package_files[1].read_bytes()).hexdigest()
+    assert info.package_sha256 == info.payload_sha256 == payload_digest
+    stored = dataset_manifest(session, info.id)["package"]
+    assert stored["header"]["sha256"] == hashlib.sha256(package.read_bytes()).hexdigest()
+    assert stored["payload"] == {
+        "file": f"datasets/{info.id}.age-payload",
+        "sha256": payload_digest,
+        "size": info.payload_size,
+    }
+    card_files = {item["@id"]: item for item in dataset_card(session, info.id)["distribution"]}
+    assert card_files["package.age-payload"]["sha256"] == payload_digest
+    assert card_files["package.age"]["containedIn"][0] == {"@id": "package.age-header"}
     assert info.package_files[1].stat().st_mode & 0o777 == 0o444
 
     records = list(open_package_records(session, info.id))
@@ -108,7 +118,7 @@ def test_round_trip(session: Session, data_dir: Path, tmp_path: Path) -> None:
 
     manifest = dataset_manifest(session, info.id)
     assert manifest["commitment"]["root"] == info.commitment
-    assert manifest["package"]["sha256"] == info.package_sha256
+    assert manifest["package"]["payload"]["sha256"] == info.package_sha256
     card = dataset_card(session, info.id)
     assert card["name"] == "Notes"
     assert card["identifier"]["value"] == info.commitment
