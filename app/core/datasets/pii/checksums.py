@@ -77,8 +77,13 @@ def iban_valid(compact: str) -> bool:
     if not compact.isascii() or not compact.isalnum():
         return False
     rearranged = compact[4:] + compact[:4]
-    number = "".join(str(int(char, 36)) for char in rearranged)
-    return int(number) % 97 == 1
+    return int(rearranged.translate(_BASE36_DIGITS)) % 97 == 1
+
+
+_BASE36_DIGITS = {
+    ord(char): str(int(char, 36)) for char in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+}
+"""Each ASCII letter to its value as a base-36 digit (A and a are 10): what mod 97 reads."""
 
 
 def iban_check_digits(country: str, bban: str) -> str:

@@ -106,11 +106,16 @@ def _find_ibans_in(text: str, out: list[Raw], position: int, stop: int) -> None:
         position = start + 1
         if length is None:
             continue
-        end, taken = start, 0
-        while taken < length and end < match.end():
-            if text[end] not in " \u00a0":
-                taken += 1
-            end += 1
+        match_end = match.end()
+        if " " in text[start:match_end] or "\u00a0" in text[start:match_end]:
+            end, taken = start, 0
+            while taken < length and end < match_end:
+                if text[end] not in " \u00a0":
+                    taken += 1
+                end += 1
+        else:  # written without spaces: one character a place
+            end = min(start + length, match_end)
+            taken = end - start
         if taken < length or (end < len(text) and text[end].isalnum()):
             continue
         compact = text[start:end].replace(" ", "").replace("\u00a0", "")

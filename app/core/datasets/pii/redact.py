@@ -121,6 +121,9 @@ def mask_tag(kind: PiiType) -> str:
     return f"[{kind.tag}]"
 
 
+_MASK_TAGS = {kind: mask_tag(kind) for kind in PiiType}
+
+
 def normalize_value(kind: PiiType, value: str, detector: str = "") -> str:
     """The form of a value that two spellings of the same thing share, for pseudonyms."""
     if kind is PiiType.EMAIL:
@@ -192,6 +195,12 @@ def redact_record(
         return record
     if "" in drops:
         return None
+    if not drops and isinstance(record, dict) and all(_is_member(path) for path in edits):
+        # The common case, members of the record itself: one copy, no edit tree.
+        copy = dict(record)
+        for path, items in edits.items():
+            copy[_tokens(path)[0]] = redact_string(_string_at(record, path), items, key)
+        return copy
     replaced: dict[str, str] = {}
     for path, items in edits.items():
         if not any(path == drop or path.startswith(drop + "/") for drop in drops):
@@ -214,6 +223,13 @@ def redact_string(text: str, items: Sequence[tuple[Finding, Action]], key: bytes
                 f"[{finding.start}:{finding.end}] does not match the record",
                 hint="scan the dataset again",
             )
+    if len(items) == 1:
+        finding, action = items[0]
+        if action is Action.PSEUDONYMIZE:
+            replacement = pseudonym(finding.type, finding.value, key, finding.detector)
+        else:
+            replacement = _MASK_TAGS[finding.type]
+        return text[: finding.start] + replacement + text[finding.end :]
     ordered = sorted(items, key=lambda item: (item[0].start, -item[0].end))
     groups: list[tuple[int, int, Finding, Action]] = []
     for finding, action in ordered:
@@ -235,6 +251,11 @@ def redact_string(text: str, items: Sequence[tuple[Finding, Action]], key: bytes
         tail = start
     parts.append(text[:tail])
     return "".join(reversed(parts))
+
+
+def _is_member(path: str) -> bool:
+    """Whether ``path`` names a member of the top-level object ("/text", not "/a/b" or "")."""
+    return path[:1] == "/" and "/" not in path[1:]
 
 
 def _tokens(path: str) -> list[str]:

@@ -50,6 +50,10 @@ _DIGIT_TYPES = frozenset({PiiType.PHONE, PiiType.PAYMENT_CARD, PiiType.NATIONAL_
 _GATED_TYPES = _DIGIT_TYPES | {PiiType.IBAN, PiiType.IP}
 _UNFILTERED_TYPES = frozenset({PiiType.PERSON_NAME, PiiType.STREET_ADDRESS})
 _SECRET_FAMILIES = prefilter.KNOWN_SECRETS | prefilter.PRIVATE_KEYS | prefilter.ASSIGNED_SECRETS
+_EMAIL, _DIGITS, _IPV6 = prefilter.EMAIL, prefilter.DIGITS, prefilter.IPV6
+_RUNS, _IBANS, _LETTER_IDS, _IPV4, _NAMES, _ADDRESSES = (64 << shift for shift in range(6))
+"""Plan bits past the families': detectors within the digit family, and the unfiltered ones."""
+assert not (_RUNS | _IBANS | _LETTER_IDS | _IPV4 | _NAMES | _ADDRESSES) & prefilter.ALL
 _IBAN_LEAD = 40
 _IBAN_TAIL = 44
 
@@ -57,10 +61,12 @@ _IBAN_TAIL = 44
 class PiiScanner:
     """Finds personal data in strings and records; picklable, safe to share between threads."""
 
-    __slots__ = ("regions", "types")
+    __slots__ = ("_plan", "regions", "types")
 
     types: frozenset[PiiType]
     regions: tuple[str, ...]
+    _plan: int
+    """Which detectors the types enable: prefilter family bits and the bits below."""
 
     def __init__(
         self,
@@ -81,6 +87,11 @@ class PiiScanner:
                 hint=f"choose from {', '.join(sorted(SUPPORTED_REGIONS))}",
             )
         self.regions = regions
+        self._plan = _plan(self.types)
+
+    def __reduce__(self) -> tuple[object, tuple[frozenset[PiiType], tuple[str, ...]]]:
+        # Only the types and regions travel: the plan is derived from them where it lands.
+        return (_rebuilt, (self.types, self.regions))
 
     def __repr__(self) -> str:
         kinds = ",".join(sorted(self.types))
@@ -109,37 +120,31 @@ class PiiScanner:
 
     def raw_findings(self, text: str, families: int = prefilter.ALL) -> list[Raw]:
         """Every detector's findings in ``text``, overlaps not yet resolved."""
-        types = self.types
+        plan = self._plan
+        wanted = families & plan
         out: list[Raw] = []
-        if families & prefilter.EMAIL and PiiType.EMAIL in types and "@" in text:
+        if wanted & _EMAIL and "@" in text:
             find_emails(text, out)
-        spans = (
-            candidates(text)
-            if families & prefilter.DIGITS and not types.isdisjoint(_GATED_TYPES)
-            else None
-        )
-        if spans:
-            if not types.isdisjoint(_DIGIT_TYPES):
-                find_digit_runs(text, out, types, self.regions, spans)
-            if PiiType.IBAN in types:
-                # An IBAN starts some way before its first run of digits and its letters may
-                # follow the last one ("... 814P2"); the window covers both.
-                find_ibans(text, out, windows(spans, _IBAN_LEAD, _IBAN_TAIL, len(text)))
-            if PiiType.NATIONAL_ID in types:
-                find_letter_ids(text, out, windows(spans, 8, 4, len(text)))
-            if PiiType.IP in types:
-                find_ipv4(text, out, spans)
-        if (
-            families & prefilter.IPV6
-            and PiiType.IP in types
-            and ("::" in text or text.count(":") >= 7)
-        ):
+        if wanted & _DIGITS:
+            spans = candidates(text)
+            if spans:
+                if plan & _RUNS:
+                    find_digit_runs(text, out, self.types, self.regions, spans)
+                if plan & _IBANS:
+                    # An IBAN starts some way before its first run of digits and its letters may
+                    # follow the last one ("... 814P2"); the window covers both.
+                    find_ibans(text, out, windows(spans, _IBAN_LEAD, _IBAN_TAIL, len(text)))
+                if plan & _LETTER_IDS:
+                    find_letter_ids(text, out, windows(spans, 8, 4, len(text)))
+                if plan & _IPV4:
+                    find_ipv4(text, out, spans)
+        if wanted & _IPV6 and ("::" in text or text.count(":") >= 7):
             find_ipv6(text, out)
-        if PiiType.SECRET in types and families & _SECRET_FAMILIES:
-            find_secrets(text, out, _secret_kinds(families))
-        if PiiType.PERSON_NAME in types:
+        if wanted & _SECRET_FAMILIES:
+            find_secrets(text, out, _secret_kinds(wanted))
+        if plan & _NAMES:
             find_names(text, out)
-        if PiiType.STREET_ADDRESS in types:
+        if plan & _ADDRESSES:
             find_addresses(text, out)
         return out
 
@@ -205,12 +210,39 @@ def _findings(text: str, path: str, raw: list[Raw]) -> list[Finding]:
     ]
 
 
+def _rebuilt(types: frozenset[PiiType], regions: tuple[str, ...]) -> PiiScanner:
+    return PiiScanner(types, regions=regions)
+
+
 def _secret_kinds(families: int) -> int:
     return (
         (tokens.KNOWN if families & prefilter.KNOWN_SECRETS else 0)
         | (tokens.PRIVATE if families & prefilter.PRIVATE_KEYS else 0)
         | (tokens.ASSIGNED if families & prefilter.ASSIGNED_SECRETS else 0)
     )
+
+
+def _plan(types: frozenset[PiiType]) -> int:
+    plan = 0
+    if PiiType.EMAIL in types:
+        plan |= _EMAIL
+    if not types.isdisjoint(_GATED_TYPES):
+        plan |= _DIGITS
+    if not types.isdisjoint(_DIGIT_TYPES):
+        plan |= _RUNS
+    if PiiType.IBAN in types:
+        plan |= _IBANS
+    if PiiType.NATIONAL_ID in types:
+        plan |= _LETTER_IDS
+    if PiiType.IP in types:
+        plan |= _IPV4 | _IPV6
+    if PiiType.SECRET in types:
+        plan |= _SECRET_FAMILIES
+    if PiiType.PERSON_NAME in types:
+        plan |= _NAMES
+    if PiiType.STREET_ADDRESS in types:
+        plan |= _ADDRESSES
+    return plan
 
 
 def iter_strings(value: JsonValue, path: str = "") -> Iterator[tuple[str, str]]:

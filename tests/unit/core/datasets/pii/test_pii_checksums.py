@@ -164,3 +164,26 @@ def test_nir_key_and_month() -> None:
 )
 def test_ssn_area_group_serial(number: str, valid: bool) -> None:
     assert ssn_valid(number) is valid
+
+
+def _iban_valid_by_digit_values(compact: str) -> bool:
+    """The mod 97 check spelled with ``int(char, 36)``, as the registry describes it."""
+    if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit():
+        return False
+    if not compact.isascii() or not compact.isalnum():
+        return False
+    rearranged = compact[4:] + compact[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+@given(st.sampled_from(sorted(IBAN_LENGTHS)), st.data())
+def test_iban_check_reads_letters_as_their_base36_values(country: str, data: st.DataObject) -> None:
+    length = IBAN_LENGTHS[country] - 4
+    alphabet = st.sampled_from("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcz") | st.characters()
+    bban = data.draw(st.text(alphabet=alphabet, min_size=length, max_size=length))
+    for check in (data.draw(st.text("0123456789", min_size=2, max_size=2)), "00"):
+        compact = country + check + bban
+        assert iban_valid(compact) == _iban_valid_by_digit_values(compact)
+    if bban.isascii() and bban.isalnum():
+        valid = country + iban_check_digits(country, bban.upper()) + bban
+        assert iban_valid(valid) == _iban_valid_by_digit_values(valid)

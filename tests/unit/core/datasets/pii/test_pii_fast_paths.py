@@ -1,0 +1,156 @@
+"""The scanner's and redactor's shortcuts give what their general paths give.
+
+``scan_record`` walks a record without ``iter_strings`` and without asking
+:func:`.prefilter.text_families` first; ``redact_record`` edits members of
+the record itself without an edit tree; ``redact_string`` replaces a single
+finding without sorting and grouping. Each is held here against the general
+way of doing the same, on generated records.
+"""
+
+from __future__ import annotations
+
+import pickle
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.core.datasets.pii import (
+    ALL_TYPES,
+    DEFAULT_TYPES,
+    Action,
+    Finding,
+    PiiScanner,
+    PiiType,
+    RedactionPolicy,
+    prefilter,
+    redact_record,
+)
+from app.core.datasets.pii.scanner import escape_pointer, iter_strings
+from app.core.datasets.records import JsonValue
+from tests.unit.core.datasets.pii.test_pii_properties import FRAGMENTS, texts
+
+KEY = bytes(range(32))
+SCANNERS = [
+    PiiScanner(DEFAULT_TYPES),
+    PiiScanner(ALL_TYPES),
+    PiiScanner(["phone", "iban"], regions=["DE"]),
+    PiiScanner(["email", "secret", "ip"]),
+]
+
+long_texts = (
+    st.lists(st.sampled_from([*FRAGMENTS, "lorem ipsum " * 8, " is ", "=", ":"])).map("".join)
+    | texts
+)
+records = st.recursive(
+    st.none() | st.integers() | long_texts,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["a", "b/c", "~d", "text", ""]), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+def scan_record_by_strings(scanner: PiiScanner, record: JsonValue, families: int) -> list[Finding]:
+    """``scan_record`` as it was: each string, asking the prefilter first when it is long."""
+    findings: list[Finding] = []
+    for path, text in iter_strings(record):
+        if len(text) < 5:
+            continue
+        if scanner.prefilters:
+            allowed = families & prefilter.text_families(text) if len(text) >= 80 else families
+            if allowed:
+                findings.extend(scanner.scan_text(text, path, allowed))
+        else:
+            findings.extend(scanner.scan_text(text, path))
+    return findings
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records, st.integers(0, prefilter.ALL), st.sampled_from(range(len(SCANNERS))))
+def test_record_walk_finds_what_scanning_each_string_finds(
+    record: JsonValue, families: int, which: int
+) -> None:
+    scanner = SCANNERS[which]
+    assert scanner.scan_record(record, families) == scan_record_by_strings(
+        scanner, record, families
+    )
+    assert scanner.scan_record(record) == scan_record_by_strings(scanner, record, prefilter.ALL)
+
+
+def test_a_restored_scanner_scans_alike() -> None:
+    text = "Mail ann@example.com, IBAN DE89 3704 0044 0532 0130 00, ghp_" + "a1B2c3D4e5" * 4
+    for scanner in SCANNERS:
+        restored = pickle.loads(pickle.dumps(scanner))  # noqa: S301 (our own bytes)
+        assert restored == scanner
+        assert restored.scan_text(text) == scanner.scan_text(text)
+        assert restored.scan_record({"t": [text]}, prefilter.EMAIL) == scanner.scan_record(
+            {"t": [text]}, prefilter.EMAIL
+        )
+
+
+actions = st.sampled_from(list(Action))
+policies = st.builds(
+    RedactionPolicy,
+    st.sampled_from([Action.MASK, Action.PSEUDONYMIZE, Action.KEEP, Action.DROP_FIELD]),
+    st.dictionaries(st.sampled_from(list(PiiType)), actions, max_size=3),
+)
+objects = st.dictionaries(st.sampled_from(["a", "b/c", "~d", "text", ""]), records, max_size=4)
+
+
+def _nested(finding: Finding) -> Finding:
+    return Finding(
+        finding.type,
+        "/wrap" + finding.path,
+        finding.start,
+        finding.end,
+        finding.value,
+        finding.detector,
+    )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(objects, policies)
+def test_editing_members_in_place_gives_what_the_edit_tree_gives(
+    record: dict[str, JsonValue], policy: RedactionPolicy
+) -> None:
+    findings = SCANNERS[1].scan_record(record)
+    direct = redact_record(record, findings, policy, record_index=3, key=KEY)
+    # One level down, no finding names a member of the record itself: the general way.
+    wrapped = redact_record(
+        {"wrap": record}, [_nested(f) for f in findings], policy, record_index=3, key=KEY
+    )
+    if direct is None:
+        assert wrapped is None
+    else:
+        assert isinstance(wrapped, dict)
+        assert wrapped["wrap"] == direct
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=40), st.data(), st.sampled_from([Action.MASK, Action.PSEUDONYMIZE]))
+def test_one_finding_is_replaced_as_a_group_of_one(
+    text: str, data: st.DataObject, action: Action
+) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    if start == end:
+        return
+    kind = data.draw(st.sampled_from(list(PiiType)))
+    finding = Finding(kind, "/t", start, end, text[start:end], "phone:DE")
+    policy = RedactionPolicy(default=action)
+    alone = redact_record({"t": text}, [finding], policy, record_index=0, key=KEY)
+    # Twice the same finding goes through grouping; the group's lead is that finding.
+    grouped = redact_record({"t": text}, [finding, finding], policy, record_index=0, key=KEY)
+    assert alone == grouped
+
+
+def test_escaped_member_names_take_the_short_way() -> None:
+    text = "write to ann@example.com today"
+    for name in ("a/b", "~x", ""):
+        record = {name: text, "n": 1}
+        findings = SCANNERS[0].scan_record(record)
+        assert [f.path for f in findings] == ["/" + escape_pointer(name)]
+        redacted = redact_record(record, findings, RedactionPolicy(), record_index=0, key=KEY)
+        assert redacted == {name: "write to [EMAIL] today", "n": 1}
+        assert record[name] == text
