@@ -79,6 +79,9 @@ def test_lists_the_built_submission_and_the_drafts(page: SubmissionsPage, built:
         assert states == {"tide notes": "signed", "draft notes": "draft"}
     _select(page, built.id)
     assert page.folder_field.value.text() == str(built.folder)
+    assert page.detail_facts.text().splitlines()[-1] == (
+        "Files: submission.dsse.json, package.age-header, package.age-payload, card.json"
+    )
     assert page.verify_button.isEnabled()
     assert page.revoke_button.isEnabled()
     assert not page.sign_button.isVisible()

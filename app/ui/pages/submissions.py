@@ -149,6 +149,8 @@ class SubmissionsPage(ListPage):
             .replace("%2", info.network_id or info.network_recipient)
             .replace("%3", info.consent_digest[:16])
             .replace("%4", info.id)
+            + "\n"
+            + self.tr("Files: %1").replace("%1", ", ".join(path.name for path in info.files))
         )
         self.folder_field.set_value(str(info.folder))
         self.signer_field.set_value(info.signer_did)
