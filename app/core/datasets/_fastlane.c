@@ -23,7 +23,7 @@
 
 #include <openssl/evp.h>
 
-#define ABI 1
+#define ABI 2
 #define MAX_DEPTH 32
 #define NO_NODE UINT32_MAX
 
@@ -537,17 +537,50 @@ prefix_at(const unsigned char *s, size_t n, size_t i)
     }
 }
 
-/* prefilter.line_families over the raw line, with memchr and memmem (most of the tests
-   look for something rare); the anchor words only when an assignment could be there. */
+/* Whether ``word`` (small letters and spaces) is in the line, letters in any case: a loop the
+   compiler vectorises, since the words (" is ", "earer ") start with common characters. */
+static int
+spoken(const unsigned char *s, size_t n, const char *word, size_t len)
+{
+    unsigned found = 0;
+    for (size_t i = 0; i + len <= n; i++) {
+        unsigned match = 1;
+        for (size_t k = 0; k < len; k++)
+            match &= (unsigned char)(s[i + k] | (word[k] == ' ' ? 0 : 0x20)) ==
+                     (unsigned char)word[k];
+        found |= match;
+    }
+    return (int)found;
+}
+
+/* Whether the line has ``word`` at a position of ``c`` (a rare character), ``back`` before it. */
+static int
+around(const unsigned char *s, size_t n, char c, const char *word, size_t back)
+{
+    size_t len = strlen(word);
+    for (const unsigned char *at = s; (at = memchr(at, c, n - (size_t)(at - s))) != NULL; at++) {
+        size_t i = (size_t)(at - s);
+        if (i >= back && n - (i - back) >= len && memcmp(s + i - back, word, len) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* prefilter.line_families over the raw line: a few vectorised passes and memchr for rare
+   characters; the anchor words (in the folded line) only when an assignment could be there. */
 static int
 line_families(Lane *p, uint32_t keys, PyObject *anchors, Buf *folded)
 {
     const unsigned char *s = p->line;
     size_t n = p->n, colons = 0;
+    unsigned at_sign = 0, equals = 0;
     int families = p->candidate ? DIGITS : 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         colons += s[i] == ':';
-    if (memchr(s, '@', n) != NULL)
+        at_sign |= s[i] == '@';
+        equals |= s[i] == '=';
+    }
+    if (at_sign)
         families |= EMAIL;
     size_t inner = 0;
     if (colons != keys && colons != 0) {
@@ -560,25 +593,23 @@ line_families(Lane *p, uint32_t keys, PyObject *anchors, Buf *folded)
         families |= IPV6;
     static const char rare[] = "_-AJG";
     for (const char *c = rare; *c && !(families & KNOWN_SECRETS); c++) {
-        const unsigned char *at = s, *end = s + n;
-        while ((at = memchr(at, *c, (size_t)(end - at))) != NULL) {
+        for (const unsigned char *at = s; (at = memchr(at, *c, n - (size_t)(at - s))) != NULL;
+             at++) {
             if (prefix_at(s, n, (size_t)(at - s))) {
                 families |= KNOWN_SECRETS;
                 break;
             }
-            at++;
         }
     }
-    if (contains(s, n, "hooks.slack.com", 15))
+    if (around(s, n, '.', "hooks.slack.com", 5))
         families |= KNOWN_SECRETS;
-    if (contains(s, n, "PRIVATE KEY", 11))
+    if (around(s, n, 'P', "PRIVATE KEY", 0))
         families |= PRIVATE_KEYS;
-    for (size_t i = 0; i < n; i++)
-        folded->data[i] = (char)fold[s[i]];
-    const unsigned char *f = (const unsigned char *)folded->data;
-    if (memchr(s, '=', n) != NULL || inner > 0 || contains(f, n, " is ", 4) ||
-        contains(f, n, "earer ", 6)) {
+    if (equals || inner > 0 || spoken(s, n, " is ", 4) || spoken(s, n, "earer ", 6)) {
         int named = contains(s, n, "uthorization", 12) || contains(s, n, "://", 3);
+        for (size_t i = 0; i < n; i++)
+            folded->data[i] = (char)fold[s[i]];
+        const unsigned char *f = (const unsigned char *)folded->data;
         Py_ssize_t count = PyTuple_GET_SIZE(anchors);
         for (Py_ssize_t k = 0; k < count && !named; k++) {
             PyObject *anchor = PyTuple_GET_ITEM(anchors, k);
@@ -671,6 +702,7 @@ scan(PyObject *module, PyObject *args)
 {
     Py_buffer view;
     PyObject *anchors, *canonical = NULL, *families = NULL, *leaves = NULL, *special = NULL;
+    PyObject *starts = NULL;
     PyObject *result = NULL;
     Py_ssize_t max_line;
     int want_families, want_leaves;
@@ -702,7 +734,9 @@ scan(PyObject *module, PyObject *args)
     families = PyBytes_FromStringAndSize(NULL, lines);
     leaves = PyBytes_FromStringAndSize(NULL, lines * 32);
     special = PyList_New(0);
-    if (canonical == NULL || families == NULL || leaves == NULL || special == NULL)
+    starts = PyBytes_FromStringAndSize(NULL, (lines + 1) * (Py_ssize_t)sizeof(uint64_t));
+    if (canonical == NULL || families == NULL || leaves == NULL || special == NULL ||
+        starts == NULL)
         goto done;
     if (want_leaves && (md = sha256()) == NULL) {
         PyErr_SetString(PyExc_RuntimeError, "scan: OpenSSL has no SHA-256");
@@ -714,6 +748,7 @@ scan(PyObject *module, PyObject *args)
     }
     unsigned char *family = (unsigned char *)PyBytes_AS_STRING(families);
     unsigned char *leaf_at = (unsigned char *)PyBytes_AS_STRING(leaves);
+    uint64_t *start = (uint64_t *)PyBytes_AS_STRING(starts);
     memset(family, 0, (size_t)lines);
     memset(leaf_at, 0, (size_t)lines * 32);
     size_t room = 0;
@@ -722,6 +757,7 @@ scan(PyObject *module, PyObject *args)
         const unsigned char *newline = memchr(at, '\n', (size_t)(end - at));
         size_t n = (size_t)((newline ? newline : end) - at);
         const unsigned char *line = at;
+        start[i] = (uint64_t)(line - data);
         at = newline ? newline + 1 : end;
         int status = SLOW;
         uint32_t keys = 0;
@@ -765,12 +801,15 @@ scan(PyObject *module, PyObject *args)
             Py_DECREF(number);
         }
     }
-    result = PyTuple_Pack(4, canonical, families, leaves, special);
+    /* line i is data[start[i]:start[i + 1] - 1], the last one too */
+    start[lines] = (uint64_t)view.len + (lines && end[-1] != '\n');
+    result = PyTuple_Pack(5, canonical, families, leaves, special, starts);
 done:
     Py_XDECREF(canonical);
     Py_XDECREF(families);
     Py_XDECREF(leaves);
     Py_XDECREF(special);
+    Py_XDECREF(starts);
     EVP_MD_CTX_free(ctx);
     PyMem_Free(lane.nodes);
     PyMem_Free(lane.order);
@@ -784,7 +823,8 @@ done:
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
-     "scan(data, anchors, max_line, families, leaves) -> (canonical, families, leaves, special)"},
+     "scan(data, anchors, max_line, families, leaves)\n"
+     "-> (canonical, families, leaves, special, starts)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -9,6 +9,7 @@ def scan(
     families: bool,
     leaves: bool,
     /,
-) -> tuple[list[bytes | None], bytes, bytes, list[int]]:
+) -> tuple[list[bytes | None], bytes, bytes, list[int], bytes]:
     """Per line of ``data``: canonical bytes (None: not taken), families, 32-byte leaves;
-    and the lines the caller must look at (not taken, or with families left)."""
+    the lines the caller must look at (not taken, or with families left); and where each
+    line starts, as native uint64 (line i is ``data[start[i]:start[i + 1] - 1]``)."""

@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import orjson
 
@@ -73,22 +73,37 @@ change to its strings the C encoder (:func:`encode_plain`) still writes its cano
 class Run:
     """Lines in a row that the native lane finished: canonical, no PII family left to run.
 
-    Their records are parsed (from ``raw``, their lines) only for what needs them:
-    the schema sample and near-duplicate signatures. ``first`` is the first line's
+    Their records are parsed (from :meth:`line`) only for what needs them: the
+    schema sample and near-duplicate signatures. ``first`` is the first line's
     index in its source (its number - 1), as in :class:`SourceLocation`.
     """
 
-    __slots__ = ("canonical", "first", "leaves", "raw")
+    __slots__ = ("canonical", "data", "first", "leaves", "offset", "starts")
 
     def __init__(
-        self, canonical: list[bytes | None], leaves: bytes, raw: list[bytes], first: int
+        self,
+        canonical: list[bytes | None],
+        leaves: bytes,
+        data: bytes,
+        starts: Sequence[int],
+        offset: int,
+        first: int,
     ) -> None:
         self.canonical = canonical
         """The lines' RFC 8785 bytes (all bytes; typed as the batch result's list)."""
         self.leaves = leaves
         """Their Merkle leaf hashes, 32 bytes each."""
-        self.raw = raw
+        self.data = data
+        """The batch, whose line ``offset + k`` is the run's line ``k``."""
+        self.starts = starts
+        """Where each line of the batch starts (line ``i`` ends at ``starts[i + 1] - 1``)."""
+        self.offset = offset
         self.first = first
+
+    def line(self, k: int) -> bytes:
+        """The raw text of the run's line ``k`` (without its newline)."""
+        at = self.offset + k
+        return self.data[self.starts[at] : self.starts[at + 1] - 1]
 
 
 _EDGE_SPACE = re.compile(rb'"(?: |(?<= "))')

@@ -32,7 +32,7 @@ from app.core.datasets.pii.prefilter import FOLD
 from app.core.datasets.pii.tokens import ANCHORS
 from app.core.datasets.records import ImportedRecord, SourceLocation
 
-ABI = 1
+ABI = 2
 """The C interface this module speaks; a stale build with another is not used."""
 
 
@@ -73,10 +73,10 @@ def read_runs(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane | Run]
         except UnicodeDecodeError:
             yield from slow_lanes(parse_jsonl_batch(batch))
             return
-    canonical, families, leaves, special = native.scan(
+    canonical, families, leaves, special, bounds = native.scan(
         data, _ANCHORS, batch.max_line, families_wanted, True
     )
-    raw = data.split(b"\n")
+    starts = memoryview(bounds).cast("Q")
     reader = LineReader(batch, families_wanted=families_wanted)
     path, number = batch.path, batch.first_line  # the number of line 0
     lines = len(canonical)
@@ -85,12 +85,17 @@ def read_runs(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane | Run]
     for at in special:
         if at > start:
             yield Run(
-                canonical[start:at], leaves[32 * start : 32 * at], raw[start:at], number - 1 + start
+                canonical[start:at],
+                leaves[32 * start : 32 * at],
+                data,
+                starts,
+                start,
+                number - 1 + start,
             )
         if at == lines:
             break
         done = canonical[at]
-        line = raw[at]
+        line = data[starts[at] : starts[at + 1] - 1]
         if done is None:
             lane = reader.read(line.decode("utf-8"), line.translate(FOLD), number + at)
             if lane is not None:

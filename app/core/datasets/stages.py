@@ -297,13 +297,15 @@ class Stage:
         result.lines.extend(run.canonical)
         result.local.extend(range(index + 1, index + 1 + count))
         result.leaves += run.leaves
-        loads, raw = orjson.loads, run.raw
+        loads, line = orjson.loads, run.line
         schema = result.schema
         for offset in sampled_offsets(run.first, count):
-            schema.add(loads(raw[offset]))
+            schema.add(loads(line(offset)))
         if self.config.dedupe == "near":
             params = self.config.minhash
-            result.signatures.extend(minhash(record_text(loads(line)), params) for line in raw)
+            result.signatures.extend(
+                minhash(record_text(loads(line(k))), params) for k in range(count)
+            )
         return index + count
 
     def _scan(self, parsed: Sequence[ImportedRecord | RecordRejected], result: BatchResult) -> None:

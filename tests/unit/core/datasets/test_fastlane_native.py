@@ -142,12 +142,14 @@ def _duplicates(line: str) -> bool:
 
 def _check_lines(data: bytes, *, families_wanted: bool = True) -> int:
     """Each line's C result against the Python lane's; the number of lines C took."""
-    canonical, families, leaves, special = _fastlane.scan(
+    canonical, families, leaves, special, bounds = _fastlane.scan(
         data, ANCHOR_BYTES, 1 << 20, families_wanted, True
     )
     lines = data.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
+    starts = memoryview(bounds).cast("Q")
+    assert [data[starts[i] : starts[i + 1] - 1] for i in range(len(lines))] == lines
     assert len(canonical) == len(lines) == len(families) == len(leaves) // 32
     assert special == [i for i, c in enumerate(canonical) if c is None or families[i]]
     reader = LineReader(RawBatch(PATH, 1, data), families_wanted=families_wanted)
@@ -180,10 +182,10 @@ def _expand(entries: Iterator[Lane | Run]) -> list[tuple[object, ...]]:
     out: list[tuple[object, ...]] = []
     for entry in entries:
         if isinstance(entry, Run):
-            assert len(entry.canonical) == len(entry.raw) == len(entry.leaves) // 32
-            for k, (canonical, raw) in enumerate(zip(entry.canonical, entry.raw, strict=True)):
+            assert len(entry.canonical) == len(entry.leaves) // 32
+            for k, canonical in enumerate(entry.canonical):
                 index = entry.first + k
-                record = orjson.loads(raw)
+                record = orjson.loads(entry.line(k))
                 item = ImportedRecord(record, SourceLocation(PATH, index + 1, index))
                 assert entry.leaves[32 * k : 32 * k + 32] == _leaf(canonical)  # type: ignore[arg-type]
                 out.append((_comparable(item), canonical, 0, True))
@@ -220,7 +222,7 @@ def test_each_line_as_the_python_lane_decides_it(lines: list[str], newline: bool
 @given(st.lists(st.binary(max_size=40), max_size=5))
 def test_random_bytes_are_harmless(lines: list[bytes]) -> None:
     data = b"\n".join(lines)
-    canonical, _, _, _ = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)
+    canonical = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)[0]
     for line, done in zip(data.split(b"\n"), canonical, strict=False):
         if done is not None:
             assert done == orjson.dumps(orjson.loads(line), option=orjson.OPT_SORT_KEYS)
@@ -252,7 +254,7 @@ def test_common_lines_and_their_families() -> None:
     ]
     data = _batch(lines).data
     assert _check_lines(data) == 8
-    canonical, families, _, special = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)
+    canonical, families, _, special, _ = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)
     assert canonical[0] == b'{"id":7,"score":0.25,"tags":["a","b"],"text":"A plain line."}'
     assert canonical[3] == b'{"n":0,"text":"token ghp_abc"}'
     assert canonical[4] == b'{"k":{"a":false,"z":[1.5,{"y":null}]},"text":"AKIAXYZ"}'
@@ -267,7 +269,7 @@ def test_common_lines_and_their_families() -> None:
 def test_lines_over_the_limit_nesting_and_utf8_go_the_full_way() -> None:
     deep = '{"a": ' + "[" * 40 + "]" * 40 + "}"
     data = _batch([deep, '{"a": "x"}', '{"t": "caf\u00e9"}']).data
-    canonical, _, _, special = _fastlane.scan(data, ANCHOR_BYTES, 8, True, True)
+    canonical, _, _, special, _ = _fastlane.scan(data, ANCHOR_BYTES, 8, True, True)
     assert canonical == [None, None, None]  # too deep; over 8 bytes; not ASCII
     assert special == [0, 1, 2]
     _check_runs(RawBatch(PATH, 1, data, max_line=12))
