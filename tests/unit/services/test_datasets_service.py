@@ -281,3 +281,26 @@ def test_a_sampled_schema_says_so_in_the_report_and_card(
     assert "sample of 112 of 300" in dataset_report(session, info.id)["quality"]["schema_basis"]
     fields = dataset_card(session, info.id)["recordSet"][0]["field"]
     assert all("sample of 112 of 300" in field["description"] for field in fields)
+
+
+def test_a_crash_leftover_in_either_layout_is_swept_by_the_next_prepare(
+    session: Session, data_dir: Path, tmp_path: Path
+) -> None:
+    """Named package files without a row (a crash between the files and the row) go away."""
+    import os
+
+    kept = prepare_dataset(
+        session, PrepareRequest((write_jsonl(tmp_path / "a.jsonl", RECORDS),), "A")
+    )
+    folder = data_dir / "datasets"
+    orphans = [folder / f"0orphan{suffix}" for suffix in (".age-header", ".age-payload", ".age")]
+    for path in orphans:
+        path.write_bytes(b"age-encryption.org/v1\n")
+        os.utime(path, (1, 1))  # older than the few minutes a running prepare may take
+    orphans[1].chmod(0o444)
+    fresh = folder / "0fresh.age-payload"
+    fresh.write_bytes(b"a prepare still running")
+    prepare_dataset(session, PrepareRequest((write_jsonl(tmp_path / "b.jsonl", RECORDS),), "B"))
+    assert not any(path.exists() for path in orphans)
+    assert fresh.exists()
+    assert all(path.is_file() for path in get_dataset(session, kept.id).package_files)
