@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import re
 
-from app.core.datasets.pii.digits import CANDIDATE
+from app.core.datasets.pii.digits import CANDIDATE, FOLD
+from app.core.datasets.pii.digits import FOLDED_CANDIDATE as _FOLDED_CANDIDATE
 from app.core.datasets.pii.tokens import ANCHORS, TRIGGER, lowered_for_anchors
 
 EMAIL = 1
@@ -74,23 +75,6 @@ def _has_anchor(lowered: str) -> bool:
     return any(anchor in lowered for anchor in ANCHORS)
 
 
-def _fold_table() -> bytes:
-    table = bytearray(range(256))
-    for code in b"0123456789":
-        table[code] = ord("0")
-    for code in b"-./()":
-        table[code] = ord(".")
-    for code in range(ord("A"), ord("Z") + 1):
-        table[code] = code + 32
-    return bytes(table)
-
-
-FOLD = _fold_table()
-"""Digits to ``0``, in-number separators to ``.``, capitals to small letters; the rest kept."""
-
-_FOLDED_CANDIDATE = re.compile(rb"0(?:[0. ]{5,}0|000[a-z])")
-""":data:`~app.core.datasets.pii.digits.CANDIDATE` over folded ASCII (a small letter for the
-capital, which only widens it)."""
 _UNDERSCORE_PREFIX = re.compile(
     r"_(?:(?<=gh[pousr]_)|(?<=hf_)|(?<=npm_)|(?<=_pat_)|(?<=k_live_)|(?<=k_test_))"
 )

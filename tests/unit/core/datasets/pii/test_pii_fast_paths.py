@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pickle
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.core.datasets.pii import (
@@ -25,6 +25,7 @@ from app.core.datasets.pii import (
     prefilter,
     redact_record,
 )
+from app.core.datasets.pii.digits import _shape, candidates, candidates_by_pattern
 from app.core.datasets.pii.scanner import escape_pointer, iter_strings
 from app.core.datasets.records import JsonValue
 from tests.unit.core.datasets.pii.test_pii_properties import FRAGMENTS, texts
@@ -154,3 +155,35 @@ def test_escaped_member_names_take_the_short_way() -> None:
         redacted = redact_record(record, findings, RedactionPolicy(), record_index=0, key=KEY)
         assert redacted == {name: "write to [EMAIL] today", "n": 1}
         assert record[name] == text
+
+
+digit_texts = st.lists(
+    st.sampled_from(
+        [
+            *("0", "7", "12", "1234", "4111 1111 1111 1111", "-", ".", "/", "(", ")", " "),
+            *("A", "z", "Q", "\u00a0", "\u202f", "x" * 60, "é", "+44 20 7946 0958", "AB123456C"),
+        ]
+    )
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(digit_texts | st.text(max_size=100))
+@example("1234a5678901 1234b 1234C 12.34z9 999-9999")  # a folded match that is no candidate
+def test_folded_candidate_search_finds_every_candidate(text: str) -> None:
+    assert candidates(text) == candidates_by_pattern(text)
+    assert candidates("x" * 64 + text) == candidates_by_pattern("x" * 64 + text)
+
+
+def _shape_by_characters(run: str) -> tuple[tuple[int, ...], str, str]:
+    groups = [g for g in "".join(c if c in "0123456789" else " " for c in run).split()]
+    seps = "".join(dict.fromkeys(c for c in run if not c.isdigit() and c not in " \u00a0\u202f"))
+    if not seps and len(groups) > 1:
+        seps = " "
+    return tuple(len(g) for g in groups), seps, "".join(groups)
+
+
+@settings(max_examples=300, deadline=None)
+@given(digit_texts | st.text(alphabet="0123456789 +-./()\u00a0\u202f²٣", max_size=30))
+def test_run_shapes_read_alike(run: str) -> None:
+    assert _shape(run) == _shape_by_characters(run)
