@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 
 from app import paths
-from app.core.crypto import X25519Identity, parse_recipient
+from app.core.crypto import X25519Identity, parse_recipient, read_header
 from app.core.crypto.output import atomic_output
 from app.core.datasets.card import (
     PACKAGE_ID,
@@ -74,6 +74,7 @@ from app.core.progress import (
 )
 from app.core.store.database import transaction, translated_errors
 from app.core.submission.manifest import HEADER_FILE, PAYLOAD_FILE
+from app.core.submission.package import place_payload
 from app.services.dataset_facts import (
     UNSPECIFIED_LICENSE,
     check_card,
@@ -590,6 +591,74 @@ def verify_proof_document(document: bytes | str | Mapping[str, object]) -> bool:
     return parse_proof_document(document).verify()
 
 
+def split_package(
+    session: Session,
+    id_or_prefix: str,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> DatasetInfo:
+    """Store a package prepared before the split (one ``<id>.age``) as header and payload, once.
+
+    The payload is copied inside the kernel and hashed as it lands (time
+    linear in the size, this one time); the row then names the two files and
+    the one-file package is removed. A package already split is left alone.
+    """
+    info = get_dataset(session, id_or_prefix)
+    if info.payload_path is not None:
+        with contextlib.suppress(OSError):  # left by a split interrupted after its row was updated
+            info.package_path.with_name(f"{info.id}{PACKAGE_SUFFIX}").unlink(missing_ok=True)
+        return info
+    _check_package(info)
+    header_size = read_header(info.package_path).header_size
+    with info.package_path.open("rb") as handle:
+        header = handle.read(header_size)
+    header_path = info.package_path.with_name(f"{info.id}{HEADER_SUFFIX}")
+    payload_path = info.package_path.with_name(f"{info.id}{PAYLOAD_SUFFIX}")
+    try:
+        with atomic_output(header_path) as out:
+            out.write(header)
+        payload_path.unlink(missing_ok=True)  # a leftover of an interrupted split
+        placed = place_payload(
+            info.package_path,
+            payload_path,
+            size=info.package_size - header_size,
+            sha256=None,
+            offset=header_size,
+            methods=("copy",),
+            progress=progress,
+            cancel=cancel,
+        )
+        manifest = dataset_manifest(session, info.id)
+        package = manifest["package"]
+        package.pop("sha256", None)
+        package["file"] = _relative(header_path)
+        package["header"] = {
+            "file": _relative(header_path),
+            "sha256": hashlib.sha256(header).hexdigest(),
+            "size": header_size,
+        }
+        package["payload"] = {
+            "file": _relative(payload_path),
+            "sha256": placed.sha256,
+            "size": placed.size,
+        }
+        with transaction(session.conn) as conn:
+            conn.execute(
+                "UPDATE datasets SET package_file = ?, package_sha256 = ?, manifest = ?"
+                " WHERE id = ?",
+                (_relative(header_path), placed.sha256, _dumps(manifest), info.id),
+            )
+    except BaseException:
+        for leftover in (header_path, payload_path):
+            with contextlib.suppress(OSError):
+                leftover.unlink(missing_ok=True)
+        raise
+    with contextlib.suppress(OSError):
+        info.package_path.unlink()
+    return get_dataset(session, info.id)
+
+
 def delete_dataset(session: Session, id_or_prefix: str) -> None:
     """Remove the row and the encrypted files; refused while a submission refers to it."""
     info = get_dataset(session, id_or_prefix)
@@ -625,5 +694,6 @@ __all__ = [
     "open_package_records",
     "prepare_dataset",
     "prove_record",
+    "split_package",
     "verify_proof_document",
 ]

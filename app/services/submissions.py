@@ -8,7 +8,9 @@ with a vault identity, and writes the four files of a submission folder
 payload (reflinked or hard linked from the vault, its digest the one
 computed at prepare, so a gigabyte builds as fast as a megabyte), the card
 and the envelope. A dataset prepared before packages were split (one age
-file) has its payload copied and hashed at each build. The folder appears whole
+file) is split in the vault by its first build, which therefore copies and
+hashes its payload once (:func:`app.services.datasets.split_package`). The
+folder appears whole
 or not at all: everything is written into a hidden sibling folder that is
 renamed into place, and only then is the submission recorded in the vault.
 
@@ -368,10 +370,13 @@ def build_submission_for_dataset(
     prepared one with a header that wraps its key for the owner, the signer
     and the network's ``recipient``; ``network_id`` is the network's DID.
     """
+    from app.services import datasets
+
     _check_network(recipient, network_id)
-    dataset = prepared_dataset(session, dataset_id)
     out_dir = Path(out_dir).absolute()
     check_destination(out_dir)
+    datasets.split_package(session, dataset_id, progress=progress, cancel=cancel)
+    dataset = prepared_dataset(session, dataset_id)
     signer, owner = _signer_and_owner(session, dataset, identity)
     try:
         recipients, header = _rewrapped(dataset, signer, owner, recipient)
@@ -382,13 +387,12 @@ def build_submission_for_dataset(
                 hashlib.sha256(header.header).hexdigest(),
                 len(header.header),
             )
-            split = dataset.payload_path
+            assert dataset.payload_path is not None  # split_package made sure
             placed = place_payload(
-                dataset.package_path if split is None else split,
+                dataset.payload_path,
                 staging / PAYLOAD_FILE,
                 size=_payload_size(dataset, header),
                 sha256=dataset.payload_sha256,
-                offset=header.payload_offset if split is None else 0,
                 progress=progress,
                 cancel=cancel,
             )

@@ -347,23 +347,54 @@ def _one_file_package(session: Session, dataset: str) -> Path:
     return single
 
 
-def test_a_package_prepared_before_the_split_still_builds_and_reads(
+def test_a_package_prepared_before_the_split_still_reads_and_is_split_once(
     session: Session, dataset: str, network: X25519Identity, place: Path
 ) -> None:
-    """An older one-file package: its payload is copied (and hashed) into the folder."""
+    """An older one-file package reads as it is; its first build splits it in the vault."""
     from app.services import datasets
 
     records = package_records(session, dataset)
     single = _one_file_package(session, dataset)
+    old = single.read_bytes()
     assert datasets.get_dataset(session, dataset).package_files == (single,)
     assert package_records(session, dataset) == records
+    preview = submissions.preview_submission(
+        session, dataset, TERMS, recipient=network.recipient.to_string(), network_id=None
+    )
+    assert preview["package"]["payload"]["sha256"] is None  # known once it is split
     info = _build(session, dataset, network, place / "old")
     report = submissions.verify_submission_file(info.envelope_path, keys=[network])
     assert report.ok, report.to_json()
     assert report.check("commitment").status is CheckStatus.PASSED
-    sent = info.folder / PAYLOAD_FILE
-    assert sent.stat().st_ino != single.stat().st_ino
-    assert single.read_bytes().endswith(sent.read_bytes())
+    assert report.manifest is not None
+    split = datasets.get_dataset(session, dataset)
+    assert not single.exists()
+    assert [path.name for path in split.package_files] == [
+        f"{dataset}.age-header",
+        f"{dataset}.age-payload",
+    ]
+    assert b"".join(path.read_bytes() for path in split.package_files) == old
+    assert split.package_sha256 == split.payload_sha256 == report.manifest.payload_sha256
+    assert package_records(session, dataset) == records
+    # From now on the payload is linked, not copied.
+    again = _build(session, dataset, network, place / "again")
+    assert (again.folder / PAYLOAD_FILE).stat().st_ino == split.package_files[1].stat().st_ino
+    assert datasets.split_package(session, dataset) == split
+
+
+def test_a_cancelled_split_leaves_the_one_file_package(session: Session, dataset: str) -> None:
+    from app.services import datasets
+
+    single = _one_file_package(session, dataset)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        datasets.split_package(session, dataset, cancel=token)
+    assert sorted(path.name for path in single.parent.iterdir() if dataset in path.name) == [
+        f"{dataset}.age",
+        f"{dataset}.leaves.age",
+    ]
+    assert datasets.get_dataset(session, dataset).package_files == (single,)
 
 
 def test_deleting_a_dataset_removes_both_package_files(session: Session) -> None:
