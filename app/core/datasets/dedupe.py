@@ -6,12 +6,12 @@ the dataset. The first record seen of a group is its representative and the
 one kept; the others are reported as a cluster the user can review, and can
 keep anyway (:func:`removals`).
 
-Memory is what bounds a dedupe of millions of records, so the indexes are
-flat arrays rather than Python objects per record: an exact key costs 16
-bytes a slot, about 30 a distinct record (a ``set`` of 16-byte digests costs
-about 98), a near-duplicate entry about 330 bytes at the defaults. That is
-still linear in the number of distinct records: about 30 MB a million for
-exact, 330 MB for near.
+Memory is what bounds a dedupe of millions of records. The exact index
+keeps a bounded dict of the latest keys and spills the rest to an encrypted
+temporary file behind an in-memory filter (:mod:`.spill`): about 16 MB plus
+3 bytes a spilled distinct record, flat in practice. The near-duplicate
+index is flat arrays, about 330 bytes a kept record at the defaults, still
+linear (330 MB a million).
 
 Near duplicates use one-permutation MinHash with optimal densification
 (Shrivastava, ICML 2017): each shingle is hashed once and lands in one of
@@ -114,8 +114,8 @@ def exact_key(record: object, *, what: str = "record") -> bytes:
     return hashlib.sha256(canonical_json(record, what=what)).digest()[:EXACT_KEY_SIZE]
 
 
-MEMORY_KEYS = 1 << 18
-"""Distinct keys :class:`ExactDeduper` holds in memory (about 32 MB) before it spills them."""
+MEMORY_KEYS = 1 << 17
+"""Distinct keys :class:`ExactDeduper` holds in memory (about 16 MB) before it spills them."""
 
 
 class ExactDeduper:

@@ -237,9 +237,9 @@ def _total_size(paths: Sequence[Path]) -> int | None:
 
 
 EXPECTED_RECORD_BYTES = 1024
-"""Input bytes a record is expected to take, to size the exact-dedupe index up front."""
+"""Input bytes a record is expected to take, to size the exact-dedupe filter up front."""
 EXPECTED_RECORDS_CAP = 2_000_000
-"""At most this many expected records (an index of about 51 MB) whatever the input size."""
+"""At most this many expected records (a filter of 4 MB) whatever the input size."""
 
 
 def _exact_index(source: PipelineInput) -> ExactDeduper:
@@ -248,13 +248,12 @@ def _exact_index(source: PipelineInput) -> ExactDeduper:
 
 
 def _expected_records(source: PipelineInput) -> int:
-    """A first size for the exact-dedupe index, from the input's size.
+    """A first size for the exact-dedupe index's spill filter, from the input's size.
 
-    An index grown from its smallest size rehashes each key about twice in
-    Python (about 1 to 2 µs a record in the parent); sized for a kilobyte a
-    record, it mostly does not. Smaller records still grow it; larger ones
-    leave it partly empty, never more than the cap's 51 MB, within the
-    memory the index would reach anyway for inputs of that many records.
+    A filter that fills up is followed by another, twice as large, which
+    every later key is checked against too; sized for a kilobyte a record,
+    there is mostly one. Larger records leave it partly empty, at most the
+    cap's 4 MB.
     """
     total = _total_size(source.paths) or 0
     return max(1024, min(total // EXPECTED_RECORD_BYTES, EXPECTED_RECORDS_CAP))

@@ -169,10 +169,8 @@ class SpilledKeys:
         self.count += len(keys)
 
     def _note(self, packed: bytes, run: _Run) -> None:
-        lows, bits = [], []
-        for low, high in probes(packed, self.key_size):
-            lows.append(low)
-            bits.append(_LOW[high & 4095] | _HIGH[high >> 12 & 4095])
+        lows, highs = zip(*probes(packed, self.key_size), strict=True)
+        bits = [_LOW[high & 4095] | _HIGH[high >> 12 & 4095] for high in highs]
         current = self._filters[-1]
         if current.count + len(lows) > current.capacity:
             current = _Filter(2 * current.capacity)
