@@ -25,6 +25,7 @@
 
 #define ABI 2
 #define MAX_DEPTH 32
+#define MAX_NODES (1u << 18) /* values in one line (6 MiB of nodes); more: the full way */
 #define NO_NODE UINT32_MAX
 
 /* PII detector families, as in pii/prefilter.py */
@@ -57,7 +58,8 @@ typedef struct {
     const unsigned char *line;
     size_t n, pos;
     Node *nodes;
-    uint32_t used;
+    uint32_t used, capacity, ordered; /* nodes used and allocated; room in order, spare */
+    int out_of_memory;
     Buf floats;
     uint32_t *order, *spare; /* key orders while writing, and merge sort space */
     size_t top;
@@ -149,10 +151,22 @@ skip_space(Lane *p)
     }
 }
 
+/* A new node's index, or NO_NODE for a line with too many values or no memory left. */
 static uint32_t
 new_node(Lane *p, uint8_t kind, size_t start)
 {
-    /* nodes has room for one per byte of the line, and each takes one at least */
+    if (p->used == p->capacity) {
+        uint32_t capacity = p->capacity ? 2 * p->capacity : 256;
+        if (capacity > MAX_NODES)
+            return NO_NODE;
+        Node *nodes = PyMem_Realloc(p->nodes, capacity * sizeof(Node));
+        if (nodes == NULL) {
+            p->out_of_memory = 1;
+            return NO_NODE;
+        }
+        p->nodes = nodes;
+        p->capacity = capacity;
+    }
     Node *node = &p->nodes[p->used];
     node->kind = kind;
     node->start = (uint32_t)start;
@@ -186,7 +200,8 @@ parse_string(Lane *p, uint32_t *out)
         return SLOW; /* the default normalisation would change it */
     if (digits && p->want_families && !p->candidate)
         p->candidate = digit_candidate(text, len);
-    *out = new_node(p, K_STRING, start);
+    if ((*out = new_node(p, K_STRING, start)) == NO_NODE)
+        return p->out_of_memory ? FAILED : SLOW;
     p->nodes[*out].len = (uint32_t)len;
     p->pos = start + len + 1;
     return 0;
@@ -234,7 +249,8 @@ parse_number(Lane *p, uint32_t *out)
         is_float = 1;
     }
     if (!is_float) {
-        *out = new_node(p, K_INT, start);
+        if ((*out = new_node(p, K_INT, start)) == NO_NODE)
+            return p->out_of_memory ? FAILED : SLOW;
         p->nodes[*out].len = (uint32_t)(p->pos - start);
         return 0;
     }
@@ -258,8 +274,9 @@ parse_number(Lane *p, uint32_t *out)
        number, not inf or nan, no e-notation) */
     int plain = strchr(spelled, '.') != NULL && strchr(spelled, 'e') == NULL;
     int status = plain ? reserve(&p->floats, len) : SLOW;
+    if (status == 0 && (*out = new_node(p, K_FLOAT, p->floats.len)) == NO_NODE)
+        status = p->out_of_memory ? FAILED : SLOW;
     if (status == 0) {
-        *out = new_node(p, K_FLOAT, p->floats.len);
         p->nodes[*out].len = (uint32_t)len;
         memcpy(p->floats.data + p->floats.len, spelled, len);
         p->floats.len += len;
@@ -273,7 +290,8 @@ parse_literal(Lane *p, uint32_t *out, const char *word, size_t len)
 {
     if (p->n - p->pos < len || memcmp(p->line + p->pos, word, len) != 0)
         return SLOW;
-    *out = new_node(p, K_LITERAL, p->pos);
+    if ((*out = new_node(p, K_LITERAL, p->pos)) == NO_NODE)
+        return p->out_of_memory ? FAILED : SLOW;
     p->nodes[*out].len = (uint32_t)len;
     p->pos += len;
     return 0;
@@ -289,6 +307,8 @@ parse_container(Lane *p, uint32_t *out, int depth)
     if (depth >= MAX_DEPTH)
         return SLOW;
     uint32_t self = new_node(p, object ? K_OBJECT : K_ARRAY, p->pos);
+    if (self == NO_NODE)
+        return p->out_of_memory ? FAILED : SLOW;
     uint32_t last = NO_NODE, child;
     int status;
     p->pos++;
@@ -567,7 +587,8 @@ around(const unsigned char *s, size_t n, char c, const char *word, size_t back)
 }
 
 /* prefilter.line_families over the raw line: a few vectorised passes and memchr for rare
-   characters; the anchor words (in the folded line) only when an assignment could be there. */
+   characters; the anchor words (in the folded line) only when an assignment could be there.
+   FAILED (a Python error set) when there is no memory for the folded line. */
 static int
 line_families(Lane *p, uint32_t keys, PyObject *anchors, Buf *folded)
 {
@@ -607,6 +628,8 @@ line_families(Lane *p, uint32_t keys, PyObject *anchors, Buf *folded)
         families |= PRIVATE_KEYS;
     if (equals || inner > 0 || spoken(s, n, " is ", 4) || spoken(s, n, "earer ", 6)) {
         int named = contains(s, n, "uthorization", 12) || contains(s, n, "://", 3);
+        if (reserve(folded, n) != 0)
+            return FAILED;
         for (size_t i = 0; i < n; i++)
             folded->data[i] = (char)fold[s[i]];
         const unsigned char *f = (const unsigned char *)folded->data;
@@ -623,23 +646,21 @@ line_families(Lane *p, uint32_t keys, PyObject *anchors, Buf *folded)
 
 /* -- one line, one batch ------------------------------------------------------------------ */
 
+/* Room for the key orders of every object (at most one slot per node, and its spare). */
 static int
-grow(Lane *p, size_t n)
+grow_orders(Lane *p)
 {
-    /* one node per byte at most (each token takes one byte or more), and per node a slot
-       for key orders and its merge sort spare */
-    Node *nodes = PyMem_Realloc(p->nodes, (n + 1) * sizeof(Node));
-    if (nodes == NULL)
-        return FAILED;
-    p->nodes = nodes;
-    uint32_t *order = PyMem_Realloc(p->order, (n + 1) * sizeof(uint32_t));
+    if (p->used <= p->ordered)
+        return 0;
+    uint32_t *order = PyMem_Realloc(p->order, p->capacity * sizeof(uint32_t));
     if (order == NULL)
         return FAILED;
     p->order = order;
-    uint32_t *spare = PyMem_Realloc(p->spare, (n + 1) * sizeof(uint32_t));
+    uint32_t *spare = PyMem_Realloc(p->spare, p->capacity * sizeof(uint32_t));
     if (spare == NULL)
         return FAILED;
     p->spare = spare;
+    p->ordered = p->capacity;
     return 0;
 }
 
@@ -660,6 +681,8 @@ scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
         return SLOW;
     uint32_t root;
     int status = parse_value(p, &root, 0);
+    if (status == FAILED && p->out_of_memory)
+        PyErr_NoMemory();
     if (status != 0)
         return status;
     skip_space(p);
@@ -667,6 +690,10 @@ scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
         return SLOW;
     if (reserve(&p->out, n + p->floats.len) != 0)
         return FAILED;
+    if (grow_orders(p) != 0) {
+        PyErr_NoMemory();
+        return FAILED;
+    }
     *keys = p->nodes[root].count;
     return write_value(p, root);
 }
@@ -751,7 +778,6 @@ scan(PyObject *module, PyObject *args)
     uint64_t *start = (uint64_t *)PyBytes_AS_STRING(starts);
     memset(family, 0, (size_t)lines);
     memset(leaf_at, 0, (size_t)lines * 32);
-    size_t room = 0;
     const unsigned char *at = data;
     for (Py_ssize_t i = 0; i < lines; i++) {
         const unsigned char *newline = memchr(at, '\n', (size_t)(end - at));
@@ -762,13 +788,6 @@ scan(PyObject *module, PyObject *args)
         int status = SLOW;
         uint32_t keys = 0;
         if (n <= (size_t)max_line && n < UINT32_MAX / 2) {
-            if (lane.nodes == NULL || n > room) {
-                if (grow(&lane, n) != 0 || reserve(&folded, n) != 0) {
-                    PyErr_NoMemory();
-                    goto done;
-                }
-                room = n;
-            }
             status = scan_line(&lane, line, n, &keys);
         }
         if (status == FAILED)
@@ -778,9 +797,12 @@ scan(PyObject *module, PyObject *args)
             item = PyBytes_FromStringAndSize(lane.out.data, (Py_ssize_t)lane.out.len);
             if (item == NULL)
                 goto done;
-            family[i] = (unsigned char)(want_families
-                                            ? line_families(&lane, keys, anchors, &folded)
-                                            : ALL_FAMILIES);
+            int found = want_families ? line_families(&lane, keys, anchors, &folded) : ALL_FAMILIES;
+            if (found == FAILED) {
+                Py_DECREF(item);
+                goto done;
+            }
+            family[i] = (unsigned char)found;
             if (want_leaves &&
                 !leaf(ctx, md, lane.out.data, lane.out.len, leaf_at + 32 * (size_t)i)) {
                 Py_DECREF(item);
