@@ -24,6 +24,9 @@
 #include <openssl/evp.h>
 
 #define ABI 2
+#ifndef FASTLANE_SOURCE
+#define FASTLANE_SOURCE "" /* setup.py passes a digest of this file */
+#endif
 #define MAX_DEPTH 32
 #define MAX_NODES (1u << 18) /* values in one line (6 MiB of nodes); more: the full way */
 #define NO_NODE UINT32_MAX
@@ -860,7 +863,8 @@ PyInit__fastlane(void)
 {
     init_tables();
     PyObject *m = PyModule_Create(&module);
-    if (m != NULL && PyModule_AddIntConstant(m, "ABI", ABI) != 0) {
+    if (m != NULL && (PyModule_AddIntConstant(m, "ABI", ABI) != 0 ||
+                      PyModule_AddStringConstant(m, "SOURCE", FASTLANE_SOURCE) != 0)) {
         Py_DECREF(m);
         return NULL;
     }

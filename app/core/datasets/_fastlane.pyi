@@ -1,6 +1,8 @@
 """The JSON Lines fast lane in C (``_fastlane.c``); used through :mod:`.nativelane`."""
 
 ABI: int
+SOURCE: str
+"""The first 16 hex digits of SHA-256 over the ``_fastlane.c`` it was built from ("": unknown)."""
 
 def scan(
     data: bytes,

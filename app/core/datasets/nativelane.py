@@ -15,13 +15,17 @@ two lanes give the same items; property tests hold them equal line by line.
 ``TESSERA_NO_NATIVE=1`` in the environment (or :data:`ENABLED` set False)
 turns the C lane off; it is off anyway when the extension was not built
 (no compiler or OpenSSL headers at install) or was built from another
-version of the source (:data:`ABI`).
+version of the source (:data:`ABI`, or in a source checkout the digest of
+``_fastlane.c`` that ``setup.py`` builds into it).
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from types import ModuleType
 
 import orjson
@@ -34,6 +38,7 @@ from app.core.datasets.records import ImportedRecord, SourceLocation
 
 ABI = 2
 """The C interface this module speaks; a stale build with another is not used."""
+_log = logging.getLogger(__name__)
 
 
 def _load() -> ModuleType | None:
@@ -41,7 +46,18 @@ def _load() -> ModuleType | None:
         from app.core.datasets import _fastlane
     except ImportError:
         return None
-    return _fastlane if getattr(_fastlane, "ABI", None) == ABI else None
+    if getattr(_fastlane, "ABI", None) != ABI:
+        _log.warning("the C fast lane was built for another version; the Python lane runs")
+        return None
+    source = Path(__file__).with_name("_fastlane.c")  # there in a source checkout only
+    built = getattr(_fastlane, "SOURCE", "")
+    if built and source.exists() and hashlib.sha256(source.read_bytes()).hexdigest()[:16] != built:
+        _log.warning(
+            "the C fast lane was built from an older _fastlane.c; the Python lane runs "
+            "until it is rebuilt (pip install -e .)"
+        )
+        return None
+    return _fastlane
 
 
 _NATIVE = _load()

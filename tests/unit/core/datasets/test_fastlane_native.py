@@ -347,3 +347,13 @@ def test_the_environment_turns_the_native_lane_off() -> None:
         [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
     )
     assert out.stdout.split() == ["True", "False"]
+
+
+@pytest.mark.parametrize(("name", "value"), [("ABI", -1), ("SOURCE", "0" * 16)])
+def test_a_stale_build_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, name: str, value: object
+) -> None:
+    assert nativelane._load() is _fastlane
+    monkeypatch.setattr(_fastlane, name, value)
+    assert nativelane._load() is None
+    assert "the Python lane runs" in caplog.text
