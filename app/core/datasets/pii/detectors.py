@@ -62,6 +62,9 @@ _HEX_GROUP = re.compile(r"[0-9A-Fa-f]{3,4}")
 
 _DOMAIN_RUN = re.compile(r"[\w.\-]*")
 _LOCAL_MAX = 64
+_LOCAL_ASCII = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.%+'-"
+"""The ASCII characters of ``[\\w.%+'\\-]``, the local part's class in :data:`EMAIL`."""
+_LOCAL_CHAR = re.compile(r"[\w.%+'\-]")
 
 
 def find_emails(text: str, out: list[Raw]) -> None:
@@ -79,12 +82,31 @@ def find_emails(text: str, out: list[Raw]) -> None:
         if at >= done:
             run = _DOMAIN_RUN.match(text, at + 1)
             stop = min(len(text), (run.end() if run else at + 1) + 2)
-            match = EMAIL.search(text, max(done, at - _LOCAL_MAX), stop)
+            match = _email_before(text, at, max(done, at - _LOCAL_MAX), stop)
             if match is not None:
                 done = match.end()
                 if match.group("tld").lower() not in _NOT_TLDS:
                     out.append((match.start(), match.end(), PiiType.EMAIL, "email"))
         at = text.find("@", at + 1)
+
+
+def _email_before(text: str, at: int, low: int, stop: int) -> re.Match[str] | None:
+    """``EMAIL.search(text, low, stop)`` for the ``@`` at ``at``, tried only where it can start.
+
+    The search can only find an address whose local part is the run of
+    local-part characters right before this ``@`` (its lookbehind rules out a
+    start inside the run, an earlier ``@`` was searched for already, and
+    ``stop`` is too close for a later one), so the pattern is matched at the
+    start of that run instead of tried, lookahead and all, at each of up to
+    64 places.
+    """
+    head = text[low:at]
+    if not head.isascii():
+        return EMAIL.search(text, low, stop)
+    start = low + len(head.rstrip(_LOCAL_ASCII))
+    if start == at or (start == low and low and _LOCAL_CHAR.match(text, low - 1)):
+        return None  # no local part, or one that starts before ``low`` (too long, or taken)
+    return EMAIL.match(text, start, stop)
 
 
 def find_ibans(text: str, out: list[Raw], windows: Sequence[Span]) -> None:

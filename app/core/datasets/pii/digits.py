@@ -125,9 +125,8 @@ def _phone(
 ) -> str | None:
     if not 7 <= len(digits) <= 15 or (len(shape) > 1 and shape[-1] < 2):
         return None
-    before = text[max(0, start - _CONTEXT_WIDTH) : start]
-    if _NO_PHONE_BEFORE.search(before):
-        return None
+    # The tests on the run itself come before the two on its context, which cost a regex
+    # search each: every test can only say no, so their order changes nothing but the cost.
     international = run[0] == "+" or run.startswith("(+")
     if not international and run.startswith("00") and len(digits) >= 10:
         run, international = "+" + run[2:], True
@@ -135,18 +134,28 @@ def _phone(
         return None  # "8 666-02-6717": a house number before another number
     if "." in seps and seps != ".":
         return None  # dots mix with nothing in a phone number: "8080 -15.7482" is two numbers
-    if not international and (
-        (len(shape) == 1 and not _PHONE_WORDS.search(before[_after_last_digit(before) :]))
-        or (seps == "." and len(shape) == 2)  # a decimal number
+    plausible: Sequence[str] = ()
+    if not international:
+        if seps == "." and len(shape) == 2:
+            return None  # a decimal number
+        plausible = [region for region in regions if _national_format_plausible(region, digits)]
+        if not plausible:
+            return None
+    before = text[max(0, start - _CONTEXT_WIDTH) : start]
+    if _NO_PHONE_BEFORE.search(before):
+        return None
+    if (
+        not international
+        and len(shape) == 1
+        and not _PHONE_WORDS.search(before[_after_last_digit(before) :])
     ):
         return None
     if international:
         return _valid_region(run, None)
-    for region in regions:
-        if _national_format_plausible(region, digits):
-            found = _valid_region(run, region)
-            if found is not None:
-                return found
+    for region in plausible:
+        found = _valid_region(run, region)
+        if found is not None:
+            return found
     return None
 
 

@@ -272,6 +272,8 @@ def escape_pointer(key: str) -> str:
 
 def resolve_overlaps(raw: list[Raw]) -> list[Raw]:
     """Non-overlapping findings in text order; of overlapping ones the most specific, longest."""
+    if len(raw) < 2:
+        return raw
     raw.sort(key=lambda item: (item[0], -item[1]))
     if all(raw[i][1] <= raw[i + 1][0] for i in range(len(raw) - 1)):
         return raw

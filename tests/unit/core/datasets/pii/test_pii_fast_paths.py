@@ -22,6 +22,7 @@ from app.core.datasets.pii import (
     PiiScanner,
     PiiType,
     RedactionPolicy,
+    digits,
     prefilter,
     redact_record,
 )
@@ -187,3 +188,63 @@ def _shape_by_characters(run: str) -> tuple[tuple[int, ...], str, str]:
 @given(digit_texts | st.text(alphabet="0123456789 +-./()\u00a0\u202f²٣", max_size=30))
 def test_run_shapes_read_alike(run: str) -> None:
     assert _shape(run) == _shape_by_characters(run)
+
+
+def _phone_as_written_first(
+    run: str, digit_string: str, shape: tuple[int, ...], seps: str, text: str, start: int
+) -> str | None:
+    """The phone test in its first order: the context searches before the tests of the run."""
+    regions = digits_regions
+    if not 7 <= len(digit_string) <= 15 or (len(shape) > 1 and shape[-1] < 2):
+        return None
+    before = text[max(0, start - 32) : start]
+    if digits._NO_PHONE_BEFORE.search(before):
+        return None
+    international = run[0] == "+" or run.startswith("(+")
+    if not international and run.startswith("00") and len(digit_string) >= 10:
+        run, international = "+" + run[2:], True
+    if not international and shape[0] == 1 and digit_string[0] != "1":
+        return None
+    if "." in seps and seps != ".":
+        return None
+    if not international and (
+        (
+            len(shape) == 1
+            and not digits._PHONE_WORDS.search(before[digits._after_last_digit(before) :])
+        )
+        or (seps == "." and len(shape) == 2)
+    ):
+        return None
+    if international:
+        return digits._valid_region(run, None)
+    for region in regions:
+        if digits._national_format_plausible(region, digit_string):
+            found = digits._valid_region(run, region)
+            if found is not None:
+                return found
+    return None
+
+
+digits_regions = ("US", "GB", "DE", "FR", "IN", "BR")
+phone_texts = st.lists(
+    st.sampled_from(
+        [
+            *("+44 20 7946 0958", "030 1234567", "(415) 555-0132", "0151 23456789", "00 49 30"),
+            *("Tel. ", "order no ", "ligue ", "1", "12", "8 ", ".", "-", "/", " ", "+", "(+"),
+            *("98765 43210", "11 98765-4321", "01 23 45 67 89", "3.14159", "2024-01-15"),
+            *("030.1234567", "0151.23456789", "089 / 12345", "+49.30.1234567"),
+        ]
+    ),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(phone_texts)
+def test_phone_tests_in_any_order_say_the_same(text: str) -> None:
+    for match in digits.DIGIT_RUN.finditer(text):
+        run, start = match.group(), match.start()
+        shape, seps, digit_string = _shape(run)
+        expected = _phone_as_written_first(run, digit_string, shape, seps, text, start)
+        got = digits._phone(run, digit_string, shape, seps, text, start, digits_regions)
+        assert got == expected
