@@ -27,6 +27,7 @@ from app.core.datasets.stages import (
     sampled_offsets,
     schema_sampled,
 )
+from tests.helpers.pii_corpus import generate_corpus
 
 pytestmark = pytest.mark.skipif(not nativelane.available(), reason="the C fast lane is not built")
 
@@ -270,6 +271,16 @@ def test_common_lines_and_their_families() -> None:
     ]  # fmt: skip
     assert canonical[8:] == [None] * 4
     assert special == list(range(1, 12))
+
+
+def test_the_labelled_pii_corpus_as_the_python_lane_reads_it() -> None:
+    texts = [item.text for item in generate_corpus(seed=11, items=800)]
+    lines = [
+        json.dumps({"id": i, "text": text, "tags": [text[:9]]}, separators=separators)
+        for i, text in enumerate(texts)
+        for separators in ((",", ":"), None)
+    ]
+    assert _check_lines(_batch(lines).data) > len(lines) // 4
 
 
 def test_lines_over_the_limit_nesting_and_utf8_go_the_full_way() -> None:
