@@ -12,8 +12,13 @@
  * (key or value) starting or ending with a space or holding two in a row. Beyond the Python
  * lane it also refuses duplicate keys and nesting deeper than MAX_DEPTH.
  *
- * Bounded: nesting is limited (MAX_DEPTH, the only recursion), sorting is a merge sort
- * (n log n whatever the keys), all buffers are sized from the line before it is parsed.
+ * How: each line is parsed into an array of nodes (slices of the line, floats respelled by
+ * repr), then written with each object's keys sorted; the PII families are looked up in the
+ * raw line as the Python prefilter does; the leaf is SHA-256(0x00 || SHA-256(canonical)).
+ *
+ * Bounded: nesting is limited (MAX_DEPTH, the only recursion), a line's values too
+ * (MAX_NODES), sorting is a merge sort (n log n whatever the keys), and the output has room
+ * for the line plus its respelled floats before it is written.
  */
 #define _GNU_SOURCE /* memmem */
 #define PY_SSIZE_T_CLEAN
@@ -72,7 +77,6 @@ typedef struct {
 } Lane;
 
 /* Character classes. */
-static unsigned char in_string[256]; /* may appear raw in a fast-lane string */
 static unsigned char is_digit[256];
 static unsigned char in_number[256]; /* digits and - . / ( ) space: folded [0. ] */
 static unsigned char is_letter[256];
@@ -82,7 +86,6 @@ static void
 init_tables(void)
 {
     for (int c = 0; c < 256; c++) {
-        in_string[c] = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
         is_digit[c] = c >= '0' && c <= '9';
         is_letter[c] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
         in_number[c] = is_digit[c] || (c != 0 && strchr("-./() ", c) != NULL);
