@@ -201,6 +201,7 @@ def main() -> int:
     try:
         for size in sizes:
             prepared = prepare(work, size, keys)
+            os.sync()  # a prepared package is on disk long before it is built into a submission
             rounds: list[dict[str, float]] = []
             for index in range(args.runs + 1):
                 out = work / f"out-{size}-{index}"
