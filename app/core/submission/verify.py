@@ -382,14 +382,18 @@ def _check_package(
         ("header", files[0], manifest.header_size, statement.subjects[0].sha256),
         ("payload", files[1], manifest.payload_size, statement.subjects[1].sha256),
     )
-    for what, path, size, _ in parts:
-        found = _size(path)
-        if found is not None and found != size:
-            checks.failed(
-                "package",
-                f"{what} size mismatch: the manifest says {size} bytes, {path.name} has {found}",
-            )
+
+    def wrong_size(what: str, path: Path, size: int, found: int | None) -> bool:
+        if found is None or found == size:
             return False
+        checks.failed(
+            "package",
+            f"{what} size mismatch: the manifest says {size} bytes, {path.name} has {found}",
+        )
+        return True
+
+    if any(wrong_size(what, path, size, _size(path)) for what, path, size, _ in parts):
+        return False
     for what, path, size, expected in parts:
         hashed = _hash_beside(
             checks, "package", path, cancel, progress if what == "payload" else no_progress
@@ -397,11 +401,7 @@ def _check_package(
         if hashed is None:
             return False
         digest, found = hashed
-        if found != size:
-            checks.failed(
-                "package",
-                f"{what} size mismatch: the manifest says {size} bytes, {path.name} has {found}",
-            )
+        if wrong_size(what, path, size, found):  # changed while being read
             return False
         if digest != expected:
             checks.failed("package", f"{what} digest mismatch: expected {expected}, got {digest}")
