@@ -32,6 +32,7 @@ from app.core.canonical import NotIJSON
 from app.core.crypto.payload import default_workers
 from app.core.datasets.commitment import MerkleBuilder
 from app.core.datasets.dedupe import (
+    MEMORY_KEYS,
     DuplicateCluster,
     DuplicateMember,
     ExactDeduper,
@@ -236,6 +237,8 @@ def _total_size(paths: Sequence[Path]) -> int | None:
     return total
 
 
+EXACT_MEMORY_KEYS = MEMORY_KEYS
+"""Distinct records whose keys the exact index holds in memory before it spills them."""
 EXPECTED_RECORD_BYTES = 1024
 """Input bytes a record is expected to take, to size the exact-dedupe filter up front."""
 EXPECTED_RECORDS_CAP = 2_000_000
@@ -244,7 +247,12 @@ EXPECTED_RECORDS_CAP = 2_000_000
 
 def _exact_index(source: PipelineInput) -> ExactDeduper:
     """The exact-dedupe index of a pass: bounded, spilling to ``source.spill_dir``."""
-    return ExactDeduper(_expected_records(source), spill_dir=source.spill_dir, keep_pairs=False)
+    return ExactDeduper(
+        _expected_records(source),
+        memory_keys=EXACT_MEMORY_KEYS,
+        spill_dir=source.spill_dir,
+        keep_pairs=False,
+    )
 
 
 def _expected_records(source: PipelineInput) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import random
 import tracemalloc
 from pathlib import Path
 
@@ -11,12 +13,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.datasets import pipeline
 from app.core.datasets.commitment import LeafHashes, dataset_commitment, record_leaf_hash
 from app.core.datasets.normalize import DEFAULT_OPTIONS, normalize_record
 from app.core.datasets.pii import Action, PiiType, RedactionPolicy, finding_key
 from app.core.datasets.pipeline import PipelineInput, prepare, scan
 from app.core.datasets.records import InvalidRecord
-from app.core.datasets.stages import StageConfig, normalize
+from app.core.datasets.stages import DedupeMode, StageConfig, normalize
 from app.core.errors import Cancelled
 from app.core.progress import CancelToken, ProgressEvent
 
@@ -182,15 +185,92 @@ def test_cancel_stops_the_run(tmp_path: Path) -> None:
         )
 
 
-def _peak(path: Path) -> int:
+def _open_in(folder: Path) -> list[str]:
+    """Files this process holds open in ``folder`` (unnamed ones too: "#123 (deleted)")."""
+    found = []
+    for fd in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith(f"{folder}/"):
+            found.append(target)
+    return found
+
+
+def varied_records(count: int) -> list[dict[str, object]]:
+    """Many distinct records, repeats near and far, some with an e-mail address."""
+    rng = random.Random(count)
+    return [
+        {"id": n, "text": f"note {n}" + (f" to p{n}@example.com" if n % 7 == 0 else "")}
+        for n in (rng.randrange(700) if rng.random() < 0.4 else 1000 + i for i in range(count))
+    ]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_an_index_that_spills_gives_the_same_dataset(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", varied_records(3000))
+    config = StageConfig(pseudonym_key=KEY)
+    plain = run([path], config, workers=workers)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr(pipeline, "EXACT_MEMORY_KEYS", 5)
+    records, leaves = io.BytesIO(), io.BytesIO()
+    source = PipelineInput((path,), workers=workers, spill_dir=spill, batch_bytes=8192)
+    outcome = prepare(source, config, records, leaves)
+    assert [json.loads(line) for line in records.getvalue().splitlines()] == plain[0]
+    assert leaves.getvalue() == plain[1]
+    before = plain[2]
+    assert before.exact_duplicates > 500
+    for name in ("records", "exact_duplicates", "commitment", "clusters", "pii"):
+        assert getattr(outcome, name) == getattr(before, name), name
+    assert outcome.pii_in_removed_duplicates == before.pii_in_removed_duplicates
+    assert _open_in(spill) == []
+    assert list(spill.iterdir()) == []
+
+
+def test_a_cancelled_prepare_drops_its_spill_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_jsonl(tmp_path / "in.jsonl", varied_records(3000))
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    monkeypatch.setattr(pipeline, "EXACT_MEMORY_KEYS", 5)
+    token = CancelToken()
+    seen: list[list[str]] = []
+
+    def progress(event: ProgressEvent) -> None:
+        if event.stage == "prepare" and event.done > 1500:
+            seen.append(_open_in(spill))
+            token.cancel()
+
+    with pytest.raises(Cancelled):
+        prepare(
+            PipelineInput((path,), workers=0, spill_dir=spill, batch_bytes=8192),
+            StageConfig(),
+            io.BytesIO(),
+            io.BytesIO(),
+            progress=progress,
+            cancel=token,
+        )
+    assert seen
+    assert seen[0], "the index had spilled before the cancel"
+    assert all(target.endswith("(deleted)") for target in seen[0])  # never named
+    assert _open_in(spill) == []
+    assert list(spill.iterdir()) == []
+
+
+def _peak(path: Path, dedupe: DedupeMode = "off") -> int:
     class Null:
-        def write(self, data: bytes) -> int:
+        def write(self, data: bytes | memoryview) -> int:
             return len(data)
 
     tracemalloc.start()
     try:
         source = PipelineInput((path,), workers=0, batch_bytes=64 << 10)
-        prepare(source, StageConfig(dedupe="off"), Null(), Null())
+        prepare(source, StageConfig(dedupe=dedupe), Null(), Null())
         return tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -209,6 +289,18 @@ def test_memory_does_not_grow_with_the_input(tmp_path: Path) -> None:
     peak_small, peak_large = _peak(small), _peak(large)
     assert peak_large < 1.5 * peak_small + (1 << 20)
     assert peak_large < 16 << 20
+
+
+def test_the_exact_index_stays_within_its_bound(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past its bound the index spills: ten times the distinct records, about the same peak."""
+    monkeypatch.setattr(pipeline, "EXACT_MEMORY_KEYS", 500)
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    write_jsonl(small, [{"n": n, "text": "lorem ipsum " * 20} for n in range(1000)])
+    write_jsonl(large, [{"n": n, "text": "lorem ipsum " * 20} for n in range(10_000)])
+    peak_small, peak_large = _peak(small, "exact"), _peak(large, "exact")
+    assert peak_large < 1.3 * peak_small + (256 << 10)
 
 
 _TEXT = st.text(
