@@ -32,6 +32,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
 from app.core.errors import StorageError
+from app.core.fsutil import storage_error
 
 BLOCK_ENTRIES = 128
 """Entries a block holds: a lookup decrypts one small block."""
@@ -133,7 +134,11 @@ class SpilledKeys:
         if key_size < _PROBE.size:
             raise ValueError("spilled keys are at least 12 bytes")
         self.key_size = key_size
-        self._file = tempfile.TemporaryFile(dir=directory)  # noqa: SIM115 - closed by close()
+        self._folder = Path(directory or tempfile.gettempdir())
+        try:
+            self._file = tempfile.TemporaryFile(dir=self._folder)  # noqa: SIM115 - see close()
+        except OSError as exc:
+            raise storage_error(exc, self._folder / "duplicate index") from None
         self._fd = self._file.fileno()
         self._end = 0
         self._aead = ChaCha20Poly1305(ChaCha20Poly1305.generate_key())
@@ -157,8 +162,7 @@ class SpilledKeys:
             plain = packed + array("Q", values[start : start + BLOCK_ENTRIES]).tobytes()
             sealed = self._aead.encrypt(_nonce(self._blocks), plain, None)
             self._blocks += 1
-            if os.pwrite(self._fd, sealed, self._end) != len(sealed):
-                raise StorageError("the duplicate index could not be written to its temporary file")
+            self._write(sealed)
             run.fences.append(int.from_bytes(packed[:8], "big"))  # in the runs' order
             run.offsets.append(self._end)
             run.lengths.append(len(sealed))
@@ -167,6 +171,14 @@ class SpilledKeys:
         if run.fences:
             self._runs.append(run)
         self.count += len(keys)
+
+    def _write(self, sealed: bytes) -> None:
+        try:
+            written = os.pwrite(self._fd, sealed, self._end)
+        except OSError as exc:
+            raise storage_error(exc, self._folder / "duplicate index") from None
+        if written != len(sealed):
+            raise StorageError("the duplicate index could not be written to its temporary file")
 
     def _note(self, packed: bytes, run: _Run) -> None:
         lows, highs = zip(*probes(packed, self.key_size), strict=True)
@@ -216,7 +228,12 @@ class SpilledKeys:
 
     def _read(self, run: _Run, block_number: int) -> bytes:
         length = run.lengths[block_number]
-        sealed = os.pread(self._fd, length, run.offsets[block_number])
+        try:
+            sealed = os.pread(self._fd, length, run.offsets[block_number])
+        except OSError as exc:
+            raise StorageError(
+                f"the duplicate index could not be read back: {exc.strerror}"
+            ) from None
         try:
             return self._aead.decrypt(_nonce(run.first_block + block_number), sealed, None)
         except InvalidTag:

@@ -34,6 +34,7 @@ from app.core.datasets.dedupe import (
     shingles,
 )
 from app.core.datasets.spill import SpillDamaged, SpilledKeys, probes
+from app.core.errors import StorageError
 
 # -- exact -------------------------------------------------------------------------
 
@@ -169,6 +170,13 @@ def test_a_damaged_spill_file_is_an_error_not_a_wrong_answer(tmp_path: Path) -> 
         os.pwrite(spilled._fd, b"\xff", 7)
         with pytest.raises(SpillDamaged, match="damaged"):
             spilled.find(keys[0])
+
+
+def test_a_spill_folder_that_cannot_be_written_is_a_storage_error(tmp_path: Path) -> None:
+    deduper = ExactDeduper(memory_keys=1, spill_dir=tmp_path / "gone")
+    with pytest.raises(StorageError, match="duplicate index"):
+        deduper.add_many([bytes(12)], [0])
+    deduper.close()
 
 
 def test_spilled_keys_are_found_in_every_run_and_block_and_others_are_not() -> None:
