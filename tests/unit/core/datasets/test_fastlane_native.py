@@ -49,8 +49,10 @@ PIECES = [
     "Token", "PASSword", "pwd", "credential", "2001:db8::1", "\"", "'", "\\", "\t", "\x7f",
     "é", "\u2028",
 ]  # fmt: skip
+WORDS = sorted({word for piece in PIECES for word in piece.split()} - {'"', "\\", "\x7f", "é"})
 TEXT = st.one_of(
     st.lists(st.sampled_from(PIECES), max_size=6).map("".join),
+    st.lists(st.sampled_from(WORDS), max_size=6).map(" ".join),  # words: the fast lane takes it
     st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=24),
     st.text(max_size=6),
 )
@@ -254,23 +256,24 @@ def test_common_lines_and_their_families() -> None:
         '{"text": "the password is hunter2"}',
         '{"text": "-----BEGIN PRIVATE KEY-----"}',
         '{"text": "fe80::1"}',
+        '{"auth": "Bearer abcdefgh"}',
         '{"a": 1, "a": 2}',
         '{"text": "two  spaces"}',
         '{"n": 1e16}',
         "",
     ]
     data = _batch(lines).data
-    assert _check_lines(data) == 8
+    assert _check_lines(data) == 9
     canonical, families, _, special, _ = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)
     assert canonical[0] == b'{"id":7,"score":0.25,"tags":["a","b"],"text":"A plain line."}'
     assert canonical[3] == b'{"n":0,"text":"token ghp_abc"}'
     assert canonical[4] == b'{"k":{"a":false,"z":[1.5,{"y":null}]},"text":"AKIAXYZ"}'
-    assert list(families[:8]) == [
+    assert list(families[:9]) == [
         0, pf.EMAIL, pf.DIGITS, pf.KNOWN_SECRETS, pf.KNOWN_SECRETS, pf.ASSIGNED_SECRETS,
-        pf.PRIVATE_KEYS, pf.IPV6,
+        pf.PRIVATE_KEYS, pf.IPV6, pf.ASSIGNED_SECRETS,
     ]  # fmt: skip
-    assert canonical[8:] == [None] * 4
-    assert special == list(range(1, 12))
+    assert canonical[9:] == [None] * 4
+    assert special == list(range(1, 13))
 
 
 def test_the_labelled_pii_corpus_as_the_python_lane_reads_it() -> None:
@@ -281,6 +284,35 @@ def test_the_labelled_pii_corpus_as_the_python_lane_reads_it() -> None:
         for separators in ((",", ":"), None)
     ]
     assert _check_lines(_batch(lines).data) > len(lines) // 4
+
+
+TRIGGERS = [
+    "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "gha_", "hf_", "npm_", "github_pat_", "x_pat_",
+    "sk_live_", "rk_test_", "k_live", "glpat-", "xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-",
+    "xoxr-", "xoxe-", "xoxz-", "sk-", "AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", "AIza",
+    "AKIB", "eyJ", "ey J", "SG.", "SG,", "hooks.slack.com", "hooks.slack.co", "PRIVATE KEY",
+    "PRIVATE  KEY", "a@b", "1234567", "123456", "1234a", "123a", "12-34 (56)", "a=b", "key=x",
+    "x is y", "token is y", "Bearer x", "bearer x", "authorization", "Authorization:",
+    "http://u:p@h", "a:b", "::", "1:2:3:4:5:6:7:8", "pwd:", "credential",
+]  # fmt: skip
+
+
+def test_each_trigger_as_the_python_prefilter_sees_it() -> None:
+    lines = [
+        line
+        for trigger in TRIGGERS
+        for line in (
+            json.dumps({"t": f"x {trigger}abc y"}),
+            json.dumps({"t": trigger, "n": 1}, separators=(",", ":")),
+            json.dumps({trigger: {"k": [trigger]}}),
+        )
+    ]
+    data = _batch(lines).data
+    assert _check_lines(data) == len(lines) - 3  # "PRIVATE  KEY" has two spaces
+    families = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)[1]
+    first = {trigger: families[3 * k] for k, trigger in enumerate(TRIGGERS)}
+    assert first["npm_"] == first["xoxe-"] == first["AIza"] == pf.KNOWN_SECRETS
+    assert first["gha_"] == first["xoxz-"] == first["AKIB"] == first["SG,"] == 0
 
 
 def test_lines_over_the_limit_nesting_and_utf8_go_the_full_way() -> None:
