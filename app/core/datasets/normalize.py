@@ -30,6 +30,8 @@ _LINE_BREAKS = re.compile("\r\n?|[\x85\u2028\u2029]")
 _SPACE_RUN = re.compile(r"\s{2,}|[^\S ]")
 _TRAILING = re.compile(r"[^\S\n\r]+(?=\n|\Z)")
 _BLANK_RUN = re.compile(r"\n{3,}")
+_PRINTABLE = bytes(range(0x20, 0x7F))
+"""Printable ASCII: what is left of an ASCII text without it is control characters."""
 _NOT_LINE_BREAK_SPACE = (
     "\t\x0b\x0c\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
     "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -113,7 +115,11 @@ def normalize_text(text: str, rules: TextRules = DEFAULT_RULES) -> str:
             text = _tidy_lines(text)
     elif rules.collapse_spaces and (not ascii_only or "  " in text or not text.isprintable()):
         # Printable ASCII without a double space has no run to collapse.
-        if rules.trim:
+        if rules.trim and ascii_only and not text.encode("ascii").translate(None, _PRINTABLE):
+            # Spaces are the only whitespace, none at either end: halve the runs till none is left.
+            while "  " in text:
+                text = text.replace("  ", " ")
+        elif rules.trim:
             # No whitespace at either end: each run between words becomes one space.
             collapsed = " ".join(text.split())
             if collapsed != text:
