@@ -98,6 +98,20 @@ def line_families(line: str, folded: bytes, keys: int = -1) -> int:
     return _ascii_families(line, folded, inner_colons, in_json=True)
 
 
+def json_families(data: bytes, keys: int = -1) -> int:
+    """:func:`line_families` for a record's compact JSON bytes, or :data:`ALL` when they are
+    not ASCII or hold an escape.
+
+    Made for bytes the record was encoded to anyway (RFC 8785 canonical JSON,
+    say, after normalisation took the line breaks out of a line that had
+    them escaped), so that such a record too is scanned only for the families
+    that could find something. ``keys`` is as for :func:`line_families`.
+    """
+    if not data.isascii() or b"\\" in data:
+        return ALL
+    return line_families(data.decode("ascii"), data.translate(FOLD), keys)
+
+
 def _ascii_families(
     line: str, folded: bytes, inner_colons: int | None = None, *, in_json: bool = False
 ) -> int:
@@ -174,6 +188,7 @@ __all__ = [
     "KNOWN_SECRETS",
     "NONE",
     "PRIVATE_KEYS",
+    "json_families",
     "line_families",
     "long_digit_run",
     "text_families",

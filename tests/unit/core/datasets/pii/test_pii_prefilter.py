@@ -13,6 +13,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.core.canonical import NotIJSON, canonical_json
 from app.core.datasets.pii import DEFAULT_TYPES, PiiScanner
 from app.core.datasets.pii import prefilter as pf
 from tests.helpers.pii_corpus import generate_corpus
@@ -154,3 +155,27 @@ def test_long_digit_runs() -> None:
     assert pf.long_digit_run(
         b'{"card": "4111111111111111", "n": 12345678901234567}'.translate(pf.FOLD)
     )
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(texts, min_size=1, max_size=4), st.booleans())
+def test_canonical_bytes_families_keep_every_finding(values: list[str], nest: bool) -> None:
+    record: dict[str, object] = {f"k{i}": value for i, value in enumerate(values)}
+    record |= {"n": 1234567, "x": 0.5}
+    if nest:
+        record = {"outer": record, "tags": list(values)}
+    try:
+        data = canonical_json(record, what="record")
+    except NotIJSON:
+        return
+    families = pf.json_families(data, len(record))
+    if not data.isascii() or b"\\" in data:
+        assert families == pf.ALL
+    assert SCANNER.scan_record(record, families) == SCANNER.scan_record(record)
+
+
+def test_canonical_bytes_of_prose_pass_nothing() -> None:
+    record = {"text": "A quiet day.", "n": 12345678901, "tags": ["a", "b"]}
+    assert pf.json_families(canonical_json(record, what="record"), len(record)) == pf.NONE
+    assert pf.json_families(b'{"t":"caf\\u00e9"}') == pf.ALL
+    assert pf.json_families('{"t":"café ann@example.com"}'.encode()) == pf.ALL
