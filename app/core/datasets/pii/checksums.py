@@ -26,6 +26,12 @@ IBAN_LENGTHS: dict[str, int] = {
 
 def luhn_valid(digits: str) -> bool:
     """The Luhn (mod 10) check used by every payment card brand."""
+    if digits.isascii() and digits.isdigit():
+        # Summed in C: the digits kept as they are, and the doubled ones through a table
+        # to the digit sum of their double (7 -> 14 -> 5), as the loop below adds them.
+        kept, doubled = digits[::-1][::2], digits[::-1][1::2]
+        total = sum(kept.encode()) + sum(doubled.translate(_LUHN_DOUBLED).encode())
+        return (total - 48 * len(digits)) % 10 == 0
     total = 0
     for position, char in enumerate(reversed(digits)):
         value = ord(char) - 48
@@ -35,6 +41,9 @@ def luhn_valid(digits: str) -> bool:
                 value -= 9
         total += value
     return total % 10 == 0
+
+
+_LUHN_DOUBLED = str.maketrans("0123456789", "0246813579")
 
 
 def luhn_check_digit(partial: str) -> str:

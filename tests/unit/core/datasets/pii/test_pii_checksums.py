@@ -187,3 +187,20 @@ def test_iban_check_reads_letters_as_their_base36_values(country: str, data: st.
     if bban.isascii() and bban.isalnum():
         valid = country + iban_check_digits(country, bban.upper()) + bban
         assert iban_valid(valid) == _iban_valid_by_digit_values(valid)
+
+
+def _luhn_by_loop(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = ord(char) - 48
+        if position % 2:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+@given(st.text(alphabet="0123456789", max_size=25) | st.text(max_size=8))
+def test_luhn_summed_in_c_agrees_with_the_loop(digits: str) -> None:
+    assert luhn_valid(digits) == _luhn_by_loop(digits)
