@@ -48,7 +48,6 @@ _MIN_LENGTH = 5
 
 _DIGIT_TYPES = frozenset({PiiType.PHONE, PiiType.PAYMENT_CARD, PiiType.NATIONAL_ID})
 _GATED_TYPES = _DIGIT_TYPES | {PiiType.IBAN, PiiType.IP}
-_UNFILTERED_TYPES = frozenset({PiiType.PERSON_NAME, PiiType.STREET_ADDRESS})
 _SECRET_FAMILIES = prefilter.KNOWN_SECRETS | prefilter.PRIVATE_KEYS | prefilter.ASSIGNED_SECRETS
 _EMAIL, _DIGITS, _IPV6 = prefilter.EMAIL, prefilter.DIGITS, prefilter.IPV6
 _RUNS, _IBANS, _LETTER_IDS, _IPV4, _NAMES, _ADDRESSES = (64 << shift for shift in range(6))
@@ -151,7 +150,7 @@ class PiiScanner:
     @property
     def prefilters(self) -> bool:
         """Whether :mod:`.prefilter` covers every enabled type (names and addresses it does not)."""
-        return self.types.isdisjoint(_UNFILTERED_TYPES)
+        return not self._plan & (_NAMES | _ADDRESSES)
 
     def scan_record(self, record: JsonValue, families: int = prefilter.ALL) -> list[Finding]:
         """The findings in every string value of a record (object keys are not scanned).
@@ -174,7 +173,7 @@ class PiiScanner:
                 raw = self.raw_findings(record, families)
                 if raw:
                     findings.extend(_findings(record, "", raw))
-        elif isinstance(record, dict | list):
+        elif isinstance(record, (dict, list)):
             self._scan_container(record, "", families, findings)
         return findings
 
@@ -186,21 +185,24 @@ class PiiScanner:
         findings: list[Finding],
     ) -> None:
         # iter_strings, unrolled: a path is spelled only for a string with a finding.
-        keyed = isinstance(node, dict)
-        pairs: Iterable[tuple[str | int, JsonValue]] = (
-            node.items() if isinstance(node, dict) else enumerate(node)
-        )
-        raw_findings = self.raw_findings
-        for key, child in pairs:
-            if isinstance(child, str):
-                if len(child) >= _MIN_LENGTH:
-                    raw = raw_findings(child, families)
-                    if raw:
-                        token = escape_pointer(key) if keyed else str(key)  # type: ignore[arg-type]
-                        findings.extend(_findings(child, f"{path}/{token}", raw))
-            elif isinstance(child, dict | list):
-                token = escape_pointer(key) if keyed else str(key)  # type: ignore[arg-type]
-                self._scan_container(child, f"{path}/{token}", families, findings)
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if isinstance(child, str):
+                    if len(child) >= _MIN_LENGTH:
+                        raw = self.raw_findings(child, families)
+                        if raw:
+                            findings.extend(_findings(child, f"{path}/{escape_pointer(key)}", raw))
+                elif isinstance(child, (dict, list)):
+                    self._scan_container(child, f"{path}/{escape_pointer(key)}", families, findings)
+        else:
+            for index, child in enumerate(node):
+                if isinstance(child, str):
+                    if len(child) >= _MIN_LENGTH:
+                        raw = self.raw_findings(child, families)
+                        if raw:
+                            findings.extend(_findings(child, f"{path}/{index}", raw))
+                elif isinstance(child, (dict, list)):
+                    self._scan_container(child, f"{path}/{index}", families, findings)
 
 
 def _findings(text: str, path: str, raw: list[Raw]) -> list[Finding]:
