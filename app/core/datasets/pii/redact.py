@@ -199,7 +199,13 @@ def redact_record(
         # The common case, members of the record itself: one copy, no edit tree.
         copy = dict(record)
         for path, items in edits.items():
-            copy[_tokens(path)[0]] = redact_string(_string_at(record, path), items, key)
+            member = path[1:]
+            if "~" in member:
+                member = member.replace("~1", "/").replace("~0", "~")
+            value = record.get(member, _MISSING)
+            if type(value) is not str:
+                value = _string_at(record, path)  # raises what a general walk raises
+            copy[member] = redact_string(value, items, key)
         return copy
     replaced: dict[str, str] = {}
     for path, items in edits.items():
@@ -251,6 +257,9 @@ def redact_string(text: str, items: Sequence[tuple[Finding, Action]], key: bytes
         tail = start
     parts.append(text[:tail])
     return "".join(reversed(parts))
+
+
+_MISSING = object()
 
 
 def _is_member(path: str) -> bool:
