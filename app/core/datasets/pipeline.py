@@ -258,10 +258,9 @@ def _exact_index(source: PipelineInput) -> ExactDeduper:
 def _expected_records(source: PipelineInput) -> int:
     """A first size for the exact-dedupe index's spill filter, from the input's size.
 
-    A filter that fills up is followed by another, twice as large, which
-    every later key is checked against too; sized for a kilobyte a record,
-    there is mostly one. Larger records leave it partly empty, at most the
-    cap's 4 MB.
+    A filter that fills up is rebuilt twice as large from the spill file
+    (reading it all once); sized for a kilobyte a record, that is rare.
+    Larger records leave it partly empty, at most the cap's 4 MB.
     """
     total = _total_size(source.paths) or 0
     return max(1024, min(total // EXPECTED_RECORD_BYTES, EXPECTED_RECORDS_CAP))

@@ -1,20 +1,23 @@
-"""Encrypted spill of the exact-dedupe index: sorted runs on disk, a filter in memory.
+"""Encrypted spill of the exact-dedupe index: sorted runs on disk, filters in memory.
 
 The exact index keeps a record key per distinct record, so whatever its
 layout it grows with the input. :class:`SpilledKeys` takes the keys the
-index lets go of: each spill is one sorted run of fixed-size entries, cut
-into blocks that are encrypted one by one (ChaCha20-Poly1305 under a key
-made for the run and held only in memory) and written to an anonymous
-temporary file. The file has no name (it is unlinked at once, or made
-without one), so a crash leaves nothing behind, and what it holds, keys
-derived from the records, is never in the clear. Memory is the filter
-(about two bytes a key) and one fence key per block.
+index lets go of: each spill is one sorted run, cut into blocks of keys and
+their values that are encrypted one by one (ChaCha20-Poly1305 under a key
+made for the file and held only in memory, each block under its own nonce)
+and written to an anonymous temporary file. The file has no name (it is
+made without one, or unlinked at once), so a crash leaves nothing behind,
+and what it holds, keys derived from the records, is never in the clear.
 
-The filter is a blocked Bloom filter: a key picks one 64-bit word by its
-first bits and sets five bits in it chosen by others (the keys are
+Memory is about three bytes a spilled key: one filter over all of them
+(two bytes a key; when it fills up it is rebuilt twice as large from the
+file, so there is only ever one to ask), one per run (a byte a key: which
+runs to read once the first says maybe), and one fence per block. The
+filters are blocked Bloom filters: a key picks one 64-bit word by its first
+8 bytes and sets four bits in it chosen by the next 3 (the keys are
 uniformly random hash prefixes, so their own bits serve as the hash
-functions). At about two bytes a key it answers "maybe" for about 0.2 % of
-keys never spilled; only those, and keys really spilled, read a block.
+functions). The global one answers "maybe" for well under 1 % of keys
+never spilled; only those, and keys really spilled, read a block.
 """
 
 from __future__ import annotations
@@ -52,34 +55,31 @@ class SpillDamaged(StorageError):
 class _Filter:
     """A blocked Bloom filter over key prefixes, sized for ``capacity`` keys."""
 
-    __slots__ = ("capacity", "count", "mask", "words")
+    __slots__ = ("capacity", "count", "size", "words")
 
     def __init__(self, capacity: int, bits_per_key: int = BITS_PER_KEY) -> None:
-        words = 1
-        while words * _WORD_BITS < capacity * bits_per_key:
-            words *= 2
-        self.words = array("Q", bytes(8 * words))
-        self.mask = words - 1
+        self.size = size = max(1, -(-capacity * bits_per_key // _WORD_BITS))
+        self.words = array("Q", bytes(8 * size))
         self.capacity = capacity
         self.count = 0
 
     def add(self, lows: Sequence[int], bits: Sequence[int]) -> None:
-        words, mask = self.words, self.mask
+        words, size = self.words, self.size
         for low, bit in zip(lows, bits, strict=True):
-            words[low & mask] |= bit
+            words[low % size] |= bit
         self.count += len(lows)
 
     def has(self, low: int, high: int) -> bool:
         bits = _bits(high)
-        return self.words[low & self.mask] & bits == bits
+        return self.words[low % self.size] & bits == bits
 
     def maybe(self, probes: Sequence[tuple[int, int]]) -> list[int]:
         """Positions in ``probes`` of the keys that may have been added."""
-        words, mask = self.words, self.mask
+        words, size = self.words, self.size
         return [
             position
             for position, (low, high) in enumerate(probes)
-            if words[low & mask] & (bits := _LOW[high & 4095] | _HIGH[high >> 12 & 4095]) == bits
+            if words[low % size] & (bits := _LOW[high & 4095] | _HIGH[high >> 12 & 4095]) == bits
         ]
 
 
@@ -144,7 +144,7 @@ class SpilledKeys:
         self._aead = ChaCha20Poly1305(ChaCha20Poly1305.generate_key())
         self._blocks = 0
         self._runs: list[_Run] = []
-        self._filters = [_Filter(max(expected, BLOCK_ENTRIES))]
+        self._filter = _Filter(max(expected, BLOCK_ENTRIES))
         self.count = 0
 
     # -- writing ----------------------------------------------------------------
@@ -153,6 +153,8 @@ class SpilledKeys:
         """Write one run: ``keys`` sorted, each with an unsigned 64-bit value."""
         if len(keys) != len(values):
             raise ValueError("one value per key")
+        if self._filter.count + len(keys) > self._filter.capacity:
+            self._grow(2 * (self._filter.count + len(keys)))
         run = _Run(self._blocks, len(keys))
         for start in range(0, len(keys), BLOCK_ENTRIES):
             block_keys = keys[start : start + BLOCK_ENTRIES]
@@ -180,15 +182,20 @@ class SpilledKeys:
         if written != len(sealed):
             raise StorageError("the duplicate index could not be written to its temporary file")
 
-    def _note(self, packed: bytes, run: _Run) -> None:
+    def _note(self, packed: bytes, run: _Run | None) -> None:
         lows, highs = zip(*probes(packed, self.key_size), strict=True)
         bits = [_LOW[high & 4095] | _HIGH[high >> 12 & 4095] for high in highs]
-        current = self._filters[-1]
-        if current.count + len(lows) > current.capacity:
-            current = _Filter(2 * current.capacity)
-            self._filters.append(current)
-        current.add(lows, bits)
-        run.filter.add(lows, bits)
+        self._filter.add(lows, bits)
+        if run is not None:
+            run.filter.add(lows, bits)
+
+    def _grow(self, capacity: int) -> None:
+        """A larger filter, refilled from the runs: one filter to ask, its bits a key kept."""
+        self._filter = _Filter(capacity)
+        for run in self._runs:
+            for block_number in range(len(run.offsets)):
+                block = self._read(run, block_number)
+                self._note(block[: self.key_size * (len(block) // (self.key_size + 8))], None)
 
     # -- reading ----------------------------------------------------------------
 
@@ -196,12 +203,7 @@ class SpilledKeys:
         """Positions in ``probes`` (``_PROBE`` of each key) whose key may have been spilled."""
         if not self.count:
             return []
-        if len(self._filters) == 1:
-            return self._filters[0].maybe(probes)
-        found: set[int] = set()
-        for spill_filter in self._filters:
-            found.update(spill_filter.maybe(probes))
-        return sorted(found)
+        return self._filter.maybe(probes)
 
     def find(self, key: bytes) -> int | None:
         """The value spilled with ``key``, or None."""
