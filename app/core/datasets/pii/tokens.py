@@ -167,6 +167,16 @@ _TRIGGER = re.compile(
 TRIGGER = _TRIGGER
 ANCHORS = _ANCHORS
 
+
+def _common_head(prefixes: tuple[str, ...]) -> str:
+    head = prefixes[0]
+    while not all(prefix.startswith(head) for prefix in prefixes):
+        head = head[:-1]
+    return head
+
+
+_HEADS = tuple(_common_head(prefixes) for prefixes, _, _ in KNOWN_FORMATS)
+"""The start all prefixes of each of :data:`KNOWN_FORMATS` share ("gh" of "ghp_" and "gho_")."""
 _LEADS = (0, 0, 0, 0, 0, len("https://"), len("s"), 0, 0, 0, 0, 0, 0)
 """Characters before its prefix in every match of each of :data:`KNOWN_FORMATS`."""
 _TRIGGERS: tuple[tuple[str, re.Pattern[str] | None, str | None, tuple[int, ...]], ...] = (
@@ -224,16 +234,15 @@ def _find_known(text: str, out: list[Raw], index: int) -> None:
     """
     prefixes, pattern, detector = KNOWN_FORMATS[index]
     lead = _LEADS[index]
+    head = _HEADS[index]  # what the prefixes start with: one search finds them all
     starts: list[int] = []
-    for prefix in prefixes:
-        at = text.find(prefix, lead)
-        while at >= 0:
+    at = text.find(head, lead)
+    while at >= 0:
+        if text.startswith(prefixes, at):
             starts.append(at - lead)
-            at = text.find(prefix, at + 1)
+        at = text.find(head, at + 1)
     if not starts:
         return
-    if len(prefixes) > 1:
-        starts.sort()
     done = 0  # matches do not overlap: the next starts at or after the last one's end
     for start in starts:
         if start >= done and (match := pattern.match(text, start)) is not None:
