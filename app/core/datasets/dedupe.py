@@ -130,8 +130,9 @@ class ExactDeduper:
     in an unnamed temporary file in ``spill_dir``) and emptied. Keys not in
     the dict go through the spill's filter, and only the few it cannot rule
     out read a block from disk. So memory stays at the dict's bound plus
-    about two bytes a spilled key, whatever the input size, and each record
-    is still answered at once and in stream order, as by a plain set.
+    about three bytes a spilled key (26 for a key kept in flat arrays, 128
+    in the dict), and each record is still answered at once and in stream
+    order, as by a plain set.
 
     ``keep_pairs`` keeps every (duplicate, first) pair for :meth:`clusters`
     (16 bytes a duplicate); the prepare counts its own few clusters and
