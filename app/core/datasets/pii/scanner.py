@@ -12,6 +12,13 @@ candidate numbers, and only the candidates that survive length and shape
 tests reach a checksum or ``phonenumbers``. docs/pii-evaluation.md has the
 throughput measured on a text-heavy record mix.
 
+A record is walked once. Each string runs the gates of the families its
+caller left (a line prefilter's answer narrows them to what the line could
+hold) and of the enabled types, which the scanner folds into one bit
+``_plan`` when it is made, so a string costs a few bit tests and the gates
+themselves; a gate's work is kept for its detector (the digit candidates
+are the spans the number detectors search).
+
 When two findings overlap, the one from the more specific detector wins (a
 checksum-validated IBAN over the phone number its digits also spell), and
 among equals the longer one.
