@@ -14,9 +14,9 @@ throughput measured on a text-heavy record mix.
 
 A record is walked once. Each string runs the gates of the families its
 caller left (a line prefilter's answer narrows them to what the line could
-hold) and of the enabled types, which the scanner folds into one bit
-``_plan`` when it is made, so a string costs a few bit tests and the gates
-themselves; a gate's work is kept for its detector (the digit candidates
+hold) and of the enabled types, which the scanner folds into one integer
+of bits (``_plan``) when it is made, so a string costs a few bit tests and
+the gates themselves; a gate's work is kept for its detector (the digit candidates
 are the spans the number detectors search).
 
 When two findings overlap, the one from the more specific detector wins (a
