@@ -8,9 +8,12 @@
  * object per value. Every line it has any doubt about is reported as not taken (None): the
  * caller sends it the full way, so a doubt here only costs time, never correctness. The
  * lines it takes are those of the Python lane: ASCII without a backslash or DEL, an object,
- * each float spelled by repr as ECMAScript does, no run of 16 digits in a number, no string
- * (key or value) starting or ending with a space or holding two in a row. Beyond the Python
- * lane it also refuses duplicate keys and nesting deeper than MAX_DEPTH.
+ * each float spelled by repr as ECMAScript does, no run of 16 digits in a number. A line
+ * with a string that starts or ends with a space or holds two in a row is taken once
+ * normalised, as the stage would (values trimmed, runs of spaces collapsed; keys kept), and
+ * flagged NORMALIZED; its families are then those of its canonical text, as in the Python
+ * lane (fastlane.finish_normalized). Beyond the Python lane it also refuses duplicate keys
+ * and nesting deeper than MAX_DEPTH.
  *
  * How: each line is parsed into an array of nodes (slices of the line, floats respelled by
  * repr), then written with each object's keys sorted; the PII families are looked up in the
@@ -28,7 +31,7 @@
 
 #include <openssl/evp.h>
 
-#define ABI 2
+#define ABI 3
 #ifndef FASTLANE_SOURCE
 #define FASTLANE_SOURCE "" /* setup.py passes a digest of this file */
 #endif
@@ -44,6 +47,7 @@
 #define PRIVATE_KEYS 16
 #define ASSIGNED_SECRETS 32
 #define ALL_FAMILIES 63
+#define NORMALIZED 64 /* with the families: the line's strings were normalised */
 
 enum { SLOW = 1, FAILED = -1 }; /* results besides 0: not taken, or a Python error is set */
 enum { K_OBJECT, K_ARRAY, K_STRING, K_INT, K_FLOAT, K_LITERAL };
@@ -55,6 +59,7 @@ typedef struct {
     uint32_t next;       /* the next sibling */
     uint32_t count;      /* containers: children */
     uint8_t kind;
+    uint8_t spaced; /* value strings: to be normalised (spaces at an end or doubled) */
 } Node;
 
 typedef struct {
@@ -73,6 +78,7 @@ typedef struct {
     size_t top;
     Buf out;
     int candidate; /* a digit candidate inside a string (the DIGITS family) */
+    int spaced;    /* a string (key or value) has spaces at an end or doubled */
     int want_families;
 } Lane;
 
@@ -146,6 +152,23 @@ digit_candidate(const unsigned char *s, size_t len)
     return 0;
 }
 
+/* Whether a compact JSON text without backslashes has a digit candidate in a string (the
+   text between a quote with an even number of quotes before it and the next one). */
+static int
+candidate_in_strings(const unsigned char *s, size_t n)
+{
+    const unsigned char *end = s + n, *open = memchr(s, '"', n);
+    while (open != NULL) {
+        const unsigned char *close = memchr(open + 1, '"', (size_t)(end - open - 1));
+        if (close == NULL)
+            return 0;
+        if (digit_candidate(open + 1, (size_t)(close - open - 1)))
+            return 1;
+        open = close + 1 < end ? memchr(close + 1, '"', (size_t)(end - close - 1)) : NULL;
+    }
+    return 0;
+}
+
 static void
 skip_space(Lane *p)
 {
@@ -179,11 +202,12 @@ new_node(Lane *p, uint8_t kind, size_t start)
     node->len = 0;
     node->child = node->next = NO_NODE;
     node->count = 0;
+    node->spaced = 0;
     return p->used++;
 }
 
 static int
-parse_string(Lane *p, uint32_t *out)
+parse_string(Lane *p, uint32_t *out, int key)
 {
     size_t start = ++p->pos;
     const unsigned char *text = p->line + start;
@@ -202,13 +226,16 @@ parse_string(Lane *p, uint32_t *out)
         spaces |= (text[i] == ' ') & (text[i - 1] == ' ');
     if (bad)
         return SLOW; /* a control character, a backslash, DEL or not ASCII */
-    if (spaces || (len && (text[0] == ' ' || text[len - 1] == ' ')))
-        return SLOW; /* the default normalisation would change it */
+    /* The default normalisation trims a value and collapses its runs of spaces (an ASCII
+       string without control characters has no other whitespace); keys stay as they are. */
+    int spaced = spaces || (len && (text[0] == ' ' || text[len - 1] == ' '));
+    p->spaced |= spaced;
     if (digits && p->want_families && !p->candidate)
         p->candidate = digit_candidate(text, len);
     if ((*out = new_node(p, K_STRING, start)) == NO_NODE)
         return p->out_of_memory ? FAILED : SLOW;
     p->nodes[*out].len = (uint32_t)len;
+    p->nodes[*out].spaced = (uint8_t)(spaced && !key);
     p->pos = start + len + 1;
     return 0;
 }
@@ -328,7 +355,7 @@ parse_container(Lane *p, uint32_t *out, int depth)
         if (object) {
             if (p->pos >= p->n || p->line[p->pos] != '"')
                 return SLOW;
-            if ((status = parse_string(p, &child)) != 0)
+            if ((status = parse_string(p, &child, 1)) != 0)
                 return status;
             if (last == NO_NODE)
                 p->nodes[self].child = child;
@@ -375,7 +402,7 @@ parse_value(Lane *p, uint32_t *out, int depth)
     case '[':
         return parse_container(p, out, depth);
     case '"':
-        return parse_string(p, out);
+        return parse_string(p, out, 0);
     case 't':
         return parse_literal(p, out, "true", 4);
     case 'f':
@@ -440,6 +467,21 @@ put_char(Lane *p, char c)
     p->out.data[p->out.len++] = c;
 }
 
+/* normalize.normalize_text under the default rules, for ASCII without control characters:
+   trimmed, runs of spaces collapsed to one. */
+static void
+put_normalized(Lane *p, const unsigned char *text, size_t len)
+{
+    size_t a = 0, b = len;
+    while (a < b && text[a] == ' ')
+        a++;
+    while (b > a && text[b - 1] == ' ')
+        b--;
+    for (size_t i = a; i < b; i++)
+        if (text[i] != ' ' || text[i - 1] != ' ') /* text[a] is not a space */
+            put_char(p, (char)text[i]);
+}
+
 static int
 write_value(Lane *p, uint32_t index)
 {
@@ -447,7 +489,10 @@ write_value(Lane *p, uint32_t index)
     switch (node->kind) {
     case K_STRING:
         put_char(p, '"');
-        put(p, p->line + node->start, node->len);
+        if (node->spaced)
+            put_normalized(p, p->line + node->start, node->len);
+        else
+            put(p, p->line + node->start, node->len);
         put_char(p, '"');
         return 0;
     case K_INT:
@@ -681,6 +726,7 @@ scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
     p->floats.len = 0;
     p->top = 0;
     p->candidate = 0;
+    p->spaced = 0;
     p->out.len = 0;
     skip_space(p);
     if (p->pos >= n || line[p->pos] != '{')
@@ -803,7 +849,19 @@ scan(PyObject *module, PyObject *args)
             item = PyBytes_FromStringAndSize(lane.out.data, (Py_ssize_t)lane.out.len);
             if (item == NULL)
                 goto done;
-            int found = want_families ? line_families(&lane, keys, anchors, &folded) : ALL_FAMILIES;
+            int found = ALL_FAMILIES;
+            if (want_families && lane.spaced) {
+                /* The Python lane looks at the record's canonical text once normalised. */
+                lane.line = (const unsigned char *)lane.out.data;
+                lane.n = lane.out.len;
+                lane.candidate = candidate_in_strings(lane.line, lane.n);
+                found = line_families(&lane, keys, anchors, &folded);
+            }
+            else if (want_families) {
+                found = line_families(&lane, keys, anchors, &folded);
+            }
+            if (found != FAILED && lane.spaced)
+                found |= NORMALIZED;
             if (found == FAILED) {
                 Py_DECREF(item);
                 goto done;
@@ -820,7 +878,7 @@ scan(PyObject *module, PyObject *args)
             Py_INCREF(item);
         }
         PyList_SET_ITEM(canonical, i, item);
-        if (status != 0 || family[i] != 0) {
+        if (status != 0 || (family[i] & ALL_FAMILIES) != 0) {
             PyObject *number = PyLong_FromSsize_t(i);
             if (number == NULL || PyList_Append(special, number) != 0) {
                 Py_XDECREF(number);

@@ -70,20 +70,26 @@ left to run; whether the record is *plain*: ASCII keys and plain numbers, so tha
 change to its strings the C encoder (:func:`encode_plain`) still writes its canonical bytes."""
 
 
+NORMALIZED = 64
+"""In :attr:`Run.flags`: the line's record is its parse after the default normalisation."""
+
+
 class Run:
     """Lines in a row that the native lane finished: canonical, no PII family left to run.
 
-    Their records are parsed (from :meth:`line`) only for what needs them: the
-    schema sample and near-duplicate signatures. ``first`` is the first line's
-    index in its source (its number - 1), as in :class:`SourceLocation`.
+    Their records are parsed (from :meth:`line`, then normalised when ``flags``
+    has :data:`NORMALIZED` for them) only for what needs them: the schema
+    sample and near-duplicate signatures. ``first`` is the first line's index
+    in its source (its number - 1), as in :class:`SourceLocation`.
     """
 
-    __slots__ = ("canonical", "data", "first", "leaves", "offset", "starts")
+    __slots__ = ("canonical", "data", "first", "flags", "leaves", "offset", "starts")
 
     def __init__(
         self,
         canonical: list[bytes | None],
         leaves: bytes,
+        flags: bytes,
         data: bytes,
         starts: Sequence[int],
         offset: int,
@@ -93,6 +99,8 @@ class Run:
         """The lines' RFC 8785 bytes (all bytes; typed as the batch result's list)."""
         self.leaves = leaves
         """Their Merkle leaf hashes, 32 bytes each."""
+        self.flags = flags
+        """A byte per line: :data:`NORMALIZED` or 0."""
         self.data = data
         """The batch, whose line ``offset + k`` is the run's line ``k``."""
         self.starts = starts
@@ -285,4 +293,13 @@ def _rejected(path: str, number: int, reason: str) -> Lane:
     return RecordRejected(SourceLocation(path, number, number - 1), reason), None, 0, False
 
 
-__all__ = ["Lane", "encode_plain", "finish_normalized", "read_batch"]
+__all__ = [
+    "NORMALIZED",
+    "Lane",
+    "LineReader",
+    "Run",
+    "encode_plain",
+    "finish_normalized",
+    "read_batch",
+    "slow_lanes",
+]

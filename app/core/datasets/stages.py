@@ -28,7 +28,7 @@ import orjson
 
 from app.core.canonical import NotIJSON, canonical_json
 from app.core.datasets.dedupe import MinHashParams, minhash, record_text
-from app.core.datasets.fastlane import Lane, Run, encode_plain, finish_normalized
+from app.core.datasets.fastlane import NORMALIZED, Lane, Run, encode_plain, finish_normalized
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
 from app.core.datasets.nativelane import read_runs
 from app.core.datasets.normalize import (
@@ -189,7 +189,13 @@ class Stage:
         if isinstance(item, RawBatch):
             try:
                 if config.mode == "prepare" and _default_normalisation(config.normalize):
-                    lanes = list(read_runs(item, families_wanted=self.scanner.prefilters))
+                    lanes = list(
+                        read_runs(
+                            item,
+                            families_wanted=self.scanner.prefilters,
+                            normalize=self._normalize,
+                        )
+                    )
                     parsed: Sequence[ImportedRecord | RecordRejected] = ()
                 else:
                     parsed = parse_jsonl_batch(item)
@@ -297,16 +303,25 @@ class Stage:
         result.lines.extend(run.canonical)
         result.local.extend(range(index + 1, index + 1 + count))
         result.leaves += run.leaves
-        loads, line = orjson.loads, run.line
         schema = result.schema
         for offset in sampled_offsets(run.first, count):
-            schema.add(loads(line(offset)))
+            schema.add(self._record(run, offset))
         if self.config.dedupe == "near":
-            params = self.config.minhash
+            params, record = self.config.minhash, self._record
             result.signatures.extend(
-                minhash(record_text(loads(line(k))), params) for k in range(count)
+                minhash(record_text(record(run, k)), params) for k in range(count)
             )
         return index + count
+
+    def _normalize(self, record: JsonObject) -> JsonObject:
+        return normalize(record, self.config.normalize)
+
+    def _record(self, run: Run, k: int) -> JsonObject:
+        """The record of a run's line ``k``, normalised as the full way would."""
+        record: JsonObject = orjson.loads(run.line(k))
+        if run.flags[k] & NORMALIZED:
+            record = normalize(record, self.config.normalize)
+        return record
 
     def _scan(self, parsed: Sequence[ImportedRecord | RecordRejected], result: BatchResult) -> None:
         config = self.config

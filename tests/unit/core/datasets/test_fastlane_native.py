@@ -15,8 +15,16 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.core.datasets import nativelane
-from app.core.datasets.fastlane import Lane, LineReader, Run, read_batch
+from app.core.datasets.fastlane import (
+    NORMALIZED,
+    Lane,
+    LineReader,
+    Run,
+    finish_normalized,
+    read_batch,
+)
 from app.core.datasets.importers.jsonl import RawBatch
+from app.core.datasets.normalize import normalize_record
 from app.core.datasets.pii import prefilter as pf
 from app.core.datasets.pii.tokens import ANCHORS
 from app.core.datasets.records import ImportedRecord, SourceLocation
@@ -155,7 +163,7 @@ def _check_lines(data: bytes, *, families_wanted: bool = True) -> int:
     starts = memoryview(bounds).cast("Q")
     assert [data[starts[i] : starts[i + 1] - 1] for i in range(len(lines))] == lines
     assert len(canonical) == len(lines) == len(families) == len(leaves) // 32
-    assert special == [i for i, c in enumerate(canonical) if c is None or families[i]]
+    assert special == [i for i, c in enumerate(canonical) if c is None or families[i] & pf.ALL]
     reader = LineReader(RawBatch(PATH, 1, data), families_wanted=families_wanted)
     taken = 0
     for i, raw in enumerate(lines):
@@ -167,35 +175,49 @@ def _check_lines(data: bytes, *, families_wanted: bool = True) -> int:
         lane = reader.read(text, raw.translate(pf.FOLD), i + 1)
         if canonical[i] is None:
             assert leaves[32 * i : 32 * i + 32] == bytes(32)
-            if lane is not None and lane[1] is not None:
-                # The Python lane takes it: C leaves duplicate keys and deep nesting to it.
+            if lane is not None and lane[3]:
+                # The Python lane takes it (or normalises it and then finishes it): C leaves
+                # duplicate keys and deep nesting to it.
                 assert isinstance(lane[0], ImportedRecord)
                 assert _duplicates(text) or _depth(lane[0].data) > MAX_DEPTH - 1
             continue
         taken += 1
         assert lane is not None
-        item, python_canonical, python_families, plain = lane
-        assert isinstance(item, ImportedRecord)
-        assert (canonical[i], families[i], plain) == (python_canonical, python_families, True)
+        assert lane[3]  # plain
+        _, python_canonical, python_families = _finished(lane, families_wanted)
+        flags = families[i]
+        assert (flags & NORMALIZED != 0) == (lane[1] is None)
+        assert (canonical[i], flags & pf.ALL) == (python_canonical, python_families)
         assert leaves[32 * i : 32 * i + 32] == _leaf(canonical[i])
     return taken
 
 
-def _expand(entries: Iterator[Lane | Run]) -> list[tuple[object, ...]]:
-    """Lanes with runs spelled out, each with its leaf (runs) or None, in a comparable form."""
+def _finished(lane: Lane, families_wanted: bool) -> tuple[object, bytes | None, int]:
+    """A lane as the stage finishes it: normalised when the lane left that to the stage."""
+    item, canonical, families, plain = lane
+    if isinstance(item, ImportedRecord) and canonical is None and plain:
+        record = normalize_record(item.data)
+        canonical, families = finish_normalized(record, families_wanted=families_wanted)
+        item = item._replace(data=record)
+    return _comparable(item), canonical, families
+
+
+def _expand(entries: Iterator[Lane | Run], families_wanted: bool) -> list[tuple[object, ...]]:
+    """Lanes with runs spelled out, as the stage finishes them, in a comparable form."""
     out: list[tuple[object, ...]] = []
     for entry in entries:
         if isinstance(entry, Run):
-            assert len(entry.canonical) == len(entry.leaves) // 32
+            assert len(entry.canonical) == len(entry.flags) == len(entry.leaves) // 32
             for k, canonical in enumerate(entry.canonical):
                 index = entry.first + k
                 record = orjson.loads(entry.line(k))
+                if entry.flags[k] & NORMALIZED:
+                    record = normalize_record(record)
                 item = ImportedRecord(record, SourceLocation(PATH, index + 1, index))
                 assert entry.leaves[32 * k : 32 * k + 32] == _leaf(canonical)  # type: ignore[arg-type]
                 out.append((_comparable(item), canonical, 0, True))
         else:
-            item, canonical, families, plain = entry
-            out.append((_comparable(item), canonical, families, plain))
+            out.append((*_finished(entry, families_wanted), entry[3]))
     return out
 
 
@@ -210,8 +232,8 @@ def _check_runs(batch: RawBatch) -> None:
     nativelane.ENABLED = True  # also under TESSERA_NO_NATIVE=1
     try:
         for wanted in (True, False):
-            native = _expand(nativelane.read_runs(batch, families_wanted=wanted))
-            python = _expand(read_batch(batch, families_wanted=wanted))
+            native = _expand(nativelane.read_runs(batch, families_wanted=wanted), wanted)
+            python = _expand(read_batch(batch, families_wanted=wanted), wanted)
             assert native == python
     finally:
         nativelane.ENABLED = saved
@@ -263,7 +285,7 @@ def test_common_lines_and_their_families() -> None:
         "",
     ]
     data = _batch(lines).data
-    assert _check_lines(data) == 9
+    assert _check_lines(data) == 10
     canonical, families, _, special, _ = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)
     assert canonical[0] == b'{"id":7,"score":0.25,"tags":["a","b"],"text":"A plain line."}'
     assert canonical[3] == b'{"n":0,"text":"token ghp_abc"}'
@@ -272,8 +294,9 @@ def test_common_lines_and_their_families() -> None:
         0, pf.EMAIL, pf.DIGITS, pf.KNOWN_SECRETS, pf.KNOWN_SECRETS, pf.ASSIGNED_SECRETS,
         pf.PRIVATE_KEYS, pf.IPV6, pf.ASSIGNED_SECRETS,
     ]  # fmt: skip
-    assert canonical[9:] == [None] * 4
-    assert special == list(range(1, 13))
+    assert canonical[9:] == [None, b'{"text":"two spaces"}', None, None]
+    assert families[10] == NORMALIZED
+    assert special == [*range(1, 10), 11, 12]
 
 
 def test_the_labelled_pii_corpus_as_the_python_lane_reads_it() -> None:
@@ -308,7 +331,7 @@ def test_each_trigger_as_the_python_prefilter_sees_it() -> None:
         )
     ]
     data = _batch(lines).data
-    assert _check_lines(data) == len(lines) - 3  # "PRIVATE  KEY" has two spaces
+    assert _check_lines(data) == len(lines)
     families = _fastlane.scan(data, ANCHOR_BYTES, 1 << 20, True, True)[1]
     first = {trigger: families[3 * k] for k, trigger in enumerate(TRIGGERS)}
     assert first["npm_"] == first["xoxe-"] == first["AIza"] == pf.KNOWN_SECRETS
@@ -345,6 +368,7 @@ def _lines_for_stage() -> list[str]:
         '{"id": %d, "text": "Plain words here.", "score": 0.5}',
         '{"id": %d, "text": "mail ann%d@example.com"}',
         '{"id": %d, "text": "  dirty  spaces "}',
+        '{"id": %d, " key ": {"n": [" a  b ", "x"]}, "t": "mail  ann%d@example.com "}',
         '{"id": %d, "text": "Plain words here.", "score": 0.5}',
         '{"id": %d, "n": 1.0}',
         "not json %d",
