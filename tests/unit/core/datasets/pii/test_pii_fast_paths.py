@@ -111,7 +111,7 @@ def _nested(finding: Finding) -> Finding:
     )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(objects, policies)
 def test_editing_members_in_place_gives_what_the_edit_tree_gives(
     record: dict[str, JsonValue], policy: RedactionPolicy

@@ -157,7 +157,7 @@ def test_long_digit_runs() -> None:
     )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(texts, min_size=1, max_size=4), st.booleans())
 def test_canonical_bytes_families_keep_every_finding(values: list[str], nest: bool) -> None:
     record: dict[str, object] = {f"k{i}": value for i, value in enumerate(values)}
