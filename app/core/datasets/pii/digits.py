@@ -90,6 +90,8 @@ def _national_format_plausible(region: str, digits: str) -> bool:
 
 
 def _shape(run: str) -> tuple[tuple[int, ...], str, str]:
+    if run.isascii() and run.isdigit():
+        return (len(run),), "", run  # one group, nothing between
     groups = _GROUPS.findall(run)
     # The distinct characters that are neither digits nor spaces, in order; the ASCII digits
     # and the spaces go first in C, leaving a few characters (often none) to test one by one.
