@@ -318,13 +318,18 @@ def _read_run(
     run = text[start:end]
     if run.startswith("(+"):
         run, start = run[1:], start + 1
+    if " " not in run and "\u00a0" not in run and "\u202f" not in run:
+        # One piece: however it is read below (after an IBAN-shaped code or not, with a date
+        # in it or not), the whole run is classified once, and a date is nothing.
+        found = _classify(text, run, start, types, regions)
+        if found is not None:
+            out.append((start, end, found[0], found[1]))
+        return
     after_iban = _IBAN_BEFORE.search(text, max(0, start - 40), start) is not None
     if not after_iban and not _HAS_DATE.search(run):
         found = _classify(text, run, start, types, regions)
         if found is not None:
             out.append((start, end, found[0], found[1]))
-            return
-        if " " not in run and "\u00a0" not in run and "\u202f" not in run:
             return
     pieces = [(start + p.start(), start + p.end()) for p in _PIECES.finditer(run)]
     if after_iban:

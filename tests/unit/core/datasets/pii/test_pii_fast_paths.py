@@ -248,3 +248,60 @@ def test_phone_tests_in_any_order_say_the_same(text: str) -> None:
         expected = _phone_as_written_first(run, digit_string, shape, seps, text, start)
         got = digits._phone(run, digit_string, shape, seps, text, start, digits_regions)
         assert got == expected
+
+
+def _read_run_by_pieces(
+    text: str, start: int, end: int, out: list[tuple[int, int, PiiType, str]]
+) -> None:
+    """How a digit run was read before a run of one piece went straight to classification."""
+    types, regions = DEFAULT_TYPES, digits_regions
+    if end - start < 7:
+        return
+    run = text[start:end]
+    if run.startswith("(+"):
+        run, start = run[1:], start + 1
+    after_iban = digits._IBAN_BEFORE.search(text, max(0, start - 40), start) is not None
+    if not after_iban and not digits._HAS_DATE.search(run):
+        found = digits._classify(text, run, start, types, regions)
+        if found is not None:
+            out.append((start, end, found[0], found[1]))
+            return
+        if " " not in run and "\u00a0" not in run and "\u202f" not in run:
+            return
+    pieces = [(start + p.start(), start + p.end()) for p in digits._PIECES.finditer(run)]
+    if after_iban:
+        while pieces and pieces[0][1] - pieces[0][0] <= 4:
+            pieces.pop(0)
+    part: list[tuple[int, int]] = []
+    for piece in pieces:
+        token = text[piece[0] : piece[1]]
+        if not any(c.isdigit() for c in token) or digits._DATE.fullmatch(token):
+            digits._greedy(text, part, out, types, regions)
+            part = []
+        else:
+            part.append(piece)
+    digits._greedy(text, part, out, types, regions)
+
+
+run_texts = st.lists(
+    st.sampled_from(
+        [
+            *("DE89 3704 ", "GB82 WEST 1234 ", "4111111111111111", "4111-1111-1111-1111"),
+            *("192.0.2.45", "12/27", "2024-01-15", "15.01.2024", "(+49) 30 1234567"),
+            *("+44 20 7946 0958", "030/1234567", "123-45-6789", "Tel. ", " ", "x ", "1 "),
+            *("0151 23456789", "98765 43210", "(+33)612345678", "1234567", "12.345.678/0001-95"),
+        ]
+    ),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(run_texts)
+def test_a_run_of_one_piece_reads_as_it_did(text: str) -> None:
+    for match in digits.DIGIT_RUN.finditer(text):
+        got: list[tuple[int, int, PiiType, str]] = []
+        expected: list[tuple[int, int, PiiType, str]] = []
+        digits._read_run(text, match.start(), match.end(), got, DEFAULT_TYPES, digits_regions)
+        _read_run_by_pieces(text, match.start(), match.end(), expected)
+        assert got == expected
