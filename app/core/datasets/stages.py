@@ -188,7 +188,7 @@ class Stage:
         lanes: Iterable[Lane | Run]
         if isinstance(item, RawBatch):
             try:
-                if config.mode == "prepare" and _default_normalisation(config.normalize):
+                if _default_normalisation(config.normalize):
                     lanes = list(
                         read_runs(
                             item,
@@ -196,19 +196,16 @@ class Stage:
                             normalize=self._normalize,
                         )
                     )
-                    parsed: Sequence[ImportedRecord | RecordRejected] = ()
                 else:
-                    parsed = parse_jsonl_batch(item)
-                    lanes = _full_way(parsed)
+                    lanes = list(_full_way(parse_jsonl_batch(item)))
             except InvalidSource as exc:
                 result.source_error = (exc.path, exc.reason, exc.line, exc.skippable)
                 return result
             result.bytes_in = item.length if item.offset >= 0 else len(item.data)
         else:
-            parsed = item
-            lanes = _full_way(parsed)
+            lanes = _full_way(item)
         if config.mode == "scan":
-            self._scan(parsed, result)
+            self._scan(lanes, result)
         else:
             self._prepare(lanes, result)
         return result
@@ -323,32 +320,66 @@ class Stage:
             record = normalize(record, self.config.normalize)
         return record
 
-    def _scan(self, parsed: Sequence[ImportedRecord | RecordRejected], result: BatchResult) -> None:
+    def _scan(self, lanes: Iterable[Lane | Run], result: BatchResult) -> None:
+        """The review's first pass: findings with their context, exact keys, schema, signatures.
+
+        It reads the batch through the same lanes as a prepare, so a finished
+        line costs no more here than there, and the schema is sampled as a
+        prepare samples it. A record's exact key is the first 16 bytes of its
+        leaf hash (zeros for a record without a canonical form).
+        """
         config = self.config
         options, scan = config.normalize, self.scanner.scan_record
         near = config.dedupe == "near"
-        keys = result.exact_keys
+        keys, schema = result.exact_keys, result.schema
+        prefilters = self.scanner.prefilters
+        sha256 = hashlib.sha256
         index = -1
-        for item in parsed:
+        population = 0
+        for lane in lanes:
+            if isinstance(lane, Run):
+                count = len(lane.canonical)
+                leaves = lane.leaves
+                keys += b"".join([leaves[at : at + 16] for at in range(0, 32 * count, 32)])
+                for offset in sampled_offsets(lane.first, count):
+                    schema.add(self._record(lane, offset))
+                if near:
+                    params, record_of = config.minhash, self._record
+                    result.signatures.extend(
+                        minhash(record_text(record_of(lane, k)), params) for k in range(count)
+                    )
+                index += count
+                population += count
+                continue
+            item, canonical, families, plain = lane
             if type(item) is not ImportedRecord:
                 result.rejections.append(item)  # type: ignore[arg-type]
                 continue
             index += 1
-            record = normalize(item.data, options)
-            try:
-                canonical = canonical_json(record, what="record")
-            except NotIJSON as exc:
-                result.rejections.append(RecordRejected(item.location, _reason(exc)))
-                keys += bytes(16)
-                if near:
-                    result.signatures.append(b"")
-                continue
-            keys += hashlib.sha256(canonical).digest()[:16]
-            result.schema.add(record)
+            record: JsonObject
+            if canonical is not None:
+                record = item.data
+            else:
+                record = normalize(item.data, options)
+                if plain:
+                    canonical, families = finish_normalized(record, families_wanted=prefilters)
+                else:
+                    try:
+                        canonical = canonical_json(record, what="record")
+                    except NotIJSON as exc:
+                        result.rejections.append(RecordRejected(item.location, _reason(exc)))
+                        keys += bytes(16)
+                        if near:
+                            result.signatures.append(b"")
+                        continue
+                    families = ALL_FAMILIES
+            keys += sha256(b"\x00" + sha256(canonical).digest()).digest()[:16]
+            population += 1
+            if schema_sampled(item.location.index):
+                schema.add(record)
             if near:
                 result.signatures.append(minhash(record_text(record), config.minhash))
-            findings = scan(record)
-            for finding in findings:
+            for finding in scan(record, families) if families else ():
                 counts = result.pii.setdefault(str(finding.type), {})
                 counts["found"] = counts.get("found", 0) + 1
                 if len(result.findings) < config.max_findings:
@@ -360,6 +391,7 @@ class Stage:
                     )
                     result.findings.append((index, finding, context))
         result.count = index + 1
+        result.schema_population = population
 
 
 SCHEMA_EXACT = 10_000
