@@ -125,8 +125,8 @@ class ExactDeduper:
     and keeps 12: the odds that two different records in a billion share them
     are below 10^-11). The keys seen since the last spill are a dict of key
     to first index, which a batch probes and fills with a few C-level calls
-    (:meth:`add_many`); when it holds ``memory_keys``, it is written out as a
-    sorted, encrypted run (:class:`~app.core.datasets.spill.SpilledKeys`,
+    (:meth:`add_many`); when it holds ``memory_keys``, it is written out as an
+    encrypted run (:class:`~app.core.datasets.spill.SpilledKeys`,
     in an unnamed temporary file in ``spill_dir``) and emptied. Keys not in
     the dict go through the spill's filter, and only the few it cannot rule
     out read a block from disk. So memory stays at the dict's bound plus
@@ -270,8 +270,7 @@ class ExactDeduper:
             self._spilled = spill.SpilledKeys(
                 _KEY, expected=max(self._capacity, len(recent)), directory=self._spill_dir
             )
-        keys = sorted(recent)
-        self._spilled.spill(keys, list(map(recent.__getitem__, keys)))
+        self._spilled.spill(list(recent), list(recent.values()))
         recent.clear()
 
     def clusters(self) -> list[DuplicateCluster]:

@@ -1,18 +1,19 @@
-"""Encrypted spill of the exact-dedupe index: sorted runs on disk, filters in memory.
+"""Encrypted spill of the exact-dedupe index: runs on disk, filters in memory.
 
 The exact index keeps a record key per distinct record, so whatever its
 layout it grows with the input. :class:`SpilledKeys` takes the keys the
-index lets go of: each spill is one sorted run, cut into blocks of keys and
-their values that are encrypted one by one (ChaCha20-Poly1305 under a key
-made for the file and held only in memory, each block under its own nonce)
-and written to an anonymous temporary file. The file has no name (it is
-made without one, or unlinked at once), so a crash leaves nothing behind,
-and what it holds, keys derived from the records, is never in the clear.
+index lets go of: each spill is one run, its keys spread over blocks by
+their leading bits (no sort needed), a block holding its keys then their
+values, encrypted one by one (ChaCha20-Poly1305 under a key made for the
+file and held only in memory, each block under its own nonce) and written
+to an anonymous temporary file. The file has no name (it is made without
+one, or unlinked at once), so a crash leaves nothing behind, and what it
+holds, keys derived from the records, is never in the clear.
 
 Memory is about three bytes a spilled key: one filter over all of them
 (two bytes a key; when it fills up it is rebuilt twice as large from the
 file, so there is only ever one to ask), one per run (a byte a key: which
-runs to read once the first says maybe), and one fence per block. The
+runs to read once the first says maybe), and 12 bytes a block. The
 filters are blocked Bloom filters: a key picks one 64-bit word by its first
 8 bytes and sets four bits in it chosen by the next 3 (the keys are
 uniformly random hash prefixes, so their own bits serve as the hash
@@ -27,7 +28,6 @@ import struct
 import sys
 import tempfile
 from array import array
-from bisect import bisect_right
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,7 +38,7 @@ from app.core.errors import StorageError
 from app.core.fsutil import storage_error
 
 BLOCK_ENTRIES = 128
-"""Entries a block holds: a lookup decrypts one small block."""
+"""Keys a block holds on average, up to twice that: a lookup decrypts one small block."""
 BITS_PER_KEY = 16
 """Filter size a key: about 0.2 % of new keys then look further for nothing."""
 RUN_BITS_PER_KEY = 8
@@ -102,23 +102,30 @@ def _bits(high: int) -> int:
 
 
 class _Run:
-    """One sorted run: its filter, where its blocks are, the first 8 key bytes of each."""
+    """One run: its filter, and where each of its blocks is (a block per leading key bits)."""
 
-    __slots__ = ("fences", "filter", "first_block", "lengths", "offsets")
+    __slots__ = ("filter", "first_block", "lengths", "offsets", "shift")
 
     def __init__(self, first_block: int, count: int) -> None:
         self.filter = _Filter(count, RUN_BITS_PER_KEY)
         self.first_block = first_block
-        self.fences = array("Q")
+        # 2^bits blocks of BLOCK_ENTRIES to twice that on average, by the first 16 key bits.
+        bits = min(16, max(1, count // BLOCK_ENTRIES).bit_length() - 1)
+        self.shift = 16 - bits
         self.offsets = array("Q")
         self.lengths = array("I")
 
+    def block_of(self, key: bytes) -> int:
+        return (key[0] << 8 | key[1]) >> self.shift
+
 
 class SpilledKeys:
-    """Keys with a 64-bit value each, spilled in sorted runs; ``find`` looks one up.
+    """Keys with a 64-bit value each, spilled in runs; ``find`` looks one up.
 
-    A block holds up to :data:`BLOCK_ENTRIES` keys of ``key_size`` bytes, then
-    their values. A key is spilled at most once (the index spills only keys
+    A run's keys go to its blocks by their leading bits (they are uniformly
+    random, so the blocks fill evenly without sorting, and a lookup knows
+    its block); a block holds its keys of ``key_size`` bytes, then their
+    values. A key is spilled at most once (the index spills only keys
     it saw first), so a lookup stops at the first run holding it. Use as a
     context manager, or call :meth:`close`: the file goes either way, and
     its key with the object.
@@ -150,28 +157,38 @@ class SpilledKeys:
     # -- writing ----------------------------------------------------------------
 
     def spill(self, keys: Sequence[bytes], values: Sequence[int]) -> None:
-        """Write one run: ``keys`` sorted, each with an unsigned 64-bit value."""
+        """Write one run: ``keys`` in any order, each with an unsigned 64-bit value."""
         if len(keys) != len(values):
             raise ValueError("one value per key")
+        if not keys:
+            return
         if self._filter.count + len(keys) > self._filter.capacity:
             self._grow(2 * (self._filter.count + len(keys)))
         run = _Run(self._blocks, len(keys))
-        for start in range(0, len(keys), BLOCK_ENTRIES):
-            block_keys = keys[start : start + BLOCK_ENTRIES]
-            packed = b"".join(block_keys)
-            if len(packed) != self.key_size * len(block_keys):
+        blocks = 1 << (16 - run.shift)
+        key_groups: list[list[bytes]] = [[] for _ in range(blocks)]
+        value_groups: list[list[int]] = [[] for _ in range(blocks)]
+        shift = run.shift
+        for key, value in zip(keys, values, strict=True):
+            block = (key[0] << 8 | key[1]) >> shift
+            key_groups[block].append(key)
+            value_groups[block].append(value)
+        for block, group in enumerate(key_groups):
+            packed = b"".join(group)
+            if len(packed) != self.key_size * len(group):
                 raise ValueError(f"spilled keys are {self.key_size} bytes apiece")
-            plain = packed + array("Q", values[start : start + BLOCK_ENTRIES]).tobytes()
-            sealed = self._aead.encrypt(_nonce(self._blocks), plain, None)
-            self._blocks += 1
-            self._write(sealed)
-            run.fences.append(int.from_bytes(packed[:8], "big"))  # in the runs' order
             run.offsets.append(self._end)
+            if not group:
+                run.lengths.append(0)
+                continue
+            plain = packed + array("Q", value_groups[block]).tobytes()
+            sealed = self._aead.encrypt(_nonce(run.first_block + block), plain, None)
+            self._write(sealed)
             run.lengths.append(len(sealed))
             self._end += len(sealed)
             self._note(packed, run)
-        if run.fences:
-            self._runs.append(run)
+        self._blocks += blocks
+        self._runs.append(run)
         self.count += len(keys)
 
     def _write(self, sealed: bytes) -> None:
@@ -193,7 +210,9 @@ class SpilledKeys:
         """A larger filter, refilled from the runs: one filter to ask, its bits a key kept."""
         self._filter = _Filter(capacity)
         for run in self._runs:
-            for block_number in range(len(run.offsets)):
+            for block_number, length in enumerate(run.lengths):
+                if not length:
+                    continue
                 block = self._read(run, block_number)
                 self._note(block[: self.key_size * (len(block) // (self.key_size + 8))], None)
 
@@ -207,25 +226,24 @@ class SpilledKeys:
 
     def find(self, key: bytes) -> int | None:
         """The value spilled with ``key``, or None."""
-        key_size, size = self.key_size, self.key_size + 8
+        key_size = self.key_size
         low, high = _PROBE.unpack_from(key)
+        bits = _bits(high)
         for run in reversed(self._runs):
-            if not run.filter.has(low, high):
+            run_filter = run.filter
+            if run_filter.words[low % run_filter.size] & bits != bits:
                 continue
-            fence = int.from_bytes(key[:8], "big")
-            block_number = bisect_right(run.fences, fence) - 1
-            while block_number >= 0:
-                block = self._read(run, block_number)
-                entries = len(block) // size
-                at = block.find(key, 0, key_size * entries)
-                while at >= 0 and at % key_size:
-                    at = block.find(key, at + 1, key_size * entries)
-                if at >= 0:
-                    start = key_size * entries + 8 * (at // key_size)
-                    return int.from_bytes(block[start : start + 8], sys.byteorder)
-                if run.fences[block_number] != fence:
-                    break
-                block_number -= 1  # keys sharing 8 bytes may start in an earlier block
+            block_number = run.block_of(key)
+            if not run.lengths[block_number]:
+                continue
+            block = self._read(run, block_number)
+            keys_end = key_size * (len(block) // (key_size + 8))
+            at = block.find(key, 0, keys_end)
+            while at >= 0 and at % key_size:
+                at = block.find(key, at + 1, keys_end)
+            if at >= 0:
+                start = keys_end + 8 * (at // key_size)
+                return int.from_bytes(block[start : start + 8], sys.byteorder)
         return None
 
     def _read(self, run: _Run, block_number: int) -> bytes:
