@@ -239,20 +239,22 @@ class ExactDeduper:
                 first = spilled.find(key)
                 if first is not None:
                     found[position] = first
-        if found:
-            fresh = [position for position in range(len(keys)) if position not in found]
+        # The rest go through the dict: setdefault answers the first index, its own if new.
+        fresh: Sequence[int] = range(len(keys))
+        new_keys, new_indices = keys, indices
+        from_spill = bool(found)
+        if from_spill:  # repeats of spilled keys stay out of the dict
+            fresh = [position for position in fresh if position not in found]
             new_keys = [keys[position] for position in fresh]
             new_indices = [indices[position] for position in fresh]
-        else:
-            fresh, new_keys, new_indices = [], keys, indices
         firsts = list(map(recent.setdefault, new_keys, new_indices))
         added = len(new_keys)
         if firsts != new_indices:
             for at, (first, index) in enumerate(zip(firsts, new_indices, strict=True)):
                 if first != index:
-                    found[fresh[at] if fresh else at] = first
+                    found[fresh[at]] = first
                     added -= 1
-        if fresh and len(found) > 1:
+        if from_spill and len(found) > 1:
             found = dict(sorted(found.items()))  # in stream order, as one by one
         self._used += added
         self._duplicates += len(found)
