@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickle
 import random
 import tracemalloc
 from pathlib import Path
@@ -18,8 +19,8 @@ from app.core.datasets.commitment import LeafHashes, dataset_commitment, record_
 from app.core.datasets.normalize import DEFAULT_OPTIONS, normalize_record
 from app.core.datasets.pii import Action, PiiType, RedactionPolicy, finding_key
 from app.core.datasets.pipeline import PipelineInput, prepare, scan
-from app.core.datasets.records import InvalidRecord
-from app.core.datasets.stages import DedupeMode, StageConfig, normalize
+from app.core.datasets.records import InvalidRecord, SourceLocation
+from app.core.datasets.stages import BatchResult, DedupeMode, StageConfig, normalize
 from app.core.errors import Cancelled
 from app.core.progress import CancelToken, ProgressEvent
 
@@ -183,6 +184,25 @@ def test_cancel_stops_the_run(tmp_path: Path) -> None:
             progress=progress,
             cancel=token,
         )
+
+
+@settings(max_examples=100)
+@given(
+    st.lists(st.none() | st.binary(min_size=1, max_size=30).map(lambda b: b.replace(b"\n", b"")))
+)
+def test_a_batch_crosses_the_process_boundary_packed(lines: list[bytes | None]) -> None:
+    lines = [line or None for line in lines]  # a record's line is never empty
+    result = BatchResult(count=len(lines), lines=list(lines), local=list(range(len(lines))))
+    result.deferred = {
+        position: ({}, [], SourceLocation("x", position, position))
+        for position, line in enumerate(lines)
+        if line is None
+    }
+    received = pickle.loads(pickle.dumps(result))  # noqa: S301 - our own bytes
+    assert received.lines == []
+    assert received.text == b"".join(line + b"\n" for line in lines if line is not None)
+    assert [received.line(position) for position in range(len(lines))] == lines
+    assert len(received.ends) == len(lines)
 
 
 def _open_in(folder: Path) -> list[str]:
