@@ -128,6 +128,8 @@ class PrepareRequest:
             options=self.import_options,
             skip_bad_records=self.skip_bad_records,
             workers=self.workers,
+            # Beside the packages, on the profile's disk: the system temp folder may be in RAM.
+            spill_dir=paths.datasets_dir(),
         )
 
     def stage_config(self, mode: Literal["prepare", "scan"], key: bytes) -> StageConfig:

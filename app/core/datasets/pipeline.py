@@ -504,11 +504,13 @@ def _scan(
     schema = SchemaBuilder()
     zero = bytes(16)
     hashed = 0
+    population = 0
     base = 0
     for result in _guarded(_results(reader.items(), config, workers, cancel), policy):
         for rejected in result.rejections:
             policy.reject(rejected)
         schema.merge(result.schema)
+        population += result.schema_population
         merge_counts(outcome.pii, result.pii)
         keys = bytes(result.exact_keys)
         locals_hashed = [
@@ -539,7 +541,7 @@ def _scan(
     outcome.near_duplicates = near.duplicates if near is not None else 0
     outcome.near_clusters = near.clusters() if near is not None else []
     outcome.rejections = policy.report()
-    outcome.schema = schema.result()
+    outcome.schema = schema.result(population)
     outcome.sources, outcome.source_count = reader.sources, reader.source_count
     return outcome
 
