@@ -76,6 +76,9 @@ class BytePipe:
     # -- writer side ----------------------------------------------------------
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
+        if not self._pending and type(data) is bytes and len(data) >= self._piece:
+            self._put(data)  # a whole batch, immutable: it crosses as it is, without a copy
+            return len(data)
         self._pending += data
         if len(self._pending) >= self._piece:
             self._put(bytes(self._pending))
