@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+_TRAILING_FLAGS = frozenset({"--json", "--debug"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    args = parser.parse_args(args_list)
+    args, rest = parser.parse_known_args(args_list)
+    # --json and --debug belong before the command, but people type them at the end too.
+    for flag in rest:
+        if flag not in _TRAILING_FLAGS:
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        setattr(args, flag.removeprefix("--"), True)
 
     from app import paths
 

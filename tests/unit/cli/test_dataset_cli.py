@@ -138,3 +138,13 @@ def test_the_cli_offers_exactly_the_formats_and_actions_the_core_knows() -> None
 
     assert dataset_cli.FORMAT_CHOICES == FORMATS
     assert tuple(action.value for action in Action) == dataset_cli.PII_ACTIONS
+
+
+def test_json_and_debug_are_taken_after_the_command_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["--data-dir", str(tmp_path), "vault", "status", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["exists"] is False
+    with pytest.raises(SystemExit) as raised:
+        main(["--data-dir", str(tmp_path), "vault", "status", "--jsn"])
+    assert raised.value.code == 2
