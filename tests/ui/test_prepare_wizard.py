@@ -306,3 +306,13 @@ def test_the_whole_flow_prepares_and_signs_a_dataset(
     qtbot.waitUntil(lambda: isinstance(wizard.current, DoneStep), timeout=SLOW_OP_MS)
     assert len(signed) == 1
     assert signed[0].envelope_path.is_file()
+    done = wizard.current
+    assert isinstance(done, DoneStep)
+    assert done.fields["files"].text().split("\n") == [
+        "submission.dsse.json",
+        "package.age-header",
+        "package.age-payload",
+        "card.json",
+    ]
+    assert done.fields["recipient"].text() == network.recipient.to_string()
+    assert done.fields["folder"].text() == str(tmp_path / "submission")

@@ -11,11 +11,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QTabWidget,
     QTextBrowser,
     QWidget,
@@ -349,7 +352,10 @@ def _find(document: Any, key: str) -> Any:
 
 
 class DoneStep(Step):
-    """The signed submission, where it is, and what to do next."""
+    """The signed submission in words: what went where, for whom, and what to do next.
+
+    The raw record stays one tab away for those who want to check a digest.
+    """
 
     key = "done"
 
@@ -359,8 +365,39 @@ class DoneStep(Step):
         self.text.setWordWrap(True)
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         self.layout_.addWidget(self.text)
+        self.tabs = QTabWidget()
+        summary = QWidget()
+        self.form = QFormLayout(summary)
+        self.fields: dict[str, QLabel] = {}
+        for name, label in (
+            ("dataset", self.tr("Dataset")),
+            ("network", self.tr("Network")),
+            ("recipient", self.tr("Network's key")),
+            ("signer", self.tr("Signed by")),
+            ("submission", self.tr("Submission")),
+            ("folder", self.tr("Folder")),
+            ("files", self.tr("Files")),
+        ):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextFormat(Qt.TextFormat.PlainText)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            if name in ("recipient", "signer", "submission"):
+                value.setFont(monospace_font())
+            self.fields[name] = value
+            self.form.addRow(label, value)
+        self.open_folder = QPushButton(self.tr("Open the folder"))
+        self.open_folder.clicked.connect(self._open_folder)
+        button_row = QHBoxLayout()
+        button_row.addWidget(self.open_folder)
+        button_row.addStretch(1)
+        self.form.addRow("", button_row)
+        align_form_labels(self.form)
+        self.tabs.addTab(summary, self.tr("Summary"))
         self.details = JsonView()
-        self.layout_.addWidget(self.details, 1)
+        self.tabs.addTab(self.details, self.tr("Details (JSON)"))
+        self.layout_.addWidget(self.tabs, 1)
+        self._folder: Path | None = None
 
     def title(self) -> str:
         return self.tr("Signed")
@@ -374,11 +411,31 @@ class DoneStep(Step):
     def enter(self) -> None:
         info = self.draft.submission
         folder = getattr(info, "folder", self.draft.out_dir)
+        self._folder = Path(folder) if folder else None
         self.text.setText(
             self.tr(
-                "Your submission is signed and saved in %1. It lists the dataset, its card and "
-                "your consent terms; you can verify or revoke it from the Submissions page."
-            ).replace("%1", str(folder))
+                "Your submission is signed and saved. Send the folder to the network as it is: "
+                "only the network's key and yours can open the data, and your signature binds "
+                "it to your consent terms. You can verify or revoke it from the Submissions page."
+            )
         )
+        network = getattr(info, "network_id", None)
+        files = getattr(info, "files", ()) or ()
+        values = {
+            "dataset": str(getattr(info, "dataset_name", "") or ""),
+            "network": str(network) if network else self.tr("not named"),
+            "recipient": str(getattr(info, "network_recipient", "") or ""),
+            "signer": str(getattr(info, "signer_did", "") or ""),
+            "submission": str(getattr(info, "id", "") or ""),
+            "folder": str(folder or ""),
+            "files": "\n".join(Path(str(name)).name for name in files),
+        }
+        for name, value in values.items():
+            self.fields[name].setText(value)
+        self.open_folder.setEnabled(self._folder is not None)
         to_json = getattr(info, "to_json", None)
         self.details.setPlainText(pretty_json(to_json()) if callable(to_json) else "")
+
+    def _open_folder(self) -> None:
+        if self._folder is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._folder)))
