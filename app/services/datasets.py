@@ -74,7 +74,7 @@ from app.core.progress import (
 )
 from app.core.store.database import transaction, translated_errors
 from app.core.submission.manifest import HEADER_FILE, PAYLOAD_FILE
-from app.core.submission.package import place_payload
+from app.core.submission.package import place_payload, seal_payload
 from app.services.dataset_facts import (
     UNSPECIFIED_LICENSE,
     check_card,
@@ -258,6 +258,7 @@ def prepare_dataset(
         ):
             outcome = prepare(source, config, package, leaves, progress=progress, cancel=cancel)
             cancel.raise_if_cancelled()
+        seal_payload(package_path, payload_path)
         progress(ProgressEvent("finish", 0, 1, "steps"))
         created = datetime.now(UTC).replace(microsecond=0)
         facts = pipeline_facts(request, outcome, created, package.payload_sha256, package.size)
@@ -631,6 +632,7 @@ def split_package(
             progress=progress,
             cancel=cancel,
         )
+        seal_payload(header_path, payload_path)
         manifest = dataset_manifest(session, info.id)
         package = manifest["package"]
         package.pop("sha256", None)

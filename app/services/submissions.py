@@ -64,7 +64,7 @@ from app.core.submission.manifest import (
     Manifest,
     make_manifest,
 )
-from app.core.submission.package import place_payload
+from app.core.submission.package import check_payload, place_payload
 from app.core.submission.revocation import (
     REVOCATION_FILE,
     make_revocation,
@@ -388,6 +388,14 @@ def build_submission_for_dataset(
                 len(header.header),
             )
             assert dataset.payload_path is not None  # split_package made sure
+            if dataset.payload_sha256 is not None:
+                check_payload(
+                    dataset.package_path,
+                    dataset.payload_path,
+                    dataset.payload_sha256,
+                    progress=progress,
+                    cancel=cancel,
+                )
             placed = place_payload(
                 dataset.payload_path,
                 staging / PAYLOAD_FILE,

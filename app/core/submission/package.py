@@ -212,6 +212,61 @@ def place_payload(
     return PlacedPayload(digest, size, "copy")
 
 
+def seal_payload(header: Path, payload: Path) -> None:
+    """Give a prepared payload its header file's modification time, the mark of an unchanged one.
+
+    A hard-linked payload is one file with every submission folder it was
+    placed in, so a write through any of those names (after a chmod, or as
+    root, for whom 0o444 means nothing) changes the vault's copy too, and a
+    build signs the digest recorded at prepare without reading the bytes.
+    Linking, chmod and reading leave a file's modification time alone; a
+    write moves it away from the header's, which is never linked or written
+    after the prepare, so :func:`check_payload` knows when to hash again.
+    """
+    try:
+        mtime = os.stat(header).st_mtime_ns
+        os.utime(payload, ns=(mtime, mtime))
+    except OSError as exc:
+        raise storage_error(exc, payload) from None
+
+
+def check_payload(
+    header: Path,
+    payload: Path,
+    sha256: str,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> None:
+    """Refuse a prepared payload written since :func:`seal_payload` marked it.
+
+    Free when the mark holds; else the payload is hashed once against the
+    digest recorded at prepare (a copy that kept the bytes but not the times
+    passes and is marked again).
+    """
+    try:
+        if os.stat(payload).st_mtime_ns == os.stat(header).st_mtime_ns:
+            return
+        digest = hashlib.sha256()
+        total = os.stat(payload).st_size
+        done = 0
+        with open(payload, "rb", buffering=0) as handle:
+            while chunk := handle.read(HASH_BUFFER):
+                cancel.raise_if_cancelled()
+                digest.update(chunk)
+                done += len(chunk)
+                progress(ProgressEvent("package", done, total))
+    except OSError as exc:
+        raise storage_error(exc, payload) from None
+    if digest.hexdigest() != sha256:
+        raise StorageError(
+            f"the prepared payload {payload.name} was written to since it was prepared "
+            "(through a submission folder's link to it?)",
+            hint="prepare the dataset again",
+        )
+    seal_payload(header, payload)
+
+
 def _placed(sha256: str, size: int, method: Method, progress: ProgressCallback) -> PlacedPayload:
     progress(ProgressEvent("package", size, size))
     return PlacedPayload(sha256, size, method)

@@ -231,6 +231,8 @@ def test_delete_is_refused_while_a_submission_uses_the_dataset(
 ) -> None:
     source = write_jsonl(tmp_path / "notes.jsonl", RECORDS)
     info = prepare_dataset(session, PrepareRequest((source,), "Notes"))
+    header, payload = (path.stat().st_mtime_ns for path in info.package_files)
+    assert header == payload  # sealed as prepared: a write through a link would move it
     submissions.build_submission_for_dataset(
         session,
         info.id,

@@ -376,6 +376,8 @@ def test_a_package_prepared_before_the_split_still_reads_and_is_split_once(
     assert b"".join(path.read_bytes() for path in split.package_files) == old
     assert split.package_sha256 == split.payload_sha256 == report.manifest.payload_sha256
     assert package_records(session, dataset) == records
+    header, payload = (path.stat().st_mtime_ns for path in split.package_files)
+    assert header == payload  # sealed by the split: later builds need not hash it
     # From now on the payload is linked, not copied.
     again = _build(session, dataset, network, place / "again")
     assert (again.folder / PAYLOAD_FILE).stat().st_ino == split.package_files[1].stat().st_ino
@@ -418,6 +420,35 @@ def test_a_changed_prepared_payload_is_refused(
     with pytest.raises(StorageError, match="prepare the dataset again"):
         _build(session, dataset, network, place / "out")
     assert list(place.iterdir()) == []
+
+
+def test_a_write_through_a_linked_payload_is_caught_by_the_next_build(
+    session: Session, built: submissions.SubmissionInfo, dataset: str, network: X25519Identity
+) -> None:
+    prepared = submissions.prepared_dataset(session, dataset)
+    assert prepared.payload_path is not None
+    sent = built.folder / PAYLOAD_FILE
+    assert sent.stat().st_ino == prepared.payload_path.stat().st_ino  # a hard link
+    sent.chmod(0o644)
+    with sent.open("r+b") as handle:  # the same size: only the digest can tell
+        handle.seek(40)
+        byte = handle.read(1)
+        handle.seek(40)
+        handle.write(bytes([byte[0] ^ 1]))
+    with pytest.raises(StorageError, match="written to since it was prepared"):
+        _build(session, dataset, network, built.folder.parent / "again")
+    assert not (built.folder.parent / "again").exists()
+
+
+def test_a_payload_whose_time_alone_changed_still_builds(
+    session: Session, built: submissions.SubmissionInfo, dataset: str, network: X25519Identity
+) -> None:
+    prepared = submissions.prepared_dataset(session, dataset)
+    assert prepared.payload_path is not None
+    os.utime(prepared.payload_path, ns=(1, 1))  # a restore that kept the bytes, not the times
+    again = _build(session, dataset, network, built.folder.parent / "again")
+    assert (again.folder / PAYLOAD_FILE).read_bytes() == prepared.payload_path.read_bytes()
+    assert prepared.payload_path.stat().st_mtime_ns == prepared.package_path.stat().st_mtime_ns
 
 
 # -- listing, preview, revocation ---------------------------------------------------------------
