@@ -55,7 +55,12 @@ from app.core.submission.manifest import (  # noqa: E402
     SUBMISSION_FILE,
     make_manifest,
 )
-from app.core.submission.package import METHODS, place_payload  # noqa: E402
+from app.core.submission.package import (  # noqa: E402
+    METHODS,
+    check_payload,
+    place_payload,
+    seal_payload,
+)
 from app.services.submission_folder import publish, staging_folder, write_synced  # noqa: E402
 
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
@@ -115,6 +120,7 @@ def write_package(
 def prepare(folder: Path, size: int, keys: Keys) -> Prepared:
     writer = write_package(folder, f"prepared-{size}", size, keys, split=True)
     assert writer.payload_path is not None
+    seal_payload(writer.path, writer.payload_path)  # as the dataset service does
     return Prepared(writer.path, writer.payload_path, writer.payload_sha256, writer.payload_size)
 
 
@@ -133,6 +139,7 @@ def build_once(
         header_sha256 = hashlib.sha256(header.header).hexdigest()
         times["header"] = time.perf_counter() - mark
         mark = time.perf_counter()
+        check_payload(prepared.header, prepared.payload, prepared.payload_sha256)
         placed = place_payload(
             prepared.payload,
             staging / PAYLOAD_FILE,
