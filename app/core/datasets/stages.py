@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Literal
@@ -47,6 +48,7 @@ from app.core.datasets.pii import (
     redact_record,
 )
 from app.core.datasets.pii.prefilter import ALL as ALL_FAMILIES
+from app.core.datasets.pii.prefilter import json_families
 from app.core.datasets.records import (
     ImportedRecord,
     InvalidSource,
@@ -239,6 +241,14 @@ class Stage:
                 record = normalize(item.data, options)
                 if plain:
                     canonical, families = finish_normalized(record, families_wanted=prefilters)
+                else:
+                    # Encoded anyway: its bytes tell which families could find anything (a line
+                    # with escaped line breaks is often plain ASCII once normalised).
+                    with suppress(NotIJSON):  # rejected below, where the record is encoded
+                        canonical = canonical_json(record, what="record")
+                        families = (
+                            json_families(canonical, len(record)) if prefilters else ALL_FAMILIES
+                        )
             else:
                 record = item.data
             if canonical is not None:
@@ -372,7 +382,7 @@ class Stage:
                         if near:
                             result.signatures.append(b"")
                         continue
-                    families = ALL_FAMILIES
+                    families = json_families(canonical, len(record)) if prefilters else ALL_FAMILIES
             keys += sha256(b"\x00" + sha256(canonical).digest()).digest()[:16]
             population += 1
             if schema_sampled(item.location.index):

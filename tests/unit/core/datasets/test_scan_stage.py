@@ -105,3 +105,27 @@ def test_scan_keys_are_the_prepares_leaf_hashes() -> None:
         if keys[16 * local : 16 * local + 16] == keys[16 * 4 : 16 * 4 + 16]
     ]
     assert len(positions) == 40
+
+
+def test_an_escaped_line_is_scanned_for_what_its_normal_form_holds() -> None:
+    """A line with escapes takes the full way; once normalised its bytes gate the detectors."""
+    lines = [
+        '{"t": "line one\\r\\nwrite to bo@example.org\\r\\n"}',
+        '{"t": "line one\\r\\nnothing personal here\\r\\n"}',
+        '{"t": "IBAN\\tDE89370400440532013000 and 192.0.2.7"}',
+    ]
+    data = ("\n".join(lines) + "\n").encode()
+    for enabled in (True, False):
+        saved = nativelane.ENABLED
+        nativelane.ENABLED = enabled
+        try:
+            result = Stage(StageConfig(dedupe="off")).run(RawBatch(PATH, 1, data))
+        finally:
+            nativelane.ENABLED = saved
+        result.pack()
+        kept = [result.line(position) for position in range(len(result.local))]
+        assert kept == [
+            b'{"t":"line one\\nwrite to [EMAIL]"}',
+            b'{"t":"line one\\nnothing personal here"}',
+            b'{"t":"IBAN [IBAN] and [IP]"}',
+        ]
