@@ -23,14 +23,10 @@ from app.core.errors import InvalidInput, NotFound, TesseraError
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
 from app.core.submission.dsse import MAX_ENVELOPE_BYTES, Envelope
 from app.core.submission.manifest import HEADER_FILE, SUBMISSION_FILE
+from app.core.submission.package_checks import RecordSource
 from app.core.submission.revocation import REVOCATION_PREDICATE
-from app.core.submission.verify import (
-    RecordSource,
-    VerificationReport,
-    signed_manifest,
-    verify_revocation,
-    verify_submission,
-)
+from app.core.submission.verification_report import VerificationReport
+from app.core.submission.verify import signed_manifest, verify_revocation, verify_submission
 from app.services import identities
 from app.services.vault import Session
 

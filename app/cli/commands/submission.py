@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.cli.context import CliContext
     from app.core.crypto import Identity
-    from app.core.submission.verify import VerificationReport
+    from app.core.submission.verification_report import VerificationReport
     from app.services.submissions import SubmissionInfo
 
 _MARKS = {"passed": "ok  ", "failed": "FAIL", "skipped": "skip"}

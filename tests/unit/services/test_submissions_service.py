@@ -30,7 +30,7 @@ from app.core.submission.manifest import (
     SUBMISSION_FILE,
 )
 from app.core.submission.revocation import REVOCATION_FILE
-from app.core.submission.verify import CheckStatus, VerificationReport
+from app.core.submission.verification_report import CheckStatus, VerificationReport
 from app.services import identities, submissions, vault
 from app.services.vault import Session
 from tests.helpers.prepared import insert_prepared_dataset, package_records

@@ -12,7 +12,8 @@ import pytest
 
 from app.core.submission.manifest import HEADER_FILE, PAYLOAD_FILE, SUBMISSION_FILE
 from app.core.submission.revocation import REVOCATION_FILE
-from app.core.submission.verify import CheckStatus, verify_revocation, verify_submission
+from app.core.submission.verification_report import CheckStatus
+from app.core.submission.verify import verify_revocation, verify_submission
 from tests.vectors.submission.generate import HERE, RECORDS, VECTOR_FILES, generate
 
 

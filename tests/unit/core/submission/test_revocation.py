@@ -17,7 +17,8 @@ from app.core.submission.revocation import (
     make_revocation,
     sign_revocation,
 )
-from app.core.submission.verify import CheckStatus, verify_revocation
+from app.core.submission.verification_report import CheckStatus
+from app.core.submission.verify import verify_revocation
 from tests.unit.core.submission.conftest import Folder
 from tests.vectors.submission.generate import SeedSigner
 

@@ -11,12 +11,9 @@ from app.core.crypto import X25519Identity, encrypt_bytes
 from app.core.crypto.header import Stanza, b64encode, encode_header
 from app.core.submission.build import build_submission
 from app.core.submission.manifest import CARD_FILE, HEADER_FILE, PAYLOAD_FILE
-from app.core.submission.verify import (
-    CheckStatus,
-    VerificationReport,
-    recipient_stanza_type,
-    verify_submission,
-)
+from app.core.submission.package_checks import recipient_stanza_type
+from app.core.submission.verification_report import CheckStatus, VerificationReport
+from app.core.submission.verify import verify_submission
 from tests.unit.core.submission.conftest import CARD, RECIPIENTS
 from tests.vectors.submission.generate import SeedSigner
 

@@ -16,7 +16,8 @@ from app.core.errors import InvalidInput
 from app.core.progress import CancelToken
 from app.core.submission.dsse import IN_TOTO_PAYLOAD_TYPE, sign_envelope
 from app.core.submission.manifest import CARD_FILE, HEADER_FILE, PAYLOAD_FILE, SUBMISSION_FILE
-from app.core.submission.verify import CheckStatus, VerificationReport, verify_submission
+from app.core.submission.verification_report import CheckStatus, VerificationReport
+from app.core.submission.verify import verify_submission
 from tests.unit.core.submission.conftest import RECORDS, Folder, records_source
 from tests.vectors.submission.generate import SeedSigner
 
