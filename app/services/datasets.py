@@ -41,13 +41,7 @@ from app.core.datasets.card import (
     build_card,
     card_bytes,
 )
-from app.core.datasets.commitment import (
-    HASH_SIZE,
-    LeafHashes,
-    ProofDocument,
-    make_proof_document,
-    parse_proof_document,
-)
+from app.core.datasets.commitment import HASH_SIZE, LeafHashes
 from app.core.datasets.dedupe import MinHashParams
 from app.core.datasets.importers import Format, ImportOptions
 from app.core.datasets.normalize import DEFAULT_OPTIONS, NormalizeOptions
@@ -61,6 +55,11 @@ from app.core.datasets.package import (
 )
 from app.core.datasets.pii import DEFAULT_TYPES, PiiType, RedactionPolicy
 from app.core.datasets.pipeline import PipelineInput, prepare
+from app.core.datasets.proof_document import (
+    ProofDocument,
+    make_proof_document,
+    parse_proof_document,
+)
 from app.core.datasets.records import JsonValue
 from app.core.datasets.report import build_manifest, build_report
 from app.core.datasets.stages import StageConfig

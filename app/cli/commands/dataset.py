@@ -302,7 +302,7 @@ def run_prove(ctx: CliContext, args: argparse.Namespace) -> int:
 
 
 def run_verify_proof(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.core.datasets.commitment import parse_proof_document
+    from app.core.datasets.proof_document import parse_proof_document
     from app.core.errors import InvalidInput, TesseraError
 
     if args.proof == "-":

@@ -12,20 +12,22 @@ from hypothesis import strategies as st
 
 from app.core.datasets.commitment import (
     EMPTY_ROOT,
-    ConsistencyProof,
-    InclusionProof,
     LeafHashes,
     MerkleBuilder,
-    consistency_proof,
     dataset_commitment,
-    inclusion_path_length,
-    inclusion_proof,
     leaf_hash,
     node_hash,
     record_hash,
     record_leaf_hash,
-    root_from_inclusion,
     tree_root,
+)
+from app.core.datasets.commitment_proofs import (
+    ConsistencyProof,
+    InclusionProof,
+    consistency_proof,
+    inclusion_path_length,
+    inclusion_proof,
+    root_from_inclusion,
     verify_consistency,
     verify_inclusion,
 )

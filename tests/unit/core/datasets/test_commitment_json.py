@@ -9,13 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.datasets.commitment import (
-    InvalidProof,
-    LeafHashes,
+from app.core.datasets.commitment import InvalidProof, LeafHashes, record_leaf_hash
+from app.core.datasets.proof_document import (
     ProofDocument,
     make_proof_document,
     parse_proof_document,
-    record_leaf_hash,
 )
 from app.core.errors import InvalidInput
 
