@@ -18,13 +18,12 @@ from app.core.datasets.records import InvalidRecord
 from app.core.errors import Cancelled, InvalidInput, NotFound
 from app.core.progress import CancelToken, ProgressEvent
 from app.services import identities, submissions, vault
+from app.services.dataset_rows import DatasetNotFound, dataset_package_path
 from app.services.dataset_scan import scan_inputs
 from app.services.datasets import (
-    DatasetNotFound,
     PrepareRequest,
     dataset_card,
     dataset_manifest,
-    dataset_package_path,
     dataset_report,
     delete_dataset,
     export_dataset,
