@@ -21,7 +21,7 @@ from app.core.datasets.pii import Finding
 from app.core.datasets.pipeline import scan
 from app.core.datasets.records import RecordRejected
 from app.core.datasets.schema import Schema
-from app.core.datasets.stages import Context
+from app.core.datasets.stage_io import Context
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, no_progress
 from app.services.datasets import PrepareRequest
 

@@ -62,7 +62,7 @@ from app.core.datasets.proof_document import (
     parse_proof_document,
 )
 from app.core.datasets.report import build_manifest, build_report
-from app.core.datasets.stages import StageConfig
+from app.core.datasets.stage_io import StageConfig
 from app.core.errors import InvalidInput
 from app.core.progress import (
     NEVER_CANCELLED,

@@ -62,18 +62,10 @@ from app.core.datasets.records import (
     RejectionReport,
 )
 from app.core.datasets.schema import Schema, SchemaBuilder
-from app.core.datasets.stages import (
-    BatchResult,
-    Context,
-    Stage,
-    StageConfig,
-    WorkItem,
-    finish_record,
-    init_worker,
-    merge_counts,
-    run_in_worker,
-    schema_sampled,
-)
+from app.core.datasets.schema_sampling import schema_sampled
+from app.core.datasets.stage_findings import finish_record, merge_counts
+from app.core.datasets.stage_io import BatchResult, Context, StageConfig, WorkItem
+from app.core.datasets.stages import Stage, init_worker, run_in_worker
 from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, ProgressEvent
 
 INLINE_BELOW = 4 * MiB

@@ -14,39 +14,34 @@ Per-finding redaction decisions are keyed by *global* index, which a worker
 cannot know, so under such a policy a record with findings is handed back
 unredacted (``deferred``) and the parent finishes it (:func:`finish_record`);
 records without findings, nearly all of them, still finish here.
+
+This module is what a pool worker imports by path (:func:`init_worker`,
+:func:`run_in_worker`); the data it exchanges with the parent is in
+:mod:`app.core.datasets.stage_io`, the PII tallies and the parent's half of
+a deferred record in :mod:`app.core.datasets.stage_findings`, and which
+records the schema samples in :mod:`app.core.datasets.schema_sampling`.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
-from itertools import chain
-from typing import Literal
 
 import orjson
 
 from app.core.canonical import NotIJSON, canonical_json
-from app.core.datasets.dedupe import MinHashParams, minhash, record_text
+from app.core.datasets.dedupe import minhash, record_text
 from app.core.datasets.fastlane import NORMALIZED, Lane, Run, encode_plain, finish_normalized
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
 from app.core.datasets.nativelane import read_runs
 from app.core.datasets.normalize import (
-    DEFAULT_OPTIONS,
     DEFAULT_RULES,
     NormalizeOptions,
     normalize_record,
     normalize_text,
 )
-from app.core.datasets.pii import (
-    DEFAULT_TYPES,
-    Finding,
-    PiiScanner,
-    PiiType,
-    RedactionPolicy,
-    redact_record,
-)
+from app.core.datasets.pii import PiiScanner, redact_record
 from app.core.datasets.pii.prefilter import ALL as ALL_FAMILIES
 from app.core.datasets.pii.prefilter import json_families
 from app.core.datasets.records import (
@@ -55,126 +50,10 @@ from app.core.datasets.records import (
     JsonObject,
     JsonValue,
     RecordRejected,
-    SourceLocation,
 )
-from app.core.datasets.schema import SchemaBuilder
-
-Mode = Literal["prepare", "scan"]
-DedupeMode = Literal["off", "exact", "near"]
-Context = tuple[str, str, str]
-WorkItem = RawBatch | list[ImportedRecord]
-"""What a worker is given: a JSONL span to parse, or records read by the parent."""
-
-
-@dataclass(frozen=True)
-class StageConfig:
-    """Everything a worker needs, sent once to each worker process.
-
-    ``pseudonym_key`` is the per-dataset HMAC secret of pseudonymised
-    values; it reaches the workers through their start-up arguments and is
-    never written anywhere but the vault.
-    """
-
-    mode: Mode = "prepare"
-    normalize: NormalizeOptions = DEFAULT_OPTIONS
-    pii_types: frozenset[PiiType] = DEFAULT_TYPES
-    policy: RedactionPolicy = field(default_factory=RedactionPolicy)
-    pseudonym_key: bytes = bytes(32)
-    dedupe: DedupeMode = "exact"
-    minhash: MinHashParams = field(default_factory=MinHashParams)
-    near_threshold: float = 0.85
-    keep_near: frozenset[int] = frozenset()
-    """Records (by index in the import) the contributor kept although near duplicates."""
-    max_findings: int = 1_000_000
-    """Scan mode: findings kept per batch (the parent caps the total)."""
-    context_width: int = 40
-
-    @property
-    def defers(self) -> bool:
-        return self.mode == "prepare" and bool(self.policy.per_finding)
-
-
-@dataclass(slots=True)
-class BatchResult:
-    """What one batch gives back to the parent; small next to the batch itself.
-
-    ``lines`` holds, per kept record, its RFC 8785 bytes (``None`` when
-    deferred, see the module doc) and ``local`` its index in the batch;
-    ``leaves`` the 32-byte leaf hashes in the same order (zeros for deferred
-    records). ``pii`` counts findings by type, then by action taken, in records
-    that are not handed back (dropped by the redaction policy); ``record_pii``
-    holds the same counts per kept record, by position in ``lines``, so the
-    parent counts only what the package ends up holding and tells apart the
-    findings in records it removes as duplicates.
-
-    Across the process boundary ``lines`` travels packed (:meth:`pack`): one
-    ``text`` blob and its line ``ends`` instead of a bytes object per record,
-    which both sides pay for per object; the parent writes the blob, or
-    slices of it, to the package without joining lines again.
-    """
-
-    count: int = 0
-    lines: list[bytes | None] = field(default_factory=list)
-    local: list[int] = field(default_factory=list)
-    leaves: bytearray = field(default_factory=bytearray)
-    deferred: dict[int, tuple[JsonObject, list[Finding], SourceLocation]] = field(
-        default_factory=dict
-    )
-    signatures: list[bytes] = field(default_factory=list)
-    dropped: int = 0
-    pii: dict[str, dict[str, int]] = field(default_factory=dict)
-    record_pii: dict[int, dict[str, dict[str, int]]] = field(default_factory=dict)
-    rejections: list[RecordRejected] = field(default_factory=list)
-    schema: SchemaBuilder = field(default_factory=SchemaBuilder)
-    """Sketch of the records :func:`schema_sampled` picks among those finished here."""
-    schema_population: int = 0
-    """Records finished here, sampled or not (the sketch's population)."""
-    findings: list[tuple[int, Finding, Context]] = field(default_factory=list)
-    exact_keys: bytearray = field(default_factory=bytearray)
-    """Scan mode: 16 bytes a record (zeros for records that cannot be hashed)."""
-    bytes_in: int = 0
-    source_error: tuple[str, str, int | None, bool] | None = None
-    """A source that failed while the worker read it: path, reason, line, skippable.
-
-    Sent as plain values: the exception itself does not survive pickling."""
-    text: bytes = b""
-    """The kept records' lines back to back, each with its newline (deferred records: nothing)."""
-    ends: Sequence[int] = field(default_factory=list)
-    """Per position in ``local``: where its line ends in ``text`` (after the newline).
-
-    Position ``i`` spans ``text[ends[i - 1]:ends[i]]`` (from 0 for the first);
-    a deferred record spans nothing. Filled by :meth:`pack`, or by a stage
-    that writes ``text`` directly instead of ``lines``."""
-
-    def pack(self) -> None:
-        """Move ``lines`` into ``text`` and ``ends``; nothing to do when already packed."""
-        if not self.lines:
-            return
-        from array import array
-        from itertools import accumulate
-
-        lines = self.lines
-        self.ends = array("Q", accumulate(0 if line is None else len(line) + 1 for line in lines))
-        kept = [line for line in lines if line is not None]
-        self.text = b"\n".join(kept) + b"\n" if kept else b""
-        self.lines = []
-
-    def line(self, position: int) -> bytes | None:
-        """The line (without its newline) at ``position``, None when deferred, packed or not."""
-        if self.lines:
-            return self.lines[position]
-        if position in self.deferred:
-            return None
-        start = self.ends[position - 1] if position else 0
-        return self.text[start : self.ends[position] - 1]
-
-    def __getstate__(self) -> dict[str, object]:
-        self.pack()
-        return {name: getattr(self, name) for name in self.__slots__}
-
-    def __setstate__(self, state: dict[str, object]) -> None:
-        for name, value in state.items():
-            object.__setattr__(self, name, value)
+from app.core.datasets.schema_sampling import sampled_offsets, schema_sampled
+from app.core.datasets.stage_findings import count_findings, merge_counts, value_at
+from app.core.datasets.stage_io import BatchResult, StageConfig, WorkItem
 
 
 class Stage:
@@ -404,33 +283,6 @@ class Stage:
         result.schema_population = population
 
 
-SCHEMA_EXACT = 10_000
-"""Every record among the first of each source goes into the schema sketch, ..."""
-SCHEMA_EVERY = 16
-"""... then one in this many: the sketch costs about a JSON parse per record it sees."""
-
-
-def schema_sampled(position: int) -> bool:
-    """Whether the record at ``position`` in its source goes into the schema sketch.
-
-    Deterministic (positions, not chance), so the same input gives the same
-    schema whatever the batching or the number of workers.
-    """
-    return position < SCHEMA_EXACT or position % SCHEMA_EVERY == 0
-
-
-def sampled_offsets(first: int, count: int) -> range | Iterator[int]:
-    """Which of ``count`` records in a row from position ``first`` :func:`schema_sampled` picks.
-
-    As offsets from ``first``, in order.
-    """
-    exact = min(count, max(0, SCHEMA_EXACT - first))
-    if exact == count:
-        return range(count)
-    start = exact + (-(first + exact)) % SCHEMA_EVERY
-    return chain(range(exact), range(start, count, SCHEMA_EVERY))
-
-
 def _default_normalisation(options: NormalizeOptions) -> bool:
     return not options.columns and options.default == DEFAULT_RULES
 
@@ -473,71 +325,6 @@ def _normalize_value(value: JsonValue) -> JsonValue:
     return value
 
 
-def count_findings(
-    counts: dict[str, dict[str, int]],
-    findings: Sequence[Finding],
-    policy: RedactionPolicy,
-    index: int,
-) -> None:
-    """Add each finding to ``counts[type][action]``."""
-    for finding in findings:
-        action = str(policy.action_for(index, finding))
-        per_type = counts.setdefault(str(finding.type), {})
-        per_type[action] = per_type.get(action, 0) + 1
-
-
-def merge_counts(into: dict[str, dict[str, int]], counts: dict[str, dict[str, int]]) -> None:
-    """Add ``counts[type][action]`` into ``into``."""
-    for kind, actions in counts.items():
-        mine = into.setdefault(kind, {})
-        for action, count in actions.items():
-            mine[action] = mine.get(action, 0) + count
-
-
-def finish_record(
-    record: JsonObject,
-    findings: Sequence[Finding],
-    config: StageConfig,
-    index: int,
-    counts: dict[str, dict[str, int]],
-) -> tuple[bytes, bytes, JsonObject] | None:
-    """Redact a deferred record under its global ``index``: its bytes, leaf hash and value.
-
-    None when the policy drops it. Raises ``NotIJSON`` for a record without a
-    canonical form.
-    """
-    count_findings(counts, findings, config.policy, index)
-    redacted = redact_record(
-        record, findings, config.policy, record_index=index, key=config.pseudonym_key
-    )
-    if redacted is None:
-        return None
-    assert isinstance(redacted, dict)
-    line = canonical_json(redacted, what="record")
-    leaf = hashlib.sha256(b"\x00" + hashlib.sha256(line).digest()).digest()
-    return line, leaf, redacted
-
-
-def value_at(record: JsonValue, pointer: str) -> JsonValue:
-    """The value at an RFC 6901 JSON Pointer, or None when there is none."""
-    if pointer == "":
-        return record
-    node = record
-    for raw in pointer.split("/")[1:]:
-        token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            if token not in node:
-                return None
-            node = node[token]
-        elif isinstance(node, list):
-            if not token.isdigit() or int(token) >= len(node):
-                return None
-            node = node[int(token)]
-        else:
-            return None
-    return node
-
-
 def _reason(exc: NotIJSON) -> str:
     """The problem without the "record: " prefix (the location says which record)."""
     message = exc.message
@@ -563,19 +350,7 @@ def run_in_worker(item: WorkItem) -> BatchResult:
 
 
 __all__ = [
-    "BatchResult",
-    "Context",
-    "DedupeMode",
-    "Mode",
     "Stage",
-    "StageConfig",
-    "WorkItem",
-    "count_findings",
-    "finish_record",
     "init_worker",
-    "merge_counts",
     "run_in_worker",
-    "sampled_offsets",
-    "schema_sampled",
-    "value_at",
 ]

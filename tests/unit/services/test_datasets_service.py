@@ -269,9 +269,9 @@ def test_pii_counts_describe_the_package_not_removed_duplicates(
 def test_a_sampled_schema_says_so_in_the_report_and_card(
     session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from app.core.datasets import stages
+    from app.core.datasets import schema_sampling
 
-    monkeypatch.setattr(stages, "SCHEMA_EXACT", 100)
+    monkeypatch.setattr(schema_sampling, "SCHEMA_EXACT", 100)
     records: list[dict[str, object]] = [{"n": i, "text": f"note {i}"} for i in range(300)]
     source = write_jsonl(tmp_path / "many.jsonl", records)
     info = prepare_dataset(session, PrepareRequest((source,), "Many", workers=0))

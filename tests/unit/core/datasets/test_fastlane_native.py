@@ -28,13 +28,9 @@ from app.core.datasets.normalize import normalize_record
 from app.core.datasets.pii import prefilter as pf
 from app.core.datasets.pii.tokens import ANCHORS
 from app.core.datasets.records import ImportedRecord, SourceLocation
-from app.core.datasets.stages import (
-    BatchResult,
-    Stage,
-    StageConfig,
-    sampled_offsets,
-    schema_sampled,
-)
+from app.core.datasets.schema_sampling import sampled_offsets, schema_sampled
+from app.core.datasets.stage_io import BatchResult, StageConfig
+from app.core.datasets.stages import Stage
 from tests.helpers.pii_corpus import generate_corpus
 
 pytestmark = pytest.mark.skipif(not nativelane.available(), reason="the C fast lane is not built")

@@ -20,7 +20,8 @@ from app.core.datasets.normalize import DEFAULT_OPTIONS, normalize_record
 from app.core.datasets.pii import Action, PiiType, RedactionPolicy, finding_key
 from app.core.datasets.pipeline import PipelineInput, prepare, scan
 from app.core.datasets.records import InvalidRecord, SourceLocation
-from app.core.datasets.stages import BatchResult, DedupeMode, StageConfig, normalize
+from app.core.datasets.stage_io import BatchResult, DedupeMode, StageConfig
+from app.core.datasets.stages import normalize
 from app.core.errors import Cancelled
 from app.core.progress import CancelToken, ProgressEvent
 

@@ -16,7 +16,8 @@ from app.core.datasets import nativelane
 from app.core.datasets.importers.jsonl import RawBatch
 from app.core.datasets.normalize import DEFAULT_OPTIONS, normalize_record
 from app.core.datasets.pii import PiiScanner
-from app.core.datasets.stages import BatchResult, Stage, StageConfig
+from app.core.datasets.stage_io import BatchResult, StageConfig
+from app.core.datasets.stages import Stage
 
 PATH = "/in.jsonl"
 LINES = [
