@@ -145,8 +145,7 @@ class _Distinct:
         exact = self.exact or set()
         self.exact = None
         self.registers = bytearray(1 << self.precision)
-        for value_hash in exact:
-            self._register(value_hash)
+        self._register_all(exact)
 
     def _register(self, value_hash: int) -> None:
         registers = self.registers
@@ -158,10 +157,36 @@ class _Distinct:
         if rank > registers[slot]:
             registers[slot] = rank
 
+    def _register_all(self, value_hashes: Iterable[int]) -> None:
+        # _register, unrolled: the parent registers every batch's values once it holds a sketch.
+        registers = self.registers
+        assert registers is not None
+        rest_bits = 64 - self.precision
+        mask = (1 << rest_bits) - 1
+        top = rest_bits + 1
+        for value_hash in value_hashes:
+            rank = top - (value_hash & mask).bit_length()
+            slot = value_hash >> rest_bits
+            if rank > registers[slot]:
+                registers[slot] = rank
+
     def merge(self, other: _Distinct) -> None:
-        if other.exact is not None:
-            for value_hash in other.exact:
-                self.add(value_hash)
+        """Fold ``other`` in: the same state as adding its values one by one, in bulk.
+
+        A sketch's registers hold the highest rank of any value per slot, and an
+        exact set turns into the sketch of its values once past the cap, so
+        the order values arrive in never shows: a set union, then maybe the
+        sketch of it, or the other's values registered in one loop.
+        """
+        theirs = other.exact
+        if theirs is not None:
+            exact = self.exact
+            if exact is None:
+                self._register_all(theirs)
+            else:
+                exact |= theirs
+                if len(exact) > self.cap:
+                    self._to_sketch()
             return
         if self.exact is not None:
             self._to_sketch()

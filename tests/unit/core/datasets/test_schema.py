@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.datasets.schema import SchemaBuilder, infer_schema
+from app.core.datasets.schema import SchemaBuilder, _Distinct, infer_schema
 
 
 def test_kinds_nulls_and_ranges() -> None:
@@ -154,3 +154,32 @@ def test_merging_in_any_split_equals_one_pass(
     one, other = whole.result(), merged.result()
     assert one.records == other.records
     assert {c.name: c for c in one.columns} == {c.name: c for c in other.columns}
+
+
+_HASHES = st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 40), max_size=120)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    batches=st.lists(_HASHES, max_size=6),
+    cap=st.sampled_from([0, 3, 50, 2048]),
+    precision=st.sampled_from([4, 12]),
+)
+def test_distinct_merged_in_bulk_equals_values_added_one_by_one(
+    batches: list[list[int]], cap: int, precision: int
+) -> None:
+    # The parent folds each batch's sketch in at once; its state must be what adding every
+    # value of every batch in turn gives (the same exact set, or the same registers).
+    one_by_one = _Distinct(cap, precision)
+    merged = _Distinct(cap, precision)
+    for batch in batches:
+        part = _Distinct(cap, precision)
+        for value_hash in batch:
+            part.add(value_hash)
+            one_by_one.add(value_hash)
+        before = (None if part.exact is None else set(part.exact), part.registers)
+        merged.merge(part)
+        assert (part.exact, part.registers) == before  # the other is left as it was
+    assert merged.exact == one_by_one.exact
+    assert merged.registers == one_by_one.registers
+    assert merged.count() == one_by_one.count()
