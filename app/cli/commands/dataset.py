@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from app.cli.context import CliContext
-    from app.services.datasets import DatasetInfo
+    from app.services.dataset_rows import DatasetInfo
 
 PII_ACTIONS = ("mask", "pseudonymize", "drop-field", "drop-record", "keep")
 FORMAT_CHOICES = ("csv", "tsv", "jsonl", "json", "parquet", "text", "markdown", "files", "zip")
