@@ -37,13 +37,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import rfc8785
 
 from app.core.canonical import sha256_canonical
-from app.core.datasets.dedupe import (
-    ExactDeduper,
-    MinHashParams,
-    NearDuplicateIndex,
-    minhash_batch,
-    record_text,
-)
+from app.core.datasets.dedupe import MinHashParams, NearDuplicateIndex, minhash_batch, record_text
+from app.core.datasets.exact_dedupe import ExactDeduper
 
 BATCH = 256
 

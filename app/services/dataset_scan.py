@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from app.core.datasets.dedupe import DuplicateCluster
+from app.core.datasets.duplicate_clusters import DuplicateCluster
 from app.core.datasets.importers import SourceInfo
 from app.core.datasets.pii import Finding
 from app.core.datasets.pipeline import scan

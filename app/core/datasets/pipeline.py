@@ -31,15 +31,9 @@ from typing import Protocol
 from app.core.canonical import NotIJSON
 from app.core.crypto.payload import default_workers
 from app.core.datasets.commitment import MerkleBuilder
-from app.core.datasets.dedupe import (
-    MEMORY_KEYS,
-    DuplicateCluster,
-    DuplicateMember,
-    ExactDeduper,
-    NearDuplicateIndex,
-    minhash,
-    record_text,
-)
+from app.core.datasets.dedupe import NearDuplicateIndex, minhash, record_text
+from app.core.datasets.duplicate_clusters import DuplicateCluster, DuplicateMember
+from app.core.datasets.exact_dedupe import MEMORY_KEYS, ExactDeduper
 from app.core.datasets.importers import (
     Format,
     ImportOptions,

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Final
 
-from app.core.datasets.dedupe import DuplicateCluster
+from app.core.datasets.duplicate_clusters import DuplicateCluster
 from app.core.datasets.pipeline import PipelineOutcome
 
 MANIFEST_FORMAT: Final = "tessera-dataset-manifest/1"

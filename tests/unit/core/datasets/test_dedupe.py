@@ -16,23 +16,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.datasets.dedupe import (
-    EXACT_KEY_SIZE,
-    DuplicateCluster,
-    DuplicateMember,
-    ExactDeduper,
     MinHashParams,
     NearDuplicateIndex,
     NearMatch,
     _BandTable,
     estimate_similarity,
-    exact_key,
     lsh_parameters,
     minhash,
     minhash_batch,
     record_text,
-    removals,
     shingles,
 )
+from app.core.datasets.duplicate_clusters import DuplicateCluster, DuplicateMember, removals
+from app.core.datasets.exact_dedupe import EXACT_KEY_SIZE, ExactDeduper, exact_key
 from app.core.datasets.spill import SpillDamaged, SpilledKeys, probes
 from app.core.errors import StorageError
 
