@@ -1,71 +1,53 @@
 """The prepare pipeline: inputs in, prepared records out in order, in bounded memory.
 
-Work is split where it parallelises. Reading stays in this process but is
-cheap: JSON Lines files are only cut into spans at newlines (the workers
-read and parse their own span), other formats are read by their importer
-and handed over as records. Workers (:mod:`.stages`) normalise, scan for
-personal information, redact, and hash each record. This process keeps
-what must be sequential: the order (results are taken in submission
-order, a few batches in flight), exact and near duplicates (by the final
-record's hash, so no two identical records reach the output), the Merkle
-commitment, and the writes into the caller's sinks, which encrypt. Memory
-is the in-flight batches plus the duplicate index, whatever the input size.
+Work is split where it parallelises. Reading stays in this process and the
+stages (:mod:`.stages`: normalise, scan for personal information, redact,
+hash each record) run inline or in worker processes; both are
+:mod:`.pipeline_batches`, which hands back the results in submission order.
+This module keeps what must be sequential: exact and near duplicates (by
+the final record's hash, so no two identical records reach the output), the
+Merkle commitment, and the writes into the caller's sinks, which encrypt.
+Memory is the in-flight batches plus the duplicate index, whatever the
+input size.
 
 The same loop runs the scan-only first pass of the review wizard
 (:func:`scan`): no redaction and no output, findings with their record
 indices instead. Record indices are positions in the import stream (records
 that were read, rejections not counted), the same in both passes, so the
-review's per-finding decisions find their records again.
+review's per-finding decisions find their records again; both passes share
+their setup and the common part of their outcome (:class:`_Pass`) so that
+stays true.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-from collections import deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from app.core.canonical import NotIJSON
-from app.core.crypto.payload import default_workers
 from app.core.datasets.commitment import MerkleBuilder
 from app.core.datasets.dedupe import NearDuplicateIndex, minhash, record_text
 from app.core.datasets.duplicate_clusters import DuplicateCluster, DuplicateMember
 from app.core.datasets.exact_dedupe import MEMORY_KEYS, ExactDeduper
-from app.core.datasets.importers import (
-    Format,
-    ImportOptions,
-    Meter,
-    SourceInfo,
-    detect_format,
-    iter_jsonl_batches,
-    open_source,
-)
+from app.core.datasets.importers import Format, ImportOptions, SourceInfo
 from app.core.datasets.importers.jsonl import DEFAULT_BATCH_BYTES
 from app.core.datasets.pii import Finding
-from app.core.datasets.pii.digits import forget_numbers
-from app.core.datasets.records import (
-    BadRecordPolicy,
-    ImportedRecord,
-    InvalidSource,
-    JsonObject,
-    MiB,
-    RecordRejected,
-    RejectionReport,
+from app.core.datasets.pipeline_batches import (
+    BatchReader,
+    choose_workers,
+    guarded_results,
+    stage_results,
+    total_size,
 )
+from app.core.datasets.records import BadRecordPolicy, JsonObject, RecordRejected, RejectionReport
 from app.core.datasets.schema import Schema, SchemaBuilder
 from app.core.datasets.schema_sampling import schema_sampled
 from app.core.datasets.stage_findings import finish_record, merge_counts
-from app.core.datasets.stage_io import BatchResult, Context, StageConfig, WorkItem
-from app.core.datasets.stages import Stage, init_worker, run_in_worker
-from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressCallback, ProgressEvent
+from app.core.datasets.stage_io import BatchResult, Context, StageConfig
+from app.core.progress import NEVER_CANCELLED, CancelToken, ProgressEvent
 
-INLINE_BELOW = 4 * MiB
-"""Inputs smaller than this are processed in this process: a pool costs more to start."""
-RECORDS_PER_BATCH = 1000
-"""Records per batch for formats read here (JSONL goes by bytes)."""
 CLUSTERS_KEPT = 100
 """Duplicate clusters detailed in the report; all are counted."""
 MEMBERS_KEPT = 20
@@ -121,108 +103,6 @@ class PipelineOutcome:
         return {kind: sum(actions.values()) for kind, actions in sorted(self.pii.items())}
 
 
-# -- reading ----------------------------------------------------------------------------
-
-
-class _Reader:
-    """Turns the user's paths into work items, in order, under one bad-record policy."""
-
-    def __init__(
-        self,
-        source: PipelineInput,
-        policy: BadRecordPolicy,
-        progress: ProgressCallback,
-        cancel: CancelToken,
-    ) -> None:
-        self.source = source
-        self.policy = policy
-        self.cancel = cancel
-        self.progress = progress
-        self.sources: list[SourceInfo] = []
-        self.source_count = 0
-        self.meter = Meter(progress, cancel, _total_size(source.paths))
-
-    def items(self) -> Iterator[WorkItem]:
-        for path in self.source.paths:
-            self.cancel.raise_if_cancelled()
-            if self._is_jsonl_file(path):
-                yield from self._jsonl(path)
-            else:
-                yield from self._records(path)
-        self.meter.finish()
-
-    def _is_jsonl_file(self, path: Path) -> bool:
-        if not path.is_file():
-            return False
-        if self.source.format is not None:
-            return self.source.format == "jsonl"
-        try:
-            return detect_format(path) == "jsonl"
-        except InvalidSource:
-            return False  # the importer reports it, in its words
-
-    def _jsonl(self, path: Path) -> Iterator[WorkItem]:
-        options = self.source.options
-        self._note(SourceInfo(str(path), "jsonl", options.encoding or "utf-8"))
-        try:
-            yield from iter_jsonl_batches(
-                path,
-                self.source.batch_bytes,
-                max_line=options.max_record_bytes,
-                encoding=options.encoding,
-                by_reference=True,
-                meter=self.meter,
-            )
-        except InvalidSource as exc:
-            self.policy.reject_source(exc)
-
-    def _records(self, path: Path) -> Iterator[WorkItem]:
-        done_before = self.meter.done
-
-        def forward(event: ProgressEvent) -> None:
-            self.meter.done = done_before + event.done
-            self.meter.add(0)
-
-        stream = open_source(
-            [path],
-            self.source.format,
-            self.source.options,
-            policy=self.policy,
-            progress=forward,
-            cancel=self.cancel,
-            measure_total=False,
-        )
-        with stream:
-            chunk: list[ImportedRecord] = []
-            for record in stream:
-                chunk.append(record)
-                if len(chunk) >= RECORDS_PER_BATCH:
-                    yield chunk
-                    chunk = []
-            if chunk:
-                yield chunk
-            for info in stream.sources:
-                self._note(info)
-            self.source_count += max(0, stream.source_count - len(stream.sources))
-
-    def _note(self, info: SourceInfo) -> None:
-        self.source_count += 1
-        if len(self.sources) < 1000:
-            self.sources.append(info)
-
-
-def _total_size(paths: Sequence[Path]) -> int | None:
-    total = 0
-    for path in paths:
-        try:
-            if not path.is_file():
-                return None
-            total += path.stat().st_size
-        except OSError:
-            return None
-    return total
-
-
 EXACT_MEMORY_KEYS = MEMORY_KEYS
 """Distinct records whose keys the exact index holds in memory before it spills them."""
 EXPECTED_RECORD_BYTES = 1024
@@ -248,61 +128,8 @@ def _expected_records(source: PipelineInput) -> int:
     (reading it all once); sized for a kilobyte a record, that is rare.
     Larger records leave it partly empty, at most the cap's 4 MB.
     """
-    total = _total_size(source.paths) or 0
+    total = total_size(source.paths) or 0
     return max(1024, min(total // EXPECTED_RECORD_BYTES, EXPECTED_RECORDS_CAP))
-
-
-# -- running the stages ---------------------------------------------------------------
-
-
-def _choose_workers(source: PipelineInput) -> int:
-    if source.workers is not None:
-        return max(0, source.workers)
-    total = _total_size(source.paths)
-    if total is not None and total < INLINE_BELOW:
-        return 0
-    return default_workers()
-
-
-def _results(
-    items: Iterator[WorkItem], config: StageConfig, workers: int, cancel: CancelToken
-) -> Iterator[BatchResult]:
-    """Stage results in input order: inline with 0 workers, else from a process pool."""
-    if workers <= 0:
-        yield from _inline(items, config, cancel)
-        return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["app.core.datasets.stages"])
-    executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(config,)
-    )
-    window = 2 * workers + 2
-    pending: deque[Future[BatchResult]] = deque()
-    try:
-        for item in items:
-            cancel.raise_if_cancelled()
-            pending.append(executor.submit(run_in_worker, item))
-            while len(pending) >= window:
-                yield pending.popleft().result()
-        while pending:
-            cancel.raise_if_cancelled()
-            yield pending.popleft().result()
-    finally:
-        for future in pending:
-            future.cancel()
-        executor.shutdown(wait=True, cancel_futures=True)
-
-
-def _inline(
-    items: Iterator[WorkItem], config: StageConfig, cancel: CancelToken
-) -> Iterator[BatchResult]:
-    stage = Stage(config)
-    try:
-        for item in items:
-            cancel.raise_if_cancelled()
-            yield stage.run(item)
-    finally:
-        forget_numbers()  # this process outlives the pass; the workers do not
 
 
 class _Clusters:
@@ -327,6 +154,80 @@ class _Clusters:
         ]
 
 
+# -- a pass ------------------------------------------------------------------------------
+
+
+class _Pass:
+    """What a prepare and a scan share: reading, the stages, the dedupe indexes, the schema.
+
+    Both passes must read, number and index records alike (the review's
+    decisions find their records in the prepare again by index), so both
+    start here and fill the common part of their outcome in :meth:`finish`.
+    Used as a context manager: the exact index drops its spill file however
+    the pass ends.
+    """
+
+    def __init__(
+        self,
+        source: PipelineInput,
+        config: StageConfig,
+        progress: Callable[[ProgressEvent], None] | None,
+        cancel: CancelToken,
+    ) -> None:
+        self.config = config
+        self.report = report = progress or _no_progress
+        self.cancel = cancel
+        self.policy = policy = BadRecordPolicy(skip_bad_records=source.skip_bad_records)
+        self.reader = BatchReader(
+            source.paths, source.format, source.options, source.batch_bytes, policy, report, cancel
+        )
+        self.outcome = PipelineOutcome(workers=choose_workers(source.workers, source.paths))
+        near = config.dedupe == "near"
+        self.near = NearDuplicateIndex(config.minhash, config.near_threshold) if near else None
+        self.schema = SchemaBuilder()
+        self.population = 0
+        self.exact = _exact_index(source) if config.dedupe != "off" else None
+
+    def __enter__(self) -> _Pass:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.exact is not None:
+            self.exact.close()
+
+    def results(self) -> Iterator[BatchResult]:
+        """Stage results in order, their rejections, schema and findings counted.
+
+        The batch generators stay unnamed: a bad record rejected here then
+        closes them, and with them the process pool, as the error leaves,
+        where a name would keep them alive in its traceback.
+        """
+        for result in guarded_results(
+            stage_results(self.reader.items(), self.config, self.outcome.workers, self.cancel),
+            self.policy,
+        ):
+            for rejected in result.rejections:
+                self.policy.reject(rejected)
+            self.schema.merge(result.schema)
+            self.population += result.schema_population
+            merge_counts(self.outcome.pii, result.pii)
+            yield result
+
+    def finish(self, records_read: int) -> PipelineOutcome:
+        """The outcome's parts both passes measure alike."""
+        outcome, exact, near = self.outcome, self.exact, self.near
+        outcome.records_read = records_read
+        outcome.exact_duplicates = exact.duplicates if exact is not None else 0
+        outcome.near_duplicates = near.duplicates if near is not None else 0
+        outcome.rejections = self.policy.report()
+        outcome.schema = self.schema.result(self.population)
+        outcome.sources, outcome.source_count = self.reader.sources, self.reader.source_count
+        return outcome
+
+
+# -- prepare and scan ---------------------------------------------------------------------
+
+
 def prepare(
     source: PipelineInput,
     config: StageConfig,
@@ -345,52 +246,23 @@ def prepare(
     unless skipping, ``Cancelled`` when asked to stop; the sinks may then
     hold part of the output, which the caller discards.
     """
-    report = progress or _no_progress
-    policy = BadRecordPolicy(skip_bad_records=source.skip_bad_records)
-    reader = _Reader(source, policy, report, cancel)
-    dedupe = config.dedupe
-    exact = _exact_index(source) if dedupe != "off" else None
-    try:
-        return _prepare(
-            source, config, records_sink, leaves_sink, report, cancel, policy, reader, exact
-        )
-    finally:
-        if exact is not None:
-            exact.close()
+    with _Pass(source, config, progress, cancel) as run:
+        return _prepare(run, records_sink, leaves_sink)
 
 
-def _prepare(
-    source: PipelineInput,
-    config: StageConfig,
-    records_sink: Sink,
-    leaves_sink: Sink,
-    report: Callable[[ProgressEvent], None],
-    cancel: CancelToken,
-    policy: BadRecordPolicy,
-    reader: _Reader,
-    exact: ExactDeduper | None,
-) -> PipelineOutcome:
-    workers = _choose_workers(source)
-    outcome = PipelineOutcome(workers=workers)
-    dedupe = config.dedupe
-    near = NearDuplicateIndex(config.minhash, config.near_threshold) if dedupe == "near" else None
+def _prepare(run: _Pass, records_sink: Sink, leaves_sink: Sink) -> PipelineOutcome:
+    config, outcome, policy = run.config, run.outcome, run.policy
+    exact, near, schema = run.exact, run.near, run.schema
     clusters = _Clusters()
     builder = MerkleBuilder()
-    schema = SchemaBuilder()
-    population = 0
     base = 0
-    for result in _guarded(_results(reader.items(), config, workers, cancel), policy):
-        for rejected in result.rejections:
-            policy.reject(rejected)
-        schema.merge(result.schema)
-        population += result.schema_population
-        merge_counts(outcome.pii, result.pii)
+    for result in run.results():
         outcome.dropped_by_policy += result.dropped
         outcome.bytes_read += result.bytes_in
         if near is None and not result.deferred:
             _exact_only(result, base, exact, clusters, builder, outcome, records_sink, leaves_sink)
             base += result.count
-            report(ProgressEvent("prepare", base, None, "records"))
+            run.report(ProgressEvent("prepare", base, None, "records"))
             continue
         kept: list[bytes] = []
         kept_leaves = bytearray()
@@ -407,7 +279,7 @@ def _prepare(
                 if finished is None:
                     continue
                 line, leaf, value = finished
-                population += 1
+                run.population += 1
                 if schema_sampled(result.deferred[position][2].index):
                     schema.add(value)
                 if near is not None:
@@ -434,19 +306,14 @@ def _prepare(
             records_sink.write(b"\n".join(kept))
             leaves_sink.write(bytes(kept_leaves))
         base += result.count
-        report(ProgressEvent("prepare", base, None, "records"))
-    outcome.records_read = base
+        run.report(ProgressEvent("prepare", base, None, "records"))
+    run.finish(base)
     outcome.records = builder.size
     outcome.commitment = builder.root()
-    outcome.exact_duplicates = exact.duplicates if exact is not None else 0
-    outcome.near_duplicates = near.duplicates if near is not None else 0
     outcome.clusters = clusters.result()
     outcome.near_clusters = near.clusters()[:CLUSTERS_KEPT] if near is not None else []
-    outcome.rejections = policy.report()
-    outcome.schema = schema.result(population)
-    outcome.sources, outcome.source_count = reader.sources, reader.source_count
     if not outcome.bytes_read:
-        outcome.bytes_read = reader.meter.done
+        outcome.bytes_read = run.reader.meter.done
     return outcome
 
 
@@ -459,45 +326,16 @@ def scan(
     cancel: CancelToken = NEVER_CANCELLED,
 ) -> PipelineOutcome:
     """The review's first pass: findings with record indices, duplicates, schema; no output."""
-    report = progress or _no_progress
-    policy = BadRecordPolicy(skip_bad_records=source.skip_bad_records)
-    reader = _Reader(source, policy, report, cancel)
-    exact = _exact_index(source) if config.dedupe != "off" else None
-    try:
-        return _scan(source, config, max_findings, report, cancel, policy, reader, exact)
-    finally:
-        if exact is not None:
-            exact.close()
+    with _Pass(source, config, progress, cancel) as run:
+        return _scan(run, max_findings)
 
 
-def _scan(
-    source: PipelineInput,
-    config: StageConfig,
-    max_findings: int,
-    report: Callable[[ProgressEvent], None],
-    cancel: CancelToken,
-    policy: BadRecordPolicy,
-    reader: _Reader,
-    exact: ExactDeduper | None,
-) -> PipelineOutcome:
-    workers = _choose_workers(source)
-    outcome = PipelineOutcome(workers=workers)
-    near = (
-        NearDuplicateIndex(config.minhash, config.near_threshold)
-        if config.dedupe == "near"
-        else None
-    )
-    schema = SchemaBuilder()
+def _scan(run: _Pass, max_findings: int) -> PipelineOutcome:
+    outcome, exact, near = run.outcome, run.exact, run.near
     zero = bytes(16)
     hashed = 0
-    population = 0
     base = 0
-    for result in _guarded(_results(reader.items(), config, workers, cancel), policy):
-        for rejected in result.rejections:
-            policy.reject(rejected)
-        schema.merge(result.schema)
-        population += result.schema_population
-        merge_counts(outcome.pii, result.pii)
+    for result in run.results():
         keys = bytes(result.exact_keys)
         locals_hashed = [
             local for local in range(result.count) if keys[16 * local : 16 * local + 16] != zero
@@ -520,15 +358,10 @@ def _scan(
             outcome.findings.append((base + local, finding))
             outcome.contexts.append(context)
         base += result.count
-        report(ProgressEvent("scan", base, None, "records"))
-    outcome.records_read = base
+        run.report(ProgressEvent("scan", base, None, "records"))
+    run.finish(base)
     outcome.records = hashed
-    outcome.exact_duplicates = exact.duplicates if exact is not None else 0
-    outcome.near_duplicates = near.duplicates if near is not None else 0
     outcome.near_clusters = near.clusters() if near is not None else []
-    outcome.rejections = policy.report()
-    outcome.schema = schema.result(population)
-    outcome.sources, outcome.source_count = reader.sources, reader.source_count
     return outcome
 
 
@@ -582,15 +415,6 @@ def _exact_only(
     builder.add_many(kept_leaves)
     if kept_leaves:
         leaves_sink.write(bytes(kept_leaves))
-
-
-def _guarded(results: Iterator[BatchResult], policy: BadRecordPolicy) -> Iterator[BatchResult]:
-    """Results, with a source that failed inside a worker handled by the policy."""
-    for result in results:
-        if result.source_error is not None:
-            path, reason, line, skippable = result.source_error
-            policy.reject_source(InvalidSource(path, reason, line=line, skippable=skippable))
-        yield result
 
 
 def _finish(

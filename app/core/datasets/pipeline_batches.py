@@ -1,0 +1,211 @@
+"""Where the prepare pipeline's batches come from, and how they run through the stages.
+
+Reading stays in the parent process but is cheap: JSON Lines files are
+only cut into spans at newlines (the workers read and parse their own
+span), other formats are read by their importer and handed over as
+records. The stages then run inline for a small input (a pool costs more
+to start than it saves) or in a process pool, and either way the results
+come back in submission order with a few batches in flight, which is what
+keeps the pipeline's memory bounded and its record indices stable. Kept
+apart from :mod:`.pipeline`, which decides what to do with each result.
+
+The pool's workers start by module path (``forkserver``): their entry
+points live in :mod:`.stages`, which is all a worker imports.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.crypto.payload import default_workers
+from app.core.datasets.importers import (
+    Format,
+    ImportOptions,
+    Meter,
+    SourceInfo,
+    detect_format,
+    iter_jsonl_batches,
+    open_source,
+)
+from app.core.datasets.pii.digits import forget_numbers
+from app.core.datasets.records import BadRecordPolicy, ImportedRecord, InvalidSource, MiB
+from app.core.datasets.stage_io import BatchResult, StageConfig, WorkItem
+from app.core.datasets.stages import Stage, init_worker, run_in_worker
+from app.core.progress import CancelToken, ProgressCallback, ProgressEvent
+
+INLINE_BELOW = 4 * MiB
+"""Inputs smaller than this are processed in this process: a pool costs more to start."""
+RECORDS_PER_BATCH = 1000
+"""Records per batch for formats read here (JSONL goes by bytes)."""
+
+
+@dataclass(eq=False, slots=True)
+class BatchReader:
+    """Turns the user's paths into work items, in order, under one bad-record policy.
+
+    It takes the reading half of a pipeline input field by field, so that
+    reading depends on the importers only and not on the pipeline driving it.
+    """
+
+    paths: Sequence[Path]
+    format: Format | None
+    options: ImportOptions
+    batch_bytes: int
+    policy: BadRecordPolicy
+    progress: ProgressCallback
+    cancel: CancelToken
+    sources: list[SourceInfo] = field(default_factory=list, init=False)
+    source_count: int = field(default=0, init=False)
+    meter: Meter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.meter = Meter(self.progress, self.cancel, total_size(self.paths))
+
+    def items(self) -> Iterator[WorkItem]:
+        for path in self.paths:
+            self.cancel.raise_if_cancelled()
+            if self._is_jsonl_file(path):
+                yield from self._jsonl(path)
+            else:
+                yield from self._records(path)
+        self.meter.finish()
+
+    def _is_jsonl_file(self, path: Path) -> bool:
+        if not path.is_file():
+            return False
+        if self.format is not None:
+            return self.format == "jsonl"
+        try:
+            return detect_format(path) == "jsonl"
+        except InvalidSource:
+            return False  # the importer reports it, in its words
+
+    def _jsonl(self, path: Path) -> Iterator[WorkItem]:
+        options = self.options
+        self._note(SourceInfo(str(path), "jsonl", options.encoding or "utf-8"))
+        try:
+            yield from iter_jsonl_batches(
+                path,
+                self.batch_bytes,
+                max_line=options.max_record_bytes,
+                encoding=options.encoding,
+                by_reference=True,
+                meter=self.meter,
+            )
+        except InvalidSource as exc:
+            self.policy.reject_source(exc)
+
+    def _records(self, path: Path) -> Iterator[WorkItem]:
+        done_before = self.meter.done
+
+        def forward(event: ProgressEvent) -> None:
+            self.meter.done = done_before + event.done
+            self.meter.add(0)
+
+        stream = open_source(
+            [path],
+            self.format,
+            self.options,
+            policy=self.policy,
+            progress=forward,
+            cancel=self.cancel,
+            measure_total=False,
+        )
+        with stream:
+            chunk: list[ImportedRecord] = []
+            for record in stream:
+                chunk.append(record)
+                if len(chunk) >= RECORDS_PER_BATCH:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+            for info in stream.sources:
+                self._note(info)
+            self.source_count += max(0, stream.source_count - len(stream.sources))
+
+    def _note(self, info: SourceInfo) -> None:
+        self.source_count += 1
+        if len(self.sources) < 1000:
+            self.sources.append(info)
+
+
+def total_size(paths: Sequence[Path]) -> int | None:
+    """The inputs' total size in bytes, None when one is not a plain file (size unknown)."""
+    total = 0
+    for path in paths:
+        try:
+            if not path.is_file():
+                return None
+            total += path.stat().st_size
+        except OSError:
+            return None
+    return total
+
+
+def choose_workers(requested: int | None, paths: Sequence[Path]) -> int:
+    """Worker processes for a pass: as asked, else none for a small input, else the cores."""
+    if requested is not None:
+        return max(0, requested)
+    total = total_size(paths)
+    if total is not None and total < INLINE_BELOW:
+        return 0
+    return default_workers()
+
+
+def stage_results(
+    items: Iterator[WorkItem], config: StageConfig, workers: int, cancel: CancelToken
+) -> Iterator[BatchResult]:
+    """Stage results in input order: inline with 0 workers, else from a process pool."""
+    if workers <= 0:
+        yield from _inline(items, config, cancel)
+        return
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["app.core.datasets.stages"])
+    executor = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(config,)
+    )
+    window = 2 * workers + 2
+    pending: deque[Future[BatchResult]] = deque()
+    try:
+        for item in items:
+            cancel.raise_if_cancelled()
+            pending.append(executor.submit(run_in_worker, item))
+            while len(pending) >= window:
+                yield pending.popleft().result()
+        while pending:
+            cancel.raise_if_cancelled()
+            yield pending.popleft().result()
+    finally:
+        for future in pending:
+            future.cancel()
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _inline(
+    items: Iterator[WorkItem], config: StageConfig, cancel: CancelToken
+) -> Iterator[BatchResult]:
+    """The stages in this process, for an input too small to repay starting a pool."""
+    stage = Stage(config)
+    try:
+        for item in items:
+            cancel.raise_if_cancelled()
+            yield stage.run(item)
+    finally:
+        forget_numbers()  # this process outlives the pass; the workers do not
+
+
+def guarded_results(
+    results: Iterator[BatchResult], policy: BadRecordPolicy
+) -> Iterator[BatchResult]:
+    """Results, with a source that failed inside a worker handled by the policy."""
+    for result in results:
+        if result.source_error is not None:
+            path, reason, line, skippable = result.source_error
+            policy.reject_source(InvalidSource(path, reason, line=line, skippable=skippable))
+        yield result
