@@ -158,6 +158,9 @@ def _known_prefix(line: str) -> bool:
     )
 
 
+known_prefix = _known_prefix
+"""Whether a text holds a credential prefix: every trigger of ``tokens.find_secrets`` passes."""
+
 _SIXTEEN = b"0000000000000000"
 
 
@@ -189,6 +192,7 @@ __all__ = [
     "NONE",
     "PRIVATE_KEYS",
     "json_families",
+    "known_prefix",
     "line_families",
     "long_digit_run",
     "text_families",

@@ -17,7 +17,11 @@ caller left (a line prefilter's answer narrows them to what the line could
 hold) and of the enabled types, which the scanner folds into one integer
 of bits (``_plan``) when it is made, so a string costs a few bit tests and
 the gates themselves; a gate's work is kept for its detector (the digit candidates
-are the spans the number detectors search).
+are the spans the number detectors search). When one family is left (nearly
+every record with personal data: an e-mail address, a number, a token), its
+gate alone is tested on each string, a ``str`` test or one regex search in C,
+and the other strings of the record (title, tags, language) never reach
+:meth:`PiiScanner.raw_findings`.
 
 When two findings overlap, the one from the more specific detector wins (a
 checksum-validated IBAN over the phone number its digits also spell), and
@@ -27,7 +31,7 @@ among equals the longer one.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from app.core.datasets.pii import prefilter, tokens
 from app.core.datasets.pii.detectors import (
@@ -38,7 +42,7 @@ from app.core.datasets.pii.detectors import (
     find_letter_ids,
     windows,
 )
-from app.core.datasets.pii.digits import candidates, find_digit_runs
+from app.core.datasets.pii.digits import Span, candidates, find_digit_runs
 from app.core.datasets.pii.names import find_addresses, find_names
 from app.core.datasets.pii.tokens import find_secrets
 from app.core.datasets.pii.types import DEFAULT_TYPES, PRIORITY, Finding, PiiType, Raw
@@ -124,15 +128,21 @@ class PiiScanner:
             return []
         return _findings(text, path, raw)
 
-    def raw_findings(self, text: str, families: int = prefilter.ALL) -> list[Raw]:
-        """Every detector's findings in ``text``, overlaps not yet resolved."""
+    def raw_findings(
+        self, text: str, families: int = prefilter.ALL, spans: Sequence[Span] | None = None
+    ) -> list[Raw]:
+        """Every detector's findings in ``text``, overlaps not yet resolved.
+
+        ``spans``, when given, are ``candidates(text)`` already found (by a gate).
+        """
         plan = self._plan
         wanted = families & plan
         out: list[Raw] = []
         if wanted & _EMAIL and "@" in text:
             find_emails(text, out)
         if wanted & _DIGITS:
-            spans = candidates(text)
+            if spans is None or spans is _GO:
+                spans = candidates(text)
             if spans:
                 if plan & _RUNS:
                     find_digit_runs(text, out, self.types, self.regions, spans)
@@ -171,17 +181,21 @@ class PiiScanner:
         search.
         """
         findings: list[Finding] = []
+        gate: _Gate
         if not self.prefilters:
             families = prefilter.ALL
+            gate = _ungated
         elif not families:
             return findings
+        else:
+            gate = _gate(families & self._plan)
         if isinstance(record, str):
-            if len(record) >= _MIN_LENGTH:
-                raw = self.raw_findings(record, families)
+            if len(record) >= _MIN_LENGTH and (spans := gate(record)):
+                raw = self.raw_findings(record, families, spans)
                 if raw:
                     findings.extend(_findings(record, "", raw))
         elif isinstance(record, (dict, list)):
-            self._scan_container(record, "", families, findings)
+            self._scan_container(record, "", families, gate, findings)
         return findings
 
     def _scan_container(
@@ -189,27 +203,88 @@ class PiiScanner:
         node: dict[str, JsonValue] | list[JsonValue],
         path: str,
         families: int,
+        gate: _Gate,
         findings: list[Finding],
     ) -> None:
-        # iter_strings, unrolled: a path is spelled only for a string with a finding.
+        # iter_strings, unrolled: a path is spelled only for a string with a finding. A string
+        # reaches the detectors only past its gate, whose digit candidates they then search.
         if isinstance(node, dict):
             for key, child in node.items():
                 if isinstance(child, str):
-                    if len(child) >= _MIN_LENGTH:
-                        raw = self.raw_findings(child, families)
+                    if len(child) >= _MIN_LENGTH and (spans := gate(child)):
+                        raw = self.raw_findings(child, families, spans)
                         if raw:
                             findings.extend(_findings(child, f"{path}/{escape_pointer(key)}", raw))
                 elif isinstance(child, (dict, list)):
-                    self._scan_container(child, f"{path}/{escape_pointer(key)}", families, findings)
+                    self._scan_container(
+                        child, f"{path}/{escape_pointer(key)}", families, gate, findings
+                    )
         else:
             for index, child in enumerate(node):
                 if isinstance(child, str):
-                    if len(child) >= _MIN_LENGTH:
-                        raw = self.raw_findings(child, families)
+                    if len(child) >= _MIN_LENGTH and (spans := gate(child)):
+                        raw = self.raw_findings(child, families, spans)
                         if raw:
                             findings.extend(_findings(child, f"{path}/{index}", raw))
                 elif isinstance(child, (dict, list)):
-                    self._scan_container(child, f"{path}/{index}", families, findings)
+                    self._scan_container(child, f"{path}/{index}", families, gate, findings)
+
+
+_Gate = Callable[[str], Sequence[Span] | None]
+"""Whether a string can hold a finding of the families scanned: falsy if not, else its digit
+candidates, which the detectors then search, or :data:`_GO` (none found, or none looked for)."""
+
+_GO: tuple[Span, ...] = ((0, 0),)
+"""A gate's "yes" without candidates (:meth:`PiiScanner.raw_findings` finds them if needed)."""
+
+
+def _ungated(text: str) -> Sequence[Span] | None:
+    """Every string to the detectors: names and addresses have no gate."""
+    return _GO
+
+
+def _nothing(text: str) -> Sequence[Span] | None:
+    return None
+
+
+def _family_test(family: int) -> Callable[[str], bool] | None:
+    """One family's gate in :meth:`PiiScanner.raw_findings` (or a looser one), at C speed."""
+    if family == _EMAIL:
+        return lambda text: "@" in text
+    if family == _IPV6:
+        return lambda text: "::" in text or text.count(":") >= 7
+    if family == prefilter.KNOWN_SECRETS:
+        # Every trigger find_secrets looks for passes the prefilter's test (str.find first).
+        return prefilter.known_prefix
+    if family == prefilter.PRIVATE_KEYS:
+        return lambda text: "PRIVATE KEY" in text
+    if family == prefilter.ASSIGNED_SECRETS:
+        return lambda text: "=" in text or ":" in text or " is " in text or "earer " in text
+    return None
+
+
+_GATES: dict[int, _Gate] = {}
+
+
+def _gate(wanted: int) -> _Gate:
+    """The gate of the families in ``wanted`` (made once per combination)."""
+    gate = _GATES.get(wanted)
+    if gate is None:
+        gate = _GATES[wanted] = _make_gate(wanted)
+    return gate
+
+
+def _make_gate(wanted: int) -> _Gate:
+    # One family (what a line prefilter leaves for nearly every record with personal data):
+    # its test alone. Several: raw_findings tests them in turn, as cheaply as a gate would.
+    if not wanted:
+        return _nothing
+    if wanted == _DIGITS:
+        return candidates  # an empty list for none: falsy, as None is
+    test = _family_test(wanted)
+    if test is None:
+        return _ungated
+    return lambda text: _GO if test(text) else None
 
 
 def _findings(text: str, path: str, raw: list[Raw]) -> list[Finding]:
