@@ -130,8 +130,11 @@ def test_redaction_leaves_no_masked_or_pseudonymised_value(
     assert isinstance(result, dict)
     output = result["t"]
     assert isinstance(output, str)
-    for finding in findings:
-        assert finding.value not in output
+    # Each occurrence found is gone; the same value may stay where it was no finding
+    # ("v 167.149.94.175" reads as a version, an order number is not a phone).
+    for value in {finding.value for finding in findings}:
+        found = sum(finding.value == value for finding in findings)
+        assert output.count(value) <= text.count(value) - found
 
 
 @settings(max_examples=200, deadline=None)
