@@ -93,3 +93,20 @@ def test_gated_record_scan_equals_each_string_scanned_on_the_corpus() -> None:
             assert_gated_scan_agrees(record, families)
         found += len(SCANNERS[0].scan_record(record, line_families))
     assert found > 500  # the corpus holds personal data the gates let through
+
+
+def test_the_scanners_plan_bits_do_not_overlap_the_prefilter_families() -> None:
+    from app.core.datasets.pii import prefilter, scanner
+
+    plan = (
+        scanner._RUNS,
+        scanner._IBANS,
+        scanner._LETTER_IDS,
+        scanner._IPV4,
+        scanner._NAMES,
+        scanner._ADDRESSES,
+    )
+    assert len(set(plan)) == len(plan)
+    for bit in plan:
+        assert bit & prefilter.ALL == 0
+        assert bit & (bit - 1) == 0  # one bit each
