@@ -17,7 +17,7 @@ from app.core.fsutil import atomic_write_bytes, storage_error
 from app.core.store.database import transaction
 from app.core.submission.revocation import make_revocation, sign_revocation
 from app.services.submission_dataset import identity_for
-from app.services.submission_rows import REVOKED, get_submission, submission_manifest
+from app.services.submission_rows import REVOKED, get_submission
 from app.services.vault import Session
 
 
@@ -36,7 +36,9 @@ def revoke_submission(
     info = get_submission(session, id_or_prefix)
     if info.state == REVOKED:
         raise AlreadyExists(f"submission {info.id[:12]} is already revoked")
-    manifest = submission_manifest(session, info.id)
+    # The signer comes from the vault's row, not from parsing the stored statement, so that a
+    # submission signed in an earlier format can always be revoked.
+    contributor = info.signer_did
     now = datetime.now(UTC)
     if effective is not None and effective.tzinfo is None:
         raise InvalidInput("the time a revocation takes effect needs a time zone")
@@ -46,12 +48,12 @@ def revoke_submission(
         raise InvalidInput("a revocation cannot take effect in the past")
     revocation = make_revocation(
         info.id,
-        manifest.contributor,
+        contributor,
         reason=reason.strip() if reason and reason.strip() else None,
         effective=effective,
         created=now,
     )
-    signer = identity_for(session, manifest.contributor, role="signed this submission")
+    signer = identity_for(session, contributor, role="signed this submission")
     try:
         envelope = sign_revocation(revocation, signer)
     finally:

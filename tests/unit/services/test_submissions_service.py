@@ -521,6 +521,23 @@ def test_revoke_writes_a_signed_revocation_beside_it(
         submissions.revoke_submission(session, built.id, None)
 
 
+def test_a_submission_in_a_format_this_version_cannot_read_can_still_be_revoked(
+    session: Session, built: submissions.SubmissionInfo
+) -> None:
+    """Withdrawing consent must never depend on parsing what an earlier version signed."""
+    with session.conn:
+        session.conn.execute(
+            "UPDATE submissions SET envelope = ? WHERE id = ?", ('{"unreadable": true}', built.id)
+        )
+    path = submissions.revoke_submission(session, built.id, "withdrawn")
+    assert submissions.get_submission(session, built.id).state == "revoked"
+    report = submissions.verify_submission_file(path)
+    assert report.kind == "revocation"
+    assert report.check("signature").status is CheckStatus.PASSED
+    assert report.revocation is not None
+    assert report.revocation.reason == "withdrawn"
+
+
 def test_revocation_cannot_take_effect_in_the_past(
     session: Session, built: submissions.SubmissionInfo
 ) -> None:
