@@ -22,18 +22,19 @@ The store is shared between a worker thread (loading, arranging) and the
 GUI thread (windows, decisions); one lock serialises the connection. The
 GUI asks with :meth:`try_window`, which never waits: while a worker holds
 the lock the view shows placeholders instead of freezing.
+
+The values the store takes and gives (rows, filters, sort keys, the policy's
+parts) live in :mod:`app.services.review_rows`, and the text of its queries in
+:mod:`app.services.review_queries`, so this module is only the store's state:
+its lock, its connection and what it has been told.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from enum import StrEnum
-from typing import Final, NamedTuple, Protocol
+from collections.abc import Iterable, Iterator, Sequence
 
-from app.core.errors import InvalidInput
 from app.core.progress import (
     NEVER_CANCELLED,
     CancelToken,
@@ -41,174 +42,28 @@ from app.core.progress import (
     ProgressEvent,
     no_progress,
 )
+from app.services.review_queries import (
+    ACTION_SQL,
+    FINDINGS_JOIN,
+    ORDER_SQL,
+    SCHEMA,
+    SELECT_OVERRIDES,
+    SELECT_ROW,
+    where_clause,
+)
+from app.services.review_rows import (
+    Arrangement,
+    FindingLike,
+    NewFinding,
+    PolicyParts,
+    ReviewFilter,
+    ReviewRow,
+    SortKey,
+    check_action,
+    finding_key,
+)
 
-ACTIONS: Final = ("mask", "pseudonymize", "drop-field", "drop-record", "keep")
-"""The redaction actions, spelled as ``app.core.datasets.pii.Action`` values."""
-
-CONTEXT_WIDTH: Final = 40
 _BATCH = 20_000
-
-
-class SortKey(StrEnum):
-    """The columns a review can be ordered by."""
-
-    RECORD = "record"
-    TYPE = "type"
-    VALUE = "value"
-    PATH = "path"
-    DETECTOR = "detector"
-    ACTION = "action"
-
-
-_ORDER_SQL: Final[Mapping[SortKey, str]] = {
-    SortKey.RECORD: "f.record {dir}, f.id {dir}",
-    SortKey.TYPE: "f.type {dir}, f.id",
-    SortKey.VALUE: "f.value {dir}, f.id",
-    SortKey.PATH: "f.path {dir}, f.id",
-    SortKey.DETECTOR: "f.detector {dir}, f.id",
-    SortKey.ACTION: "{action} {dir}, f.id",
-}
-
-_FROM: Final = "findings f LEFT JOIN type_actions t ON t.type = f.type"
-_ACTION_SQL: Final = (
-    "COALESCE(f.decision, t.action, (SELECT value FROM settings WHERE name = 'default'))"
-)
-
-_SELECT_ROW: Final = (
-    'SELECT f.id, f.record, f.type, f.path, f.start, f."end", f.value, f.detector, '  # noqa: S608
-    f"f.before, f.after, f.decision, {_ACTION_SQL} FROM "
-)
-_SELECT_OVERRIDES: Final = (
-    'SELECT f.record, f.path, f.start, f."end", f.type, f.decision FROM '  # noqa: S608
-    f"{_FROM} WHERE f.decision IS NOT NULL AND f.decision IS NOT "
-    "COALESCE(t.action, ?) ORDER BY f.id"
-)
-
-
-class FindingLike(Protocol):
-    """What the store needs of a ``app.core.datasets.pii.Finding``."""
-
-    @property
-    def type(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def start(self) -> int: ...
-    @property
-    def end(self) -> int: ...
-    @property
-    def value(self) -> str: ...
-    @property
-    def detector(self) -> str: ...
-
-
-class NewFinding(NamedTuple):
-    """One finding to load: where it is, what it is, and the text around it."""
-
-    record: int
-    type: str
-    path: str
-    start: int
-    end: int
-    value: str
-    detector: str
-    before: str = ""
-    after: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewRow:
-    """One finding as the review table shows it."""
-
-    id: int
-    record: int
-    type: str
-    path: str
-    start: int
-    end: int
-    value: str
-    detector: str
-    before: str
-    after: str
-    decision: str | None
-    """The per-finding override, ``None`` when the type's action applies."""
-    action: str
-    """What will be done: the override, else the type's action, else the default."""
-
-    @property
-    def key(self) -> str:
-        return finding_key(self.record, self.path, self.start, self.end, self.type)
-
-
-@dataclass(frozen=True, slots=True)
-class ReviewFilter:
-    """Which findings are shown: some types, and text the value or field contains."""
-
-    types: frozenset[str] | None = None
-    text: str = ""
-    action: str | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return self.types is None and not self.text and self.action is None
-
-
-@dataclass(frozen=True, slots=True)
-class Arrangement:
-    """An order and a filter, and how many findings they show."""
-
-    order: SortKey = SortKey.RECORD
-    descending: bool = False
-    filter: ReviewFilter = field(default_factory=ReviewFilter)
-    count: int = 0
-    generation: int = 0
-    direct: bool = True
-    """Positions are ids: no positions table is needed."""
-
-    @property
-    def natural(self) -> bool:
-        return self.order is SortKey.RECORD and not self.descending and self.filter.is_empty
-
-
-@dataclass(frozen=True, slots=True)
-class PolicyParts:
-    """The decisions as a redaction policy holds them (plain strings)."""
-
-    default: str
-    per_type: dict[str, str]
-    per_finding: dict[str, str]
-
-
-def finding_key(record: int, path: str, start: int, end: int, type_: str) -> str:
-    """The key ``app.core.datasets.pii.finding_key`` gives the same finding."""
-    return f"{record}:{path}:{start}:{end}:{type_}"
-
-
-def check_action(action: str) -> str:
-    if action not in ACTIONS:
-        raise InvalidInput(
-            f"unknown redaction action {action!r}", hint="one of " + ", ".join(ACTIONS)
-        )
-    return action
-
-
-def context_of(text: str, start: int, end: int, width: int = CONTEXT_WIDTH) -> tuple[str, str]:
-    """Up to ``width`` characters either side of a match, on one line."""
-    before = text[max(0, start - width) : start]
-    after = text[end : end + width]
-    return _one_line(before), _one_line(after)
-
-
-_ONE_LINE: Final = {ord(c): " " for c in "\r\n\t\v\f\x85\u2028\u2029"}
-
-
-def _one_line(text: str) -> str:
-    return text.translate(_ONE_LINE)
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 class ReviewStore:
@@ -217,29 +72,7 @@ class ReviewStore:
     def __init__(self, default_action: str = "mask") -> None:
         self._lock = threading.RLock()
         self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
-        self._db.executescript(
-            """
-            PRAGMA temp_store = MEMORY;
-            PRAGMA journal_mode = OFF;
-            PRAGMA synchronous = OFF;
-            CREATE TABLE findings (
-                id INTEGER PRIMARY KEY,
-                record INTEGER NOT NULL,
-                type TEXT NOT NULL,
-                path TEXT NOT NULL,
-                start INTEGER NOT NULL,
-                "end" INTEGER NOT NULL,
-                value TEXT NOT NULL,
-                detector TEXT NOT NULL,
-                before TEXT NOT NULL,
-                after TEXT NOT NULL,
-                decision TEXT
-            );
-            CREATE TABLE type_actions (type TEXT PRIMARY KEY, action TEXT NOT NULL);
-            CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-            CREATE TABLE positions (pos INTEGER PRIMARY KEY, fid INTEGER NOT NULL);
-            """
-        )
+        self._db.executescript(SCHEMA)
         self._db.execute(
             "INSERT INTO settings VALUES ('default', ?)", (check_action(default_action),)
         )
@@ -324,21 +157,6 @@ class ReviewStore:
     def arrangement(self) -> Arrangement:
         return self._arrangement
 
-    def _where(self, flt: ReviewFilter) -> tuple[str, list[object]]:
-        clauses: list[str] = []
-        args: list[object] = []
-        if flt.types is not None:
-            kinds = sorted(flt.types)
-            clauses.append(f"f.type IN ({', '.join('?' * len(kinds))})" if kinds else "0")
-            args.extend(kinds)
-        if flt.text:
-            clauses.append("(f.value LIKE ? ESCAPE '\\' OR f.path LIKE ? ESCAPE '\\')")
-            args.extend([_like(flt.text)] * 2)
-        if flt.action is not None:
-            clauses.append(f"{_ACTION_SQL} = ?")
-            args.append(check_action(flt.action))
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
-
     def arrange(
         self,
         order: SortKey = SortKey.RECORD,
@@ -357,11 +175,11 @@ class ReviewStore:
             if wanted.natural and self._in_record_order:
                 count = self._count
             else:
-                where, args = self._where(flt)
+                where, args = where_clause(flt)
                 direction = "DESC" if descending else "ASC"
-                order_sql = _ORDER_SQL[order].format(dir=direction, action=_ACTION_SQL)
+                order_sql = ORDER_SQL[order].format(dir=direction, action=ACTION_SQL)
                 self._db.execute(
-                    f"INSERT INTO positions (fid) SELECT f.id FROM {_FROM}{where} "  # noqa: S608
+                    f"INSERT INTO positions (fid) SELECT f.id FROM {FINDINGS_JOIN}{where} "  # noqa: S608
                     f"ORDER BY {order_sql}",
                     args,
                 )
@@ -392,10 +210,10 @@ class ReviewStore:
     def _window(self, offset: int, limit: int) -> list[ReviewRow]:
         if offset < 0 or limit <= 0:
             return []
-        select = _SELECT_ROW
+        select = SELECT_ROW
         if self._arrangement.direct:
             cursor = self._db.execute(
-                select + _FROM + " WHERE f.id > ? ORDER BY f.id LIMIT ?", (offset, limit)
+                select + FINDINGS_JOIN + " WHERE f.id > ? ORDER BY f.id LIMIT ?", (offset, limit)
             )
         else:
             cursor = self._db.execute(
@@ -533,7 +351,7 @@ class ReviewStore:
         with self._lock:
             default = self.default_action
             per_type = self.type_actions()
-            rows = self._db.execute(_SELECT_OVERRIDES, (default,))
+            rows = self._db.execute(SELECT_OVERRIDES, (default,))
             per_finding = {
                 finding_key(record, path, start, end, kind): str(decision)
                 for record, path, start, end, kind, decision in rows

@@ -11,7 +11,8 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtWidgets import QApplication, QTableView
 
 from app.core.consent.terms import Use
-from app.services.review_store import NewFinding, ReviewFilter, ReviewStore
+from app.services.review_rows import NewFinding, ReviewFilter
+from app.services.review_store import ReviewStore
 from app.ui.theme import ThemeController
 from app.ui.vault import VaultHandle
 from app.ui.wizard import backend

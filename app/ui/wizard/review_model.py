@@ -31,7 +31,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QWidget
 
-from app.services.review_store import Arrangement, ReviewFilter, ReviewRow, ReviewStore, SortKey
+from app.services.review_rows import Arrangement, ReviewFilter, ReviewRow, SortKey
+from app.services.review_store import ReviewStore
 from app.ui import theme
 from app.ui.table_model import FlatTableModel, Index
 from app.ui.widgets.common import monospace_font

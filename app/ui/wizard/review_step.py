@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import Cancelled, TesseraError
-from app.services.review_store import ReviewFilter, ReviewStore
+from app.services.review_rows import ReviewFilter
+from app.services.review_store import ReviewStore
 from app.ui.widgets.common import Card, muted
 from app.ui.wizard import backend, labels
 from app.ui.wizard.data_steps import error_label, show_problem

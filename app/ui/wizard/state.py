@@ -13,7 +13,7 @@ from typing import Any
 from app.core.consent.templates import get_template
 from app.core.consent.terms import ConsentTerms
 from app.core.datasets.importers.options import Format, ImportOptions, TextUnit
-from app.services.review_store import PolicyParts
+from app.services.review_rows import PolicyParts
 
 DEFAULT_PII = frozenset({"email", "phone", "payment_card", "iban", "ip", "national_id", "secret"})
 

@@ -12,14 +12,8 @@ from hypothesis import strategies as st
 
 from app.core.errors import Cancelled, InvalidInput
 from app.core.progress import CancelToken
-from app.services.review_store import (
-    NewFinding,
-    ReviewFilter,
-    ReviewStore,
-    SortKey,
-    context_of,
-    finding_key,
-)
+from app.services.review_rows import NewFinding, ReviewFilter, SortKey, context_of, finding_key
+from app.services.review_store import ReviewStore
 
 KINDS = ("email", "phone", "iban", "secret")
 
