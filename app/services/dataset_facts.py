@@ -12,14 +12,9 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Final
 
 from app import __version__
-from app.core.datasets.card import (
-    CardInput,
-    FieldFact,
-    FieldKind,
-    PiiFact,
-    PipelineFacts,
-    build_card,
-)
+from app.core.datasets.card import build_card
+from app.core.datasets.card_facts import FieldFact, FieldKind, PiiFact, PipelineFacts
+from app.core.datasets.card_input import CardInput
 from app.core.datasets.pipeline import PipelineOutcome
 from app.core.datasets.schema import Schema
 

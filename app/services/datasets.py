@@ -38,12 +38,8 @@ from typing import Any, Final, Literal
 from app import paths
 from app.core.crypto import parse_recipient
 from app.core.crypto.output import atomic_output
-from app.core.datasets.card import (
-    PACKAGE_ID,
-    CardInput,
-    build_card,
-    card_bytes,
-)
+from app.core.datasets.card import PACKAGE_ID, build_card, card_bytes
+from app.core.datasets.card_input import CardInput
 from app.core.datasets.dedupe import MinHashParams
 from app.core.datasets.importers import Format, ImportOptions
 from app.core.datasets.normalize import DEFAULT_OPTIONS, NormalizeOptions
@@ -184,7 +180,7 @@ def prepare_dataset(
 
     Raises the importers' :class:`~app.core.errors.InvalidInput` errors
     (naming file and line) on bad input unless skipping bad records,
-    :class:`~app.core.datasets.card.InvalidCard` for unusable card fields
+    :class:`~app.core.datasets.card_input.InvalidCard` for unusable card fields
     (checked before any work), ``Cancelled`` when cancelled. On any failure
     no package, companion, temporary file or row is left.
     """

@@ -61,7 +61,7 @@ def submission_card(
     names those two, each with its digest and size
     (:func:`app.core.datasets.package.describe_split_package`). And it
     points to the consent terms signed with it (``sc:usageInfo``, as
-    :class:`app.core.datasets.card.ConsentReference` describes).
+    :class:`app.core.datasets.card_input.ConsentReference` describes).
     """
     copy = json.loads(json.dumps(card))
     copy["distribution"] = [

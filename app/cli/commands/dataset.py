@@ -141,7 +141,7 @@ def _policy(args: argparse.Namespace) -> Any:
 
 
 def run_prepare(ctx: CliContext, args: argparse.Namespace) -> int:
-    from app.core.datasets.card import CardInput
+    from app.core.datasets.card_input import CardInput
     from app.core.datasets.importers import ImportOptions
     from app.core.datasets.pii import ALL_TYPES, DEFAULT_TYPES
     from app.services import datasets, identities

@@ -115,7 +115,7 @@ def pii_types(values: frozenset[str]) -> Any:
 
 def card_input(draft: Any) -> Any:
     """The ``CardInput`` for the description the user gave."""
-    from app.core.datasets.card import CardInput
+    from app.core.datasets.card_input import CardInput
     from app.ui.wizard.state import split_list
 
     fields = draft.card

@@ -16,7 +16,7 @@ import pytest
 
 from app.core.consent.templates import load_terms
 from app.core.crypto import X25519Identity
-from app.core.datasets.card import CardInput
+from app.core.datasets.card_input import CardInput
 from app.core.datasets.pii import Action, RedactionPolicy
 from app.services import identities, vault
 from app.services.datasets import PrepareRequest, dataset_card, prepare_dataset

@@ -11,7 +11,7 @@ import pytest
 
 from app.core.consent.templates import load_terms
 from app.core.crypto import X25519Identity, read_header
-from app.core.datasets.card import CardInput, InvalidCard
+from app.core.datasets.card_input import CardInput, InvalidCard
 from app.core.datasets.commitment import InvalidProof, dataset_commitment
 from app.core.datasets.pii import Action, PiiType, RedactionPolicy, finding_key
 from app.core.datasets.records import InvalidRecord

@@ -18,15 +18,11 @@ from app.core.datasets.card import (
     CONTEXT,
     CROISSANT,
     CROISSANT_RAI,
-    CardInput,
-    ConsentReference,
-    FieldFact,
-    InvalidCard,
-    PiiFact,
-    PipelineFacts,
     build_card,
     card_bytes,
 )
+from app.core.datasets.card_facts import FieldFact, PiiFact, PipelineFacts
+from app.core.datasets.card_input import CardInput, ConsentReference, InvalidCard
 
 DID = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
 COMMITMENT = "c0" * 32
