@@ -113,6 +113,12 @@ class Fields:
     def raw(self, key: str) -> object:
         return self.value.get(key)
 
+    def member(self, key: str, *, required: Iterable[str], optional: Iterable[str] = ()) -> Fields:
+        """The object under ``key``, read the same way (its paths and errors continue ours)."""
+        return Fields(
+            self.raw(key), self.path(key), self.error, required=required, optional=optional
+        )
+
     def fail(self, key: str, problem: str) -> InvalidInput:
         return self.error(f"{self.path(key)}: {problem}")
 

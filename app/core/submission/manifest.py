@@ -171,34 +171,12 @@ class Manifest:
             ),
         )
         top.version("manifest_version", MANIFEST_VERSION)
-        dataset = Fields(
-            top.raw("dataset"),
-            top.path("dataset"),
-            InvalidManifest,
-            required=("commitment", "records"),
-        )
-        package = Fields(
-            top.raw("package"),
-            top.path("package"),
-            InvalidManifest,
-            required=("header", "payload", "size", "recipients"),
-        )
-        header = Fields(
-            package.raw("header"),
-            package.path("header"),
-            InvalidManifest,
-            required=("sha256", "size"),
-        )
-        payload = Fields(
-            package.raw("payload"),
-            package.path("payload"),
-            InvalidManifest,
-            required=("sha256", "size"),
-        )
-        card = Fields(top.raw("card"), top.path("card"), InvalidManifest, required=("sha256",))
-        consent = Fields(
-            top.raw("consent"), top.path("consent"), InvalidManifest, required=("terms", "sha256")
-        )
+        dataset = top.member("dataset", required=("commitment", "records"))
+        package = top.member("package", required=("header", "payload", "size", "recipients"))
+        header = package.member("header", required=("sha256", "size"))
+        payload = package.member("payload", required=("sha256", "size"))
+        card = top.member("card", required=("sha256",))
+        consent = top.member("consent", required=("terms", "sha256"))
         recipients = package.array("recipients", max_items=MAX_RECIPIENTS)
         for index, recipient in enumerate(recipients):
             if not isinstance(recipient, str):
