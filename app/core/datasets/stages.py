@@ -132,15 +132,6 @@ class Stage:
                 record = item.data
             if canonical is not None:
                 findings = scan(record, families) if families else []
-                if not findings:
-                    lines.append(canonical)
-                    local.append(index)
-                    leaves += sha256(b"\x00" + sha256(canonical).digest()).digest()
-                    if schema_sampled(item.location.index):
-                        schema.add(record)
-                    if near:
-                        result.signatures.append(minhash(record_text(record), config.minhash))
-                    continue
             else:
                 findings = scan(record)
             if findings:
@@ -163,15 +154,19 @@ class Stage:
                 assert isinstance(redacted, dict)
                 record = redacted
                 result.record_pii[len(lines)] = counts
-            try:
-                line = encode_plain(record) if plain else canonical_json(record, what="record")
-            except NotIJSON as exc:
-                result.record_pii.pop(len(lines), None)
-                result.rejections.append(RecordRejected(item.location, _reason(exc)))
-                continue
-            lines.append(line)
+                canonical = None  # the redacted record is encoded afresh
+            if canonical is None:
+                try:
+                    canonical = (
+                        encode_plain(record) if plain else canonical_json(record, what="record")
+                    )
+                except NotIJSON as exc:
+                    result.record_pii.pop(len(lines), None)
+                    result.rejections.append(RecordRejected(item.location, _reason(exc)))
+                    continue
+            lines.append(canonical)
             local.append(index)
-            leaves += sha256(b"\x00" + sha256(line).digest()).digest()
+            leaves += sha256(b"\x00" + sha256(canonical).digest()).digest()
             if schema_sampled(item.location.index):
                 schema.add(record)
             if near:
