@@ -36,6 +36,7 @@ from app.core.progress import (
     ProgressEvent,
     no_progress,
 )
+from app.core.submission.build import file_sha256
 
 STEP: Final = 32 << 20
 """Bytes per copy step: the unit of progress, cancel checks and hashing."""
@@ -247,18 +248,10 @@ def check_payload(
     try:
         if os.stat(payload).st_mtime_ns == os.stat(header).st_mtime_ns:
             return
-        digest = hashlib.sha256()
-        total = os.stat(payload).st_size
-        done = 0
-        with open(payload, "rb", buffering=0) as handle:
-            while chunk := handle.read(HASH_BUFFER):
-                cancel.raise_if_cancelled()
-                digest.update(chunk)
-                done += len(chunk)
-                progress(ProgressEvent("package", done, total))
     except OSError as exc:
         raise storage_error(exc, payload) from None
-    if digest.hexdigest() != sha256:
+    found, _size = file_sha256(payload, stage="package", progress=progress, cancel=cancel)
+    if found != sha256:
         raise StorageError(
             f"the prepared payload {payload.name} was written to since it was prepared "
             "(through a submission folder's link to it?)",
