@@ -225,6 +225,9 @@ def child(path: Path, workers: int | None) -> None:
             {
                 "seconds": elapsed,
                 "cpu_seconds": cpu_seconds,
+                "cpu_by_process": sorted(
+                    round(v - cpu_before.get(k, 0.0), 2) for k, v in cpu.items()
+                ),
                 "load": [load_before, load_after],
                 "records": info.records,
                 "duplicates_removed": info.duplicates_removed,
