@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import mmap
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, overload
 
@@ -64,6 +64,43 @@ def node_hash(left: bytes, right: bytes) -> bytes:
 
 
 # -- streaming root -----------------------------------------------------------
+
+_PAIR = 2 * HASH_SIZE
+_NODE_PREFIX = hashlib.sha256(b"\x01")
+
+
+def hash_pairs_python(level: bytes | bytearray | memoryview) -> bytes:
+    """The interior nodes over ``level`` taken in pairs: :func:`node_hash` of each, packed.
+
+    ``level`` holds 2k hashes of 32 bytes; the answer k. Each node starts
+    from a copy of a hash that has already taken the 0x01 prefix and reads
+    its pair through a memoryview, which saves the two copies the plain
+    ``node_hash(left, right)`` makes.
+    """
+    if len(level) % _PAIR:
+        raise ValueError("a level to pair is a whole number of 64-byte pairs")
+    start, view = _NODE_PREFIX.copy, memoryview(level)
+    nodes: list[bytes] = []
+    append = nodes.append
+    for at in range(0, len(view), _PAIR):
+        node = start()
+        node.update(view[at : at + _PAIR])
+        append(node.digest())
+    return b"".join(nodes)
+
+
+def pair_hasher() -> Callable[[bytes], bytes]:
+    """:func:`hash_pairs_python`, or the native lane's ``merkle_pairs`` when it is there.
+
+    Looked up on each call (a batch's fold calls it once), so the native
+    lane's switch (``nativelane.ENABLED``, ``TESSERA_NO_NATIVE``) holds here
+    as well; imported late because most users of this module never fold a
+    batch.
+    """
+    from app.core.datasets import nativelane
+
+    native = getattr(nativelane._NATIVE, "merkle_pairs", None) if nativelane.ENABLED else None
+    return native if native is not None else hash_pairs_python
 
 
 class MerkleBuilder:
@@ -106,9 +143,10 @@ class MerkleBuilder:
         """Add leaf hashes packed 32 bytes apiece, as :meth:`add` one by one would.
 
         A batch is folded a level at a time (the pairs of a level lie side by
-        side, so each node is one hash over a slice), and only the right edge
-        of the tree is kept, as in :meth:`add`: the prepare's parent pays one
-        list comprehension a level instead of Python steps per leaf.
+        side, so a level is one call of :func:`hash_pairs`, in C when the
+        native lane has it), and only the right edge of the tree is kept, as
+        in :meth:`add`: the prepare's parent pays a few calls a level instead
+        of Python steps per leaf.
         """
         level = bytes(leaves)
         if len(level) % HASH_SIZE:
@@ -118,22 +156,17 @@ class MerkleBuilder:
         if self._sink is not None:
             self._sink.write(level)
         self._size += len(level) // HASH_SIZE
-        stack, sha256 = self._stack, hashlib.sha256
-        pair = 2 * HASH_SIZE
+        stack, pairs = self._stack, pair_hasher()
         left_over: list[tuple[int, bytes]] = []  # (size, root) of the odd last node of a level
         size = 1
         while level:
             if stack and stack[-1][0] == size:
                 level = stack.pop()[1] + level  # the earlier subtree of this size, on the left
-            if len(level) % pair:
+            if len(level) % _PAIR:
                 left_over.append((size, level[-HASH_SIZE:]))
                 level = level[:-HASH_SIZE]
-            level = b"".join(
-                [
-                    sha256(b"\x01" + level[at : at + pair]).digest()
-                    for at in range(0, len(level), pair)
-                ]
-            )
+            if level:
+                level = pairs(level)
             size *= 2
         stack.extend(reversed(left_over))
 
