@@ -122,7 +122,7 @@ class ExactDeduper:
         return self.add(index, exact_key(record, what=f"record {index}"))
 
     def add_leaves(
-        self, base: int, local: Sequence[int], leaves: bytes | bytearray
+        self, base: int, local: Sequence[int], leaves: bytes | bytearray | memoryview
     ) -> dict[int, int]:
         """A batch at once: record ``base + local[i]`` has the 32-byte leaf hash ``leaves[32i:]``.
 
@@ -133,9 +133,9 @@ class ExactDeduper:
             raise ValueError("one 32-byte leaf hash per record")
         if base < 0 or (local and min(local) < 0):
             raise ValueError("record indices start at 0")
-        blob = bytes(leaves)
+        blob = leaves if type(leaves) is bytes else bytes(leaves)
         keys = [blob[at : at + _KEY] for at in range(0, len(blob), 32)]
-        return self._add(keys, [base + position for position in local], blob, 32)
+        return self._add(keys, list(map(base.__add__, local)), blob, 32)
 
     def add_many(self, keys: Sequence[bytes], indices: Sequence[int]) -> dict[int, int]:
         """Keys of 12 bytes (the first of a record hash) for records at increasing ``indices``.

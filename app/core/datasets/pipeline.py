@@ -387,10 +387,8 @@ def _exact_only(
     text, ends, leaves = result.text, result.ends, bytes(result.leaves)
     record_pii = result.record_pii
     duplicates = exact.add_leaves(base, result.local, leaves) if exact is not None else {}
+    _count_kept(outcome.pii, result, duplicates)
     if not duplicates:
-        for counts in record_pii.values():
-            if counts:
-                merge_counts(outcome.pii, counts)
         builder.add_many(leaves)
         if text:
             records_sink.write(text)
@@ -401,9 +399,6 @@ def _exact_only(
     for position, first in duplicates.items():
         clusters.add(base + local[position], first)
         _count_removed(removed, record_pii.get(position))
-    for position, counts in record_pii.items():
-        if position not in duplicates and counts:
-            merge_counts(outcome.pii, counts)
     view = memoryview(text)
     kept_leaves = bytearray()
     start = 0  # the first position of the run of kept records not yet written
@@ -438,6 +433,47 @@ def _finish(
         outcome.dropped_by_policy += 1
         return None
     return finished
+
+
+def _count_kept(
+    into: dict[str, dict[str, int]], result: BatchResult, duplicates: dict[int, int]
+) -> None:
+    """Add the findings of the batch's records that were not removed as duplicates.
+
+    The worker's ``pii_kept`` is their sum over the whole batch: one merge
+    a batch, less the few removed records' counts, instead of one merge per
+    record that holds a finding. The sum is the same; entries that drop to
+    zero are left out, as a merge record by record never makes them.
+    """
+    record_pii = result.record_pii
+    kept: dict[str, dict[str, int]] | None = getattr(result, "pii_kept", None)
+    if kept is None:  # a worker from before the batch sum
+        for position, counts in record_pii.items():
+            if counts and position not in duplicates:
+                merge_counts(into, counts)
+        return
+    if duplicates and record_pii:
+        removed = [record_pii[at] for at in duplicates if record_pii.get(at)]
+        if removed:
+            kept = _subtract(kept, removed)
+    merge_counts(into, kept)
+
+
+def _subtract(
+    total: dict[str, dict[str, int]], parts: list[dict[str, dict[str, int]]]
+) -> dict[str, dict[str, int]]:
+    """``total`` less each of ``parts`` (which it includes), zero entries dropped."""
+    left = {kind: dict(actions) for kind, actions in total.items()}
+    for counts in parts:
+        for kind, actions in counts.items():
+            mine = left[kind]
+            for action, count in actions.items():
+                mine[action] -= count
+    return {
+        kind: {action: count for action, count in actions.items() if count}
+        for kind, actions in left.items()
+        if any(actions.values())
+    }
 
 
 def _count_removed(into: dict[str, int], counts: dict[str, dict[str, int]] | None) -> None:
