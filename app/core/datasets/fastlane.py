@@ -43,7 +43,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import orjson
 
@@ -112,6 +112,78 @@ class Run:
         """The raw text of the run's line ``k`` (without its newline)."""
         at = self.offset + k
         return self.data[self.starts[at] : self.starts[at + 1] - 1]
+
+
+class Flagged:
+    """A line the native lane finished (canonical bytes known) with PII families left to run.
+
+    Its record is parsed only when something asks for it (:meth:`item`, or
+    the :data:`Lane` it stands for, which it also unpacks and indexes as):
+    the stage first tries the text lane (:mod:`.pii.textlane`), which scans
+    and redacts the canonical text itself and never needs the record.
+    ``number`` is the line's number in its source; ``at`` its index in the
+    batch (``data``, ``starts`` and ``leaves`` as in :class:`Run`).
+    """
+
+    __slots__ = ("at", "canonical", "data", "families", "leaves", "normalize", "number", "path",
+                 "starts")  # fmt: skip
+
+    def __init__(
+        self,
+        canonical: bytes,
+        families: int,
+        data: bytes,
+        starts: Sequence[int],
+        leaves: bytes,
+        at: int,
+        number: int,
+        path: str,
+        normalize: Callable[[JsonObject], JsonObject] | None,
+    ) -> None:
+        self.canonical = canonical
+        """The line's RFC 8785 bytes: ASCII, no backslash, no control character."""
+        self.families = families
+        """The PII families left to run (never 0, :data:`NORMALIZED` not included)."""
+        self.data = data
+        self.starts = starts
+        self.leaves = leaves
+        self.at = at
+        self.number = number
+        self.path = path
+        self.normalize = normalize
+        """The default normalisation, for a line whose record needs it (else None)."""
+
+    @property
+    def index(self) -> int:
+        """The line's position in its source (``number - 1``), as in :class:`SourceLocation`."""
+        return self.number - 1
+
+    def leaf(self) -> bytes:
+        """The Merkle leaf hash of :attr:`canonical`, as the native lane computed it."""
+        at = 32 * self.at
+        return self.leaves[at : at + 32]
+
+    def item(self) -> ImportedRecord:
+        """The line's record (normalised when it needed it) and location, as the lane reads it."""
+        line = self.data[self.starts[self.at] : self.starts[self.at + 1] - 1]
+        record: JsonObject = orjson.loads(line)
+        if self.normalize is not None:
+            record = self.normalize(record)
+        number = self.number
+        return ImportedRecord(record, SourceLocation(self.path, number, number - 1))
+
+    def lane(self) -> tuple[ImportedRecord, bytes | None, int, bool]:
+        """The :data:`Lane` this line stands for."""
+        return self.item(), self.canonical, self.families, True
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self.lane())
+
+    def __getitem__(self, position: int) -> object:
+        return self.lane()[position]
+
+    def __len__(self) -> int:
+        return 4
 
 
 _EDGE_SPACE = re.compile(rb'"(?: |(?<= "))')
@@ -295,6 +367,7 @@ def _rejected(path: str, number: int, reason: str) -> Lane:
 
 __all__ = [
     "NORMALIZED",
+    "Flagged",
     "Lane",
     "LineReader",
     "Run",

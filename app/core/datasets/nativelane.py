@@ -28,14 +28,20 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
 
-import orjson
-
-from app.core.datasets.fastlane import NORMALIZED, Lane, LineReader, Run, read_batch, slow_lanes
+from app.core.datasets.fastlane import (
+    NORMALIZED,
+    Flagged,
+    Lane,
+    LineReader,
+    Run,
+    read_batch,
+    slow_lanes,
+)
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
 from app.core.datasets.normalize import normalize_record
 from app.core.datasets.pii.prefilter import FOLD
 from app.core.datasets.pii.tokens import ANCHORS
-from app.core.datasets.records import ImportedRecord, JsonObject, SourceLocation
+from app.core.datasets.records import JsonObject
 
 ABI = 3
 """The C interface this module speaks; a stale build with another is not used."""
@@ -77,11 +83,13 @@ def read_runs(
     *,
     families_wanted: bool,
     normalize: Callable[[JsonObject], JsonObject] = normalize_record,
-) -> Iterator[Lane | Run]:
+) -> Iterator[Lane | Run | Flagged]:
     """The batch's items as :func:`~.fastlane.read_batch` gives them, finished lines in runs.
 
     A :class:`Run` stands for lines in a row that need nothing more (each would
-    be a lane with canonical bytes and no family left); every other line comes
+    be a lane with canonical bytes and no family left); a finished line with PII
+    families left comes as a :class:`Flagged`, which parses its record only
+    when asked (it unpacks as the lane it stands for); every other line comes
     as its own lane. Without the C lane, every line comes as its own lane.
 
     Unlike the Python lane, this one also finishes lines whose strings need the
@@ -124,18 +132,24 @@ def read_runs(
         if at == lines:
             break
         done = canonical[at]
-        line = data[starts[at] : starts[at + 1] - 1]
         if done is None:
+            line = data[starts[at] : starts[at + 1] - 1]
             lane = reader.read(line.decode("utf-8"), line.translate(FOLD), number + at)
             if lane is not None:
                 yield lane
         else:
-            location = SourceLocation(path, number + at, number + at - 1)
-            record = orjson.loads(line)
             flags = families[at]
-            if flags & NORMALIZED:
-                record = normalize(record)
-            yield ImportedRecord(record, location), done, flags & ~NORMALIZED, True
+            yield Flagged(
+                done,
+                flags & ~NORMALIZED,
+                data,
+                starts,
+                leaves,
+                at,
+                number + at,
+                path,
+                normalize if flags & NORMALIZED else None,
+            )
         start = at + 1
 
 

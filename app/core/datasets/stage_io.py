@@ -9,8 +9,11 @@ costs to pickle is paid per batch by the worker and again by the parent.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, count
+from operator import add
 from typing import Literal
 
 from app.core.datasets.dedupe import MinHashParams
@@ -66,7 +69,10 @@ class BatchResult:
     that are not handed back (dropped by the redaction policy); ``record_pii``
     holds the same counts per kept record, by position in ``lines``, so the
     parent counts only what the package ends up holding and tells apart the
-    findings in records it removes as duplicates.
+    findings in records it removes as duplicates. ``pii_kept`` is the sum of
+    all ``record_pii`` values, tallied as records are kept, so that the parent
+    merges one dictionary per batch and subtracts (from ``record_pii``) only
+    the counts of the records it removes.
 
     Across the process boundary ``lines`` travels packed (:meth:`pack`): one
     ``text`` blob and its line ``ends`` instead of a bytes object per record,
@@ -85,6 +91,8 @@ class BatchResult:
     dropped: int = 0
     pii: dict[str, dict[str, int]] = field(default_factory=dict)
     record_pii: dict[int, dict[str, dict[str, int]]] = field(default_factory=dict)
+    pii_kept: dict[str, dict[str, int]] = field(default_factory=dict)
+    """The counts of ``record_pii`` added up: findings in the records handed back finished."""
     rejections: list[RecordRejected] = field(default_factory=list)
     schema: SchemaBuilder = field(default_factory=SchemaBuilder)
     """Sketch of the records :func:`schema_sampled` picks among those finished here."""
@@ -109,15 +117,20 @@ class BatchResult:
 
     def pack(self) -> None:
         """Move ``lines`` into ``text`` and ``ends``; nothing to do when already packed."""
-        if not self.lines:
-            return
-        from array import array
-        from itertools import accumulate
-
         lines = self.lines
-        self.ends = array("Q", accumulate(0 if line is None else len(line) + 1 for line in lines))
-        kept = [line for line in lines if line is not None]
-        self.text = b"\n".join(kept) + b"\n" if kept else b""
+        if not lines:
+            return
+        if self.deferred:
+            self.ends = array(
+                "Q", accumulate(0 if line is None else len(line) + 1 for line in lines)
+            )
+            kept = [line for line in lines if line is not None]
+            self.text = b"\n".join(kept) + b"\n" if kept else b""
+        else:
+            # Nothing deferred, no None: every step in C (a generator costs ~0.8 us a line).
+            complete: list[bytes] = lines  # type: ignore[assignment]
+            self.ends = array("Q", map(add, accumulate(map(len, complete)), count(1)))
+            self.text = b"\n".join(complete) + b"\n"
         self.lines = []
 
     def line(self, position: int) -> bytes | None:

@@ -32,7 +32,14 @@ import orjson
 
 from app.core.canonical import NotIJSON, canonical_json
 from app.core.datasets.dedupe import minhash, record_text
-from app.core.datasets.fastlane import NORMALIZED, Lane, Run, encode_plain, finish_normalized
+from app.core.datasets.fastlane import (
+    NORMALIZED,
+    Flagged,
+    Lane,
+    Run,
+    encode_plain,
+    finish_normalized,
+)
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
 from app.core.datasets.nativelane import read_runs
 from app.core.datasets.normalize import (
@@ -44,6 +51,7 @@ from app.core.datasets.normalize import (
 from app.core.datasets.pii import PiiScanner, redact_record
 from app.core.datasets.pii.prefilter import ALL as ALL_FAMILIES
 from app.core.datasets.pii.prefilter import json_families
+from app.core.datasets.pii.textlane import TextLane, usable
 from app.core.datasets.records import (
     ImportedRecord,
     InvalidSource,
@@ -62,11 +70,15 @@ class Stage:
     def __init__(self, config: StageConfig) -> None:
         self.config = config
         self.scanner = PiiScanner(config.pii_types)
+        self.text_lane: TextLane | None = None
+        """The PII text lane when this config allows it (see :func:`_text_lane_fits`)."""
+        if TEXT_LANE and _text_lane_fits(config):
+            self.text_lane = TextLane(self.scanner, config.policy, config.pseudonym_key)
 
     def run(self, item: WorkItem) -> BatchResult:
         result = BatchResult()
         config = self.config
-        lanes: Iterable[Lane | Run]
+        lanes: Iterable[Lane | Run | Flagged]
         if isinstance(item, RawBatch):
             try:
                 if _default_normalisation(config.normalize):
@@ -91,7 +103,7 @@ class Stage:
             self._prepare(lanes, result)
         return result
 
-    def _prepare(self, lanes: Iterable[Lane | Run], result: BatchResult) -> None:
+    def _prepare(self, lanes: Iterable[Lane | Run | Flagged], result: BatchResult) -> None:
         config = self.config
         options, scan, policy, key = (
             config.normalize,
@@ -106,15 +118,25 @@ class Stage:
         sha256 = hashlib.sha256
         index = -1
         prefilters = self.scanner.prefilters
+        text_lane = self.text_lane
+        kept_pii = result.pii_kept
         for lane in lanes:
-            if isinstance(lane, Run):
+            if isinstance(lane, Flagged):
+                index += 1
+                if text_lane is not None and not schema_sampled(lane.number - 1):
+                    _keep_text(text_lane, lane.canonical, lane.families, lane, index, result)
+                    continue
+                item, canonical, families, plain = lane.lane()
+            elif isinstance(lane, Run):
                 index = self._keep(lane, index, result)
                 continue
-            item, canonical, families, plain = lane
-            if type(item) is not ImportedRecord:
-                result.rejections.append(item)  # type: ignore[arg-type]
-                continue
-            index += 1
+            else:
+                read, canonical, families, plain = lane
+                if not isinstance(read, ImportedRecord):
+                    result.rejections.append(read)
+                    continue
+                item = read
+                index += 1
             record: JsonObject
             if canonical is None:
                 record = normalize(item.data, options)
@@ -130,6 +152,16 @@ class Stage:
                         )
             else:
                 record = item.data
+            if (
+                text_lane is not None
+                and canonical is not None
+                and families
+                and usable(canonical)
+                and not schema_sampled(item.location.index)
+            ):
+                _keep_text(text_lane, canonical, families, None, index, result)
+                continue
+            counts: dict[str, dict[str, int]] | None = None
             if canonical is not None:
                 findings = scan(record, families) if families else []
             else:
@@ -144,7 +176,7 @@ class Stage:
                     if near:
                         result.signatures.append(b"")
                     continue
-                counts: dict[str, dict[str, int]] = {}
+                counts = {}
                 count_findings(counts, findings, policy, index)
                 redacted = redact_record(record, findings, policy, record_index=index, key=key)
                 if redacted is None:
@@ -167,6 +199,8 @@ class Stage:
             lines.append(canonical)
             local.append(index)
             leaves += sha256(b"\x00" + sha256(canonical).digest()).digest()
+            if counts is not None:
+                merge_counts(kept_pii, counts)
             if schema_sampled(item.location.index):
                 schema.add(record)
             if near:
@@ -204,7 +238,7 @@ class Stage:
             record = normalize(record, self.config.normalize)
         return record
 
-    def _scan(self, lanes: Iterable[Lane | Run], result: BatchResult) -> None:
+    def _scan(self, lanes: Iterable[Lane | Run | Flagged], result: BatchResult) -> None:
         """The review's first pass: findings with their context, exact keys, schema, signatures.
 
         It reads the batch through the same lanes as a prepare, so a finished
@@ -235,7 +269,7 @@ class Stage:
                 index += count
                 population += count
                 continue
-            item, canonical, families, plain = lane
+            item, canonical, families, plain = lane.lane() if isinstance(lane, Flagged) else lane
             if type(item) is not ImportedRecord:
                 result.rejections.append(item)  # type: ignore[arg-type]
                 continue
@@ -276,6 +310,55 @@ class Stage:
                     result.findings.append((index, finding, context))
         result.count = index + 1
         result.schema_population = population
+
+
+TEXT_LANE = True
+"""Whether a stage may scan and redact canonical text without its record (tests flip it)."""
+
+
+def _text_lane_fits(config: StageConfig) -> bool:
+    """Whether the text lane gives this config's result: a prepare that needs no record.
+
+    Not for a review's decisions (the parent finishes those records), nor for
+    near duplicates (their signatures read the record), nor for an action that
+    removes a member (see :mod:`.pii.textlane`). The schema sample takes the
+    record path record by record.
+    """
+    return (
+        config.mode == "prepare"
+        and not config.defers
+        and config.dedupe != "near"
+        and TextLane.supports(config.policy, config.pii_types)
+    )
+
+
+def _keep_text(
+    text_lane: TextLane,
+    canonical: bytes,
+    families: int,
+    flagged: Flagged | None,
+    index: int,
+    result: BatchResult,
+) -> None:
+    """Record ``index`` through the text lane: kept redacted, kept as is, or dropped.
+
+    ``flagged`` (a native lane's line) has the leaf hash of ``canonical`` already.
+    """
+    line, counts = text_lane.redact(canonical, families)
+    if line is None:
+        assert counts is not None
+        merge_counts(result.pii, counts)
+        result.dropped += 1
+        return
+    if counts is not None:
+        result.record_pii[len(result.lines)] = counts
+        merge_counts(result.pii_kept, counts)
+    result.lines.append(line)
+    result.local.append(index)
+    if flagged is not None and line is canonical:
+        result.leaves += flagged.leaf()
+    else:
+        result.leaves += hashlib.sha256(b"\x00" + hashlib.sha256(line).digest()).digest()
 
 
 def _default_normalisation(options: NormalizeOptions) -> bool:

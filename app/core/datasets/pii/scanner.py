@@ -54,7 +54,7 @@ DEFAULT_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "IN", "BR")
 
 SUPPORTED_REGIONS = frozenset({"US", "CA", "GB", "DE", "FR", "IN", "BR"})
 
-_MIN_LENGTH = 5
+MIN_LENGTH = 5
 """No finding is shorter than this (``a@b.c`` is not an address; ``1.1.1.1`` is seven)."""
 
 _DIGIT_TYPES = frozenset({PiiType.PHONE, PiiType.PAYMENT_CARD, PiiType.NATIONAL_ID})
@@ -122,7 +122,7 @@ class PiiScanner:
         ``families`` (bits of :mod:`.prefilter`) leaves out detector families a
         prefilter ruled out; the default runs every enabled detector.
         """
-        if len(text) < _MIN_LENGTH:
+        if len(text) < MIN_LENGTH:
             return []
         raw = self.raw_findings(text, families)
         if not raw:
@@ -170,6 +170,21 @@ class PiiScanner:
         """Whether :mod:`.prefilter` covers every enabled type (names and addresses it does not)."""
         return not self._plan & (_NAMES | _ADDRESSES)
 
+    def string_gate(self, families: int) -> tuple[int, _Gate] | None:
+        """How :meth:`scan_record` scans each string under ``families``: None if it finds nothing.
+
+        Else the families to pass :meth:`raw_findings` and the gate each
+        string of at least :data:`MIN_LENGTH` characters must pass first (its
+        answer, when truthy, is the ``spans`` argument). For a scan over
+        strings found some other way (:mod:`.textlane`) that must find what
+        :meth:`scan_record` finds.
+        """
+        if not self.prefilters:
+            return prefilter.ALL, _ungated
+        if not families:
+            return None
+        return families, _gate(families & self._plan)
+
     def scan_record(self, record: JsonValue, families: int = prefilter.ALL) -> list[Finding]:
         """The findings in every string value of a record (object keys are not scanned).
 
@@ -182,16 +197,12 @@ class PiiScanner:
         search.
         """
         findings: list[Finding] = []
-        gate: _Gate
-        if not self.prefilters:
-            families = prefilter.ALL
-            gate = _ungated
-        elif not families:
+        plan = self.string_gate(families)
+        if plan is None:
             return findings
-        else:
-            gate = _gate(families & self._plan)
+        families, gate = plan
         if isinstance(record, str):
-            if len(record) >= _MIN_LENGTH and (spans := gate(record)):
+            if len(record) >= MIN_LENGTH and (spans := gate(record)):
                 raw = self.raw_findings(record, families, spans)
                 if raw:
                     findings.extend(_findings(record, "", raw))
@@ -212,7 +223,7 @@ class PiiScanner:
         if isinstance(node, dict):
             for key, child in node.items():
                 if isinstance(child, str):
-                    if len(child) >= _MIN_LENGTH and (spans := gate(child)):
+                    if len(child) >= MIN_LENGTH and (spans := gate(child)):
                         raw = self.raw_findings(child, families, spans)
                         if raw:
                             findings.extend(_findings(child, f"{path}/{escape_pointer(key)}", raw))
@@ -223,7 +234,7 @@ class PiiScanner:
         else:
             for index, child in enumerate(node):
                 if isinstance(child, str):
-                    if len(child) >= _MIN_LENGTH and (spans := gate(child)):
+                    if len(child) >= MIN_LENGTH and (spans := gate(child)):
                         raw = self.raw_findings(child, families, spans)
                         if raw:
                             findings.extend(_findings(child, f"{path}/{index}", raw))

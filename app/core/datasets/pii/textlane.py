@@ -1,0 +1,127 @@
+"""PII scan and redaction on a record's canonical text, without the record.
+
+A record with personal data used to cost the worker a parse, a walk of the
+record for the scan, a copy for the redaction and an encode of the copy,
+about ten times what its detectors cost. When the record's RFC 8785 text is
+ASCII without a backslash (true of nearly every line the fast lanes finish)
+every string in it is spelled literally between two quotes, so splitting the
+text on ``"`` gives each string as it is in the record: the odd pieces, of
+which a key is the one whose next piece starts with ``:`` (no whitespace in
+canonical text). The scanner's gate and detectors run on each value string
+exactly as :meth:`~.scanner.PiiScanner.scan_record` runs them, and the masks
+and pseudonyms (ASCII, no quote, no backslash) are written into the pieces,
+so joining them again gives the canonical text of the redacted record: keys
+and their order do not change.
+
+It holds only for policies whose action depends on the finding's type alone
+(no per-finding decisions) and never removes a member: mask, pseudonymise,
+keep and drop-record. Anything else (drop-field, a review's decisions) takes
+the record path in :mod:`app.core.datasets.stages`; property tests hold the
+two equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from app.core.datasets.pii.redact import Action, RedactionPolicy, mask_tag, pseudonym
+from app.core.datasets.pii.scanner import MIN_LENGTH, PiiScanner, resolve_overlaps
+from app.core.datasets.pii.types import PiiType, Raw
+
+SUPPORTED = frozenset({Action.MASK, Action.PSEUDONYMIZE, Action.KEEP, Action.DROP_RECORD})
+"""Actions the text lane applies; a policy with any other in play takes the record path."""
+
+Counts = dict[str, dict[str, int]]
+"""Findings by type, then by action, as ``stage_findings.count_findings`` tallies them."""
+
+
+def usable(canonical: bytes) -> bool:
+    """Whether ``canonical`` spells each of its strings literally (ASCII, no backslash)."""
+    return canonical.isascii() and b"\\" not in canonical
+
+
+class TextLane:
+    """One policy's scan and redaction of canonical text; built once per worker."""
+
+    __slots__ = ("_actions", "_key", "_names", "_scanner", "_tags")
+
+    def __init__(self, scanner: PiiScanner, policy: RedactionPolicy, key: bytes) -> None:
+        self._scanner = scanner
+        self._key = key
+        self._actions = {kind: policy.per_type.get(kind, policy.default) for kind in PiiType}
+        self._names = {kind: (kind.value, action.value) for kind, action in self._actions.items()}
+        self._tags = {kind: mask_tag(kind) for kind in PiiType}
+
+    @staticmethod
+    def supports(policy: RedactionPolicy, types: Iterable[PiiType]) -> bool:
+        """Whether every finding of ``types`` gets an action the text lane applies as is."""
+        if policy.per_finding:
+            return False
+        return all(policy.per_type.get(kind, policy.default) in SUPPORTED for kind in types)
+
+    def redact(self, canonical: bytes, families: int) -> tuple[bytes | None, Counts | None]:
+        """The canonical text after redaction (None: the record is dropped) and the counts.
+
+        Counts are None when nothing was found (the text is then ``canonical``
+        itself). ``canonical`` must be :func:`usable`; ``families`` is what
+        :meth:`~.scanner.PiiScanner.scan_record` would be given.
+        """
+        scanner = self._scanner
+        plan = scanner.string_gate(families)
+        if plan is None:
+            return canonical, None
+        families, gate = plan
+        raw_findings = scanner.raw_findings
+        parts = canonical.decode("ascii").split('"')
+        counts: Counts | None = None
+        dropped = changed = False
+        for at in range(1, len(parts), 2):
+            text = parts[at]
+            if len(text) < MIN_LENGTH or parts[at + 1][0] == ":":
+                continue  # too short for a finding, or a key (keys are not scanned)
+            spans = gate(text)
+            if not spans:
+                continue
+            raw = raw_findings(text, families, spans)
+            if not raw:
+                continue
+            if counts is None:
+                counts = {}
+            edits: list[tuple[Raw, Action]] = []
+            for item in resolve_overlaps(raw):
+                kind = item[2]
+                action = self._actions[kind]
+                type_name, action_name = self._names[kind]
+                per_type = counts.get(type_name)
+                if per_type is None:
+                    per_type = counts[type_name] = {}
+                per_type[action_name] = per_type.get(action_name, 0) + 1
+                if action is Action.DROP_RECORD:
+                    dropped = True
+                elif action is not Action.KEEP:
+                    edits.append((item, action))
+            if edits and not dropped:
+                parts[at] = self._redacted(text, edits)
+                changed = True
+        if dropped:
+            return None, counts
+        if changed:
+            return '"'.join(parts).encode("ascii"), counts
+        return canonical, counts
+
+    def _redacted(self, text: str, edits: list[tuple[Raw, Action]]) -> str:
+        """``text`` with its findings (in order, none overlapping) masked or pseudonymised."""
+        pieces: list[str] = []
+        tail = len(text)
+        for (start, end, kind, detector), action in reversed(edits):
+            pieces.append(text[end:tail])
+            if action is Action.PSEUDONYMIZE:
+                pieces.append(pseudonym(kind, text[start:end], self._key, detector))
+            else:
+                pieces.append(self._tags[kind])
+            tail = start
+        pieces.append(text[:tail])
+        return "".join(reversed(pieces))
+
+
+__all__ = ["SUPPORTED", "Counts", "TextLane", "usable"]
