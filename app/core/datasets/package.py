@@ -61,14 +61,21 @@ class _Aborted(Exception):
 class BytePipe:
     """A bounded byte pipe between two threads: ``write`` and ``close`` here, ``readinto`` there.
 
-    ``abort`` wakes both sides: a writer blocked on a full pipe, a reader
-    blocked on an empty one, each raises instead of waiting forever.
+    What is written is gathered by reference, not copied: immutable data
+    (``bytes``, or a view of ``bytes``) crosses as it is, in pieces of at
+    least ``piece`` bytes a queue slot, and only a mutable buffer the
+    caller may reuse is copied. The reader then copies each byte once, into
+    its own buffer. ``abort`` wakes both sides: a writer blocked on a full
+    pipe, a reader blocked on an empty one, each raises instead of waiting
+    forever.
     """
 
     def __init__(self, depth: int = PIPE_DEPTH, piece: int = PIPE_PIECE) -> None:
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._queue: queue.Queue[list[bytes | memoryview] | None] = queue.Queue(maxsize=depth)
         self._piece = piece
-        self._pending = bytearray()
+        self._pending: list[bytes | memoryview] = []
+        self._pending_size = 0
+        self._parts: list[bytes | memoryview] = []  # the reader's current piece, reversed
         self._current = memoryview(b"")
         self._aborted = threading.Event()
         self._eof = False
@@ -76,23 +83,34 @@ class BytePipe:
     # -- writer side ----------------------------------------------------------
 
     def write(self, data: bytes | bytearray | memoryview) -> int:
-        if not self._pending and type(data) is bytes and len(data) >= self._piece:
-            self._put(data)  # a whole batch, immutable: it crosses as it is, without a copy
-            return len(data)
-        self._pending += data
-        if len(self._pending) >= self._piece:
-            self._put(bytes(self._pending))
-            self._pending.clear()
+        kept: bytes | memoryview
+        if type(data) is bytes:
+            kept = data
+        elif type(data) is memoryview and type(data.obj) is bytes and data.c_contiguous:
+            kept = data[:]  # a view of bytes never changes; its own, should the caller release
+        else:
+            kept = bytes(data)  # the caller may reuse its buffer
+        size = kept.nbytes if isinstance(kept, memoryview) else len(kept)
+        if size:
+            self._pending.append(kept)
+            self._pending_size += size
+            if self._pending_size >= self._piece:
+                self._flush()
         return len(data)
 
     def close(self) -> None:
         """No more data: flush what is gathered and mark the end."""
         if self._pending:
-            self._put(bytes(self._pending))
-            self._pending.clear()
+            self._flush()
         self._put(None)
 
-    def _put(self, item: bytes | None) -> None:
+    def _flush(self) -> None:
+        pending = self._pending
+        self._pending = []
+        self._pending_size = 0
+        self._put(pending)
+
+    def _put(self, item: list[bytes | memoryview] | None) -> None:
         while True:
             if self._aborted.is_set():
                 raise _Aborted()
@@ -109,6 +127,9 @@ class BytePipe:
 
     def readinto(self, view: memoryview) -> int:
         while not self._current:
+            if self._parts:
+                self._current = memoryview(self._parts.pop()).cast("B")
+                continue
             if self._eof:
                 return 0
             if self._aborted.is_set():
@@ -120,7 +141,8 @@ class BytePipe:
             if item is None:
                 self._eof = True
                 return 0
-            self._current = memoryview(item)
+            item.reverse()
+            self._parts = item
         count = min(len(view), len(self._current))
         view[:count] = self._current[:count]
         self._current = self._current[count:]
