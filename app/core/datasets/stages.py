@@ -123,8 +123,10 @@ class Stage:
         for lane in lanes:
             if isinstance(lane, Flagged):
                 index += 1
-                if text_lane is not None and not schema_sampled(lane.number - 1):
-                    _keep_text(text_lane, lane.canonical, lane.families, lane, index, result)
+                if text_lane is not None:
+                    line = _keep_text(text_lane, lane.canonical, lane.families, lane, index, result)
+                    if line is not None and schema_sampled(lane.number - 1):
+                        schema.add(_redacted(lane.item().data, line, lane.canonical))
                     continue
                 item, canonical, families, plain = lane.lane()
             elif isinstance(lane, Run):
@@ -157,9 +159,11 @@ class Stage:
                 and canonical is not None
                 and families
                 and usable(canonical)
-                and not schema_sampled(item.location.index)
+                and (plain or not schema_sampled(item.location.index))
             ):
-                _keep_text(text_lane, canonical, families, None, index, result)
+                line = _keep_text(text_lane, canonical, families, None, index, result)
+                if line is not None and schema_sampled(item.location.index):
+                    schema.add(_redacted(record, line, canonical))
                 continue
             counts: dict[str, dict[str, int]] | None = None
             if canonical is not None:
@@ -321,8 +325,8 @@ def _text_lane_fits(config: StageConfig) -> bool:
 
     Not for a review's decisions (the parent finishes those records), nor for
     near duplicates (their signatures read the record), nor for an action that
-    removes a member (see :mod:`.pii.textlane`). The schema sample takes the
-    record path record by record.
+    removes a member (see :mod:`.pii.textlane`). A record the schema samples is
+    parsed for it (:func:`_redacted`).
     """
     return (
         config.mode == "prepare"
@@ -339,17 +343,18 @@ def _keep_text(
     flagged: Flagged | None,
     index: int,
     result: BatchResult,
-) -> None:
+) -> bytes | None:
     """Record ``index`` through the text lane: kept redacted, kept as is, or dropped.
 
     ``flagged`` (a native lane's line) has the leaf hash of ``canonical`` already.
+    Returns the line kept (None: dropped).
     """
     line, counts = text_lane.redact(canonical, families)
     if line is None:
         assert counts is not None
         merge_counts(result.pii, counts)
         result.dropped += 1
-        return
+        return None
     if counts is not None:
         result.record_pii[len(result.lines)] = counts
         merge_counts(result.pii_kept, counts)
@@ -359,6 +364,21 @@ def _keep_text(
         result.leaves += flagged.leaf()
     else:
         result.leaves += hashlib.sha256(b"\x00" + hashlib.sha256(line).digest()).digest()
+    return line
+
+
+def _redacted(record: JsonObject, line: bytes, canonical: bytes) -> JsonObject:
+    """``record`` as the text lane redacted it into ``line`` (from ``canonical``), for the schema.
+
+    The schema reads the top-level members in their order, and nested values
+    with sorted keys, so the parsed line with the record's member order is
+    what the record path would have sketched, as long as the numbers parse
+    back to their own types: a plain record's (no float is a whole number).
+    """
+    if line is canonical:
+        return record
+    redacted: JsonObject = orjson.loads(line)
+    return {key: redacted[key] for key in record}
 
 
 def _default_normalisation(options: NormalizeOptions) -> bool:

@@ -109,7 +109,7 @@ def _same(config: StageConfig, batch: RawBatch, native: bool) -> BatchResult:
     return on
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(LINE, min_size=1, max_size=12),
     st.sampled_from(sorted(POLICIES)),
