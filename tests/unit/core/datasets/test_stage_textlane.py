@@ -16,6 +16,7 @@ from app.core.datasets import nativelane, stages
 from app.core.datasets.importers.jsonl import RawBatch
 from app.core.datasets.pii import ALL_TYPES, DEFAULT_TYPES, Action, PiiType, RedactionPolicy
 from app.core.datasets.pii.textlane import TextLane
+from app.core.datasets.records import ImportedRecord, SourceLocation
 from app.core.datasets.schema_sampling import SCHEMA_EXACT
 from app.core.datasets.stage_findings import merge_counts
 from app.core.datasets.stage_io import BatchResult, StageConfig
@@ -159,6 +160,35 @@ def test_a_corpus_batch_is_the_same_either_way(native: bool, policy: str, dedupe
     else:
         assert calls > len(CORPUS) // 2  # the text lane took most records
         assert result.record_pii or result.dropped
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(LINE, min_size=1, max_size=10),
+    st.sampled_from(sorted(POLICIES)),
+    st.sampled_from([0, SCHEMA_EXACT + 5]),
+)
+def test_records_read_by_the_parent_are_the_same_either_way(
+    lines: list[str], policy: str, first: int
+) -> None:
+    """Records from other formats (CSV, Parquet) come read; whole floats and big numbers too."""
+    records: list[ImportedRecord] = []
+    for at, line in enumerate(lines):
+        try:
+            data = json.loads(line)
+        except ValueError:
+            continue
+        data["f"] = [1.0, 2.5, 10**20]
+        records.append(ImportedRecord(data, SourceLocation(PATH, None, first + at)))
+    config = StageConfig(policy=POLICIES[policy], pseudonym_key=KEY)
+    with _switches(True, native=True):
+        on = Stage(config).run(list(records))
+    with _switches(False, native=True):
+        off = Stage(config).run(list(records))
+    assert on.lines == off.lines
+    assert (on.local, on.leaves, on.dropped) == (off.local, off.leaves, off.dropped)
+    assert (on.pii, on.record_pii, on.pii_kept) == (off.pii, off.record_pii, off.pii_kept)
+    assert on.schema.result(on.schema_population) == off.schema.result(off.schema_population)
 
 
 def test_pack_gives_the_lines_back() -> None:
