@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from app.core.datasets.importers.options import ImportOptions
-from app.core.datasets.importers.source import Meter, Source, read_error
+from app.core.datasets.importers.source import Meter, Source, read_blocks_into, read_error
 from app.core.datasets.importers.textio import open_text, too_long, utf8_error_reason
 from app.core.datasets.records import (
     DEFAULT_MAX_RECORD_BYTES,
@@ -114,22 +115,46 @@ def iter_jsonl_batches(
     with source.open() as stream:
         text = open_text(stream, source.name, options, meter, utf8_by_line=True)
         base = text.offset if by_reference and source.is_file else None
-        yield from _batches(text.blocks, source.name, max_line, base)
+        blocks: Iterator[bytes | bytearray] = text.blocks
+        if base is not None:
+            blocks = _scanned(text.blocks, stream, source.name, options.block_size, meter)
+        yield from _batches(blocks, source.name, max_line, base)
     meter.finish()
 
 
+def _scanned(
+    blocks: Iterator[bytes], stream: BinaryIO, name: str, block_size: int, meter: Meter
+) -> Iterator[bytes | bytearray]:
+    """The blocks of a source cut by reference: its first block, then the rest in one buffer.
+
+    Batches by reference keep no bytes, only where they lie in the file, so
+    the cutter only scans each block: the first is the sample
+    :func:`~app.core.datasets.importers.textio.open_text` read (it reads the
+    rest only when asked, so the stream stands just past it), the others
+    are read into one reused buffer (:func:`read_blocks_into`).
+    """
+    first = next(blocks, b"")
+    if first:
+        yield first
+    yield from read_blocks_into(stream, name, block_size, meter)
+
+
 def _batches(
-    blocks: Iterator[bytes], name: str, max_line: int, base: int | None
+    blocks: Iterable[bytes | bytearray], name: str, max_line: int, base: int | None
 ) -> Iterator[RawBatch]:
-    """Cut blocks into batches at newlines; ``base`` (the blocks' file offset) makes references."""
+    """Cut blocks into batches at newlines; ``base`` (the blocks' file offset) makes references.
+
+    With ``base`` no block is kept past its turn (a reused buffer is fine);
+    without, the batches carry the blocks' bytes.
+    """
     line = 1
-    parts: list[bytes] = []
+    parts: list[bytes | bytearray] = []
     pending = 0  # bytes of the line that is not complete yet
     pending_at = 0  # where that line starts, counted in block bytes
     position = 0  # block bytes before the current block
     discarding = False
 
-    def batch(first: int, at: int, length: int, pieces: list[bytes]) -> RawBatch:
+    def batch(first: int, at: int, length: int, pieces: list[bytes | bytearray]) -> RawBatch:
         if base is not None:
             return RawBatch(name, first, b"", max_line, offset=base + at, length=length)
         return RawBatch(name, first, b"".join(pieces), max_line)

@@ -124,6 +124,30 @@ def read_blocks(stream: BinaryIO, name: str, block_size: int, meter: Meter) -> I
         yield block
 
 
+def read_blocks_into(
+    stream: BinaryIO, name: str, block_size: int, meter: Meter
+) -> Iterator[bytes | bytearray]:
+    """The stream's bytes in blocks of up to ``block_size``, read into one reused buffer.
+
+    For a reader that only scans the bytes (the JSONL cutter finds newlines
+    and leaves the reading of records to the workers): a full block is the
+    buffer itself, valid only until the next block is asked for, so a large
+    file costs one buffer instead of a fresh allocation per block. A short
+    block (the last) is a copy.
+    """
+    buffer = bytearray(block_size)
+    view = memoryview(buffer)
+    while True:
+        try:
+            count = stream.readinto(view)  # type: ignore[attr-defined]
+        except OSError as exc:
+            raise read_error(name, exc) from None
+        if not count:
+            return
+        meter.add(count)
+        yield buffer if count == block_size else bytes(view[:count])
+
+
 def read_exactly(stream: BinaryIO, name: str, count: int, meter: Meter) -> bytes:
     """Up to ``count`` bytes, fewer only at the end of the stream."""
     parts: list[bytes] = []
