@@ -111,6 +111,13 @@ class TextLane:
 
     def _redacted(self, text: str, edits: list[tuple[Raw, Action]]) -> str:
         """``text`` with its findings (in order, none overlapping) masked or pseudonymised."""
+        if len(edits) == 1:  # nearly always
+            (start, end, kind, detector), action = edits[0]
+            if action is Action.PSEUDONYMIZE:
+                token = pseudonym(kind, text[start:end], self._key, detector)
+            else:
+                token = self._tags[kind]
+            return text[:start] + token + text[end:]
         pieces: list[str] = []
         tail = len(text)
         for (start, end, kind, detector), action in reversed(edits):
