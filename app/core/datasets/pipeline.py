@@ -445,13 +445,7 @@ def _count_kept(
     record that holds a finding. The sum is the same; entries that drop to
     zero are left out, as a merge record by record never makes them.
     """
-    record_pii = result.record_pii
-    kept: dict[str, dict[str, int]] | None = getattr(result, "pii_kept", None)
-    if kept is None:  # a worker from before the batch sum
-        for position, counts in record_pii.items():
-            if counts and position not in duplicates:
-                merge_counts(into, counts)
-        return
+    record_pii, kept = result.record_pii, result.pii_kept
     if duplicates and record_pii:
         removed = [record_pii[at] for at in duplicates if record_pii.get(at)]
         if removed:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-from types import SimpleNamespace
-from typing import cast
+import io
+import json
+import random
+from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.datasets import pipeline
 from app.core.datasets.exact_dedupe import ExactDeduper
-from app.core.datasets.pipeline import _count_kept
+from app.core.datasets.pipeline import PipelineInput, PipelineOutcome, _count_kept, prepare
 from app.core.datasets.stage_findings import merge_counts
-from app.core.datasets.stage_io import BatchResult
+from app.core.datasets.stage_io import BatchResult, StageConfig
 
 _KINDS = ["email", "phone", "iban", "card"]
 _ACTIONS = ["mask", "drop", "pseudonymize", "keep"]
@@ -24,17 +28,22 @@ _counts = st.dictionaries(
 )
 
 
-def _result(record_pii: dict[int, dict[str, dict[str, int]]], with_sum: bool) -> BatchResult:
-    """A batch's result with the worker's sum of its counts, or one from before that sum."""
-    if not with_sum:
-        return cast(BatchResult, SimpleNamespace(record_pii=record_pii))
+def _result(record_pii: dict[int, dict[str, dict[str, int]]]) -> BatchResult:
+    """A batch's result with the worker's sum of its counts."""
     result = BatchResult()
     result.record_pii = record_pii
-    total: dict[str, dict[str, int]] = {}
     for counts in record_pii.values():
-        merge_counts(total, counts)
-    result.pii_kept = total  # type: ignore[attr-defined,unused-ignore]
+        merge_counts(result.pii_kept, counts)
     return result
+
+
+def _count_one_by_one(
+    into: dict[str, dict[str, int]], result: BatchResult, duplicates: dict[int, int]
+) -> None:
+    """The parent's count before the batch sum: a merge per kept record."""
+    for position, counts in result.record_pii.items():
+        if counts and position not in duplicates:
+            merge_counts(into, counts)
 
 
 @settings(max_examples=150, deadline=None)
@@ -54,18 +63,17 @@ def test_kept_counts_equal_a_merge_record_by_record(
     for position, counts in record_pii.items():
         if position not in duplicates:
             merge_counts(expected, counts)
-    for with_sum in (True, False):
-        into = {kind: dict(actions) for kind, actions in earlier.items()}
-        _count_kept(into, _result(record_pii, with_sum), duplicates)
-        assert into == expected
-        assert all(count > 0 for actions in into.values() for count in actions.values())
-        assert all(into.values())
+    into = {kind: dict(actions) for kind, actions in earlier.items()}
+    _count_kept(into, _result(record_pii), duplicates)
+    assert into == expected
+    assert all(count > 0 for actions in into.values() for count in actions.values())
+    assert all(into.values())
 
 
 def test_a_kind_only_removed_records_held_is_not_counted() -> None:
     record_pii = {0: {"email": {"mask": 1}}, 1: {"email": {"mask": 1}, "card": {"drop": 2}}}
     into: dict[str, dict[str, int]] = {}
-    _count_kept(into, _result(record_pii, True), {1: 0})
+    _count_kept(into, _result(record_pii), {1: 0})
     assert into == {"email": {"mask": 1}}
 
 
@@ -77,3 +85,48 @@ def test_add_leaves_takes_bytes_and_bytearrays_alike() -> None:
     assert found == other.add_leaves(7, local, bytearray(leaves))
     assert found == {i: 7 + local[i % 5] for i in range(5, 12)}
     assert one.add_leaves(20, [0, 1], memoryview(leaves)[:64]) == {0: 7, 1: 8}
+
+
+def _pii_records(count: int) -> list[dict[str, object]]:
+    rng = random.Random(7)
+    records: list[dict[str, object]] = []
+    for i in range(count):
+        if records and rng.random() < 0.1:
+            records.append(dict(rng.choice(records)))  # an exact duplicate
+            continue
+        kind = rng.randrange(4)
+        text = f"note {i}"
+        if kind == 1:
+            text += f" write to person{i}@example.com"
+        elif kind == 2:
+            text += f" call +1 415 555 {1000 + i:04d} or mail p{i}@example.org"
+        records.append({"id": i, "text": text})
+    return records
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_prepare_counts_kept_findings_as_record_by_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """The worker's batch sum and the parent's subtraction give what a merge per record gave."""
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in _pii_records(600)), encoding="utf-8")
+
+    def once() -> tuple[PipelineOutcome, bytes, bytes]:
+        records, leaves = io.BytesIO(), io.BytesIO()
+        source = PipelineInput((path,), workers=workers, batch_bytes=2048)
+        outcome = prepare(source, StageConfig(pseudonym_key=bytes(32)), records, leaves)
+        return outcome, records.getvalue(), leaves.getvalue()
+
+    outcome, records, leaves = once()
+    monkeypatch.setattr(pipeline, "_count_kept", _count_one_by_one)
+    reference, reference_records, reference_leaves = once()
+    assert outcome.exact_duplicates == reference.exact_duplicates > 0
+    assert outcome.pii == reference.pii
+    assert outcome.pii_in_removed_duplicates == reference.pii_in_removed_duplicates
+    assert outcome.pii_in_removed_duplicates
+    assert (records, leaves, outcome.commitment) == (
+        reference_records,
+        reference_leaves,
+        reference.commitment,
+    )
