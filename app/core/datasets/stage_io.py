@@ -125,12 +125,14 @@ class BatchResult:
                 "Q", accumulate(0 if line is None else len(line) + 1 for line in lines)
             )
             kept = [line for line in lines if line is not None]
-            self.text = b"\n".join(kept) + b"\n" if kept else b""
+            self.text = b"\n".join([*kept, b""]) if kept else b""
         else:
-            # Nothing deferred, no None: every step in C (a generator costs ~0.8 us a line).
+            # Nothing deferred, no None: every step in C.
             complete: list[bytes] = lines  # type: ignore[assignment]
             self.ends = array("Q", map(add, accumulate(map(len, complete)), count(1)))
-            self.text = b"\n".join(complete) + b"\n"
+            # The last newline as a last empty line: ``join(...) + b"\n"`` would copy the whole
+            # text once more, which cost more than everything else here (~1 us a line of 1 KB).
+            self.text = b"\n".join([*complete, b""])
         self.lines = []
 
     def line(self, position: int) -> bytes | None:
