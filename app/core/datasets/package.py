@@ -126,12 +126,27 @@ class BytePipe:
     # -- reader side ----------------------------------------------------------
 
     def readinto(self, view: memoryview) -> int:
-        while not self._current:
-            if self._parts:
-                self._current = memoryview(self._parts.pop()).cast("B")
+        """Copy what is there into ``view``, up to its size; wait only while nothing is."""
+        size = len(view)
+        filled = 0
+        while filled < size:
+            current = self._current
+            if not current:
+                if self._parts:
+                    self._current = memoryview(self._parts.pop()).cast("B")
+                    continue
+                if filled or not self._next_piece():
+                    break
                 continue
-            if self._eof:
-                return 0
+            count = min(size - filled, len(current))
+            view[filled : filled + count] = current[:count]
+            self._current = current[count:]
+            filled += count
+        return filled
+
+    def _next_piece(self) -> bool:
+        """Wait for the next piece; False at the end of the data."""
+        while not self._eof:
             if self._aborted.is_set():
                 raise _Aborted()
             try:
@@ -140,13 +155,11 @@ class BytePipe:
                 continue
             if item is None:
                 self._eof = True
-                return 0
+                break
             item.reverse()
             self._parts = item
-        count = min(len(view), len(self._current))
-        view[:count] = self._current[:count]
-        self._current = self._current[count:]
-        return count
+            return True
+        return False
 
 
 class _HashingSink:

@@ -79,3 +79,19 @@ def test_a_word_view_counts_its_bytes_toward_a_piece() -> None:
     got = bytearray()
     _drain(pipe, got, 5)
     assert bytes(got) == array("I", [1, 2]).tobytes() + b"abc"
+
+
+def test_one_read_takes_many_small_writes() -> None:
+    """Runs of records between duplicates are many small writes; the reader copies them at once."""
+    pipe = BytePipe(depth=4, piece=200)
+    data = bytes(range(200))
+    for at in range(0, 200, 2):
+        pipe.write(memoryview(data)[at : at + 2])
+    pipe.close()
+    view = memoryview(bytearray(150))
+    assert pipe.readinto(view) == 150
+    assert bytes(view) == data[:150]
+    assert pipe.readinto(view) == 50  # what is left of the piece, without waiting for more
+    assert bytes(view[:50]) == data[150:]
+    assert pipe.readinto(view) == 0
+    assert pipe.readinto(view) == 0
