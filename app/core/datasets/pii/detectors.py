@@ -45,8 +45,19 @@ _NOT_TLDS = frozenset(  # "icon@2x.png" is a file name
     ("png", "jpg", "jpeg", "gif", "svg", "webp", "bmp", "ico", "tif", "tiff", "psd", "heic")
 )
 
-IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}[0-9]{2}(?:[ \u00a0]?[A-Z0-9]){10,30}(?![a-z0-9])")
-"""A country code, two check digits and 10 to 30 more characters, maybe grouped by spaces."""
+IBAN = re.compile(
+    r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z][0-9]{2}(?:[ \u00a0]?[A-Z0-9]){10,30}(?![a-z0-9])"
+)
+"""A country code, two check digits and 10 to 30 more characters, maybe grouped by spaces.
+
+Not glued to a letter or digit before it: tested after its first letter, so
+that the pattern starts with a character class, which ``re`` skips to in C
+(a lookbehind first is tried at every position of the window)."""
+_IBAN_UNITS = {
+    length: re.compile(rf"(?:[ \u00a0]?[A-Z0-9]){{{length - 4}}}")
+    for length in set(IBAN_LENGTHS.values())
+}
+"""After an IBAN's first four characters, its other ``length - 4``, each maybe after a space."""
 
 IPV4 = re.compile(
     r"(?<![\w.])(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}"
@@ -130,11 +141,12 @@ def _find_ibans_in(text: str, out: list[Raw], position: int, stop: int) -> None:
             continue
         match_end = match.end()
         if " " in text[start:match_end] or "\u00a0" in text[start:match_end]:
-            end, taken = start, 0
-            while taken < length and end < match_end:
-                if text[end] not in " \u00a0":
-                    taken += 1
-                end += 1
+            # The match is units of an optional space and a character: the pattern of
+            # ``length - 4`` of them ends where the IBAN does, if the match holds that many.
+            units = _IBAN_UNITS[length].match(text, start + 4, match_end)
+            if units is None:
+                continue
+            end, taken = units.end(), length
         else:  # written without spaces: one character a place
             end = min(start + length, match_end)
             taken = end - start
