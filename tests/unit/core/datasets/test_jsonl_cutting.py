@@ -16,7 +16,12 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.core.datasets.importers.jsonl import RawBatch, iter_jsonl_batches
+from app.core.datasets.importers.jsonl import (
+    LONG_LINES,
+    RawBatch,
+    _NewlineCounter,
+    iter_jsonl_batches,
+)
 from app.core.datasets.importers.source import Meter, read_blocks_into
 from app.core.progress import NEVER_CANCELLED, no_progress
 
@@ -129,3 +134,40 @@ def test_the_reused_buffer_is_one_object_and_the_last_block_a_copy(tmp_path: Pat
     assert len({ident for ident, kind, _ in seen if kind is bytearray}) == 1
     assert seen[-1][1] is bytes
     assert meter.done == 1028
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    gaps=st.lists(st.integers(0, 700), max_size=40),
+    tail=st.integers(0, 300),
+    cuts=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000)), max_size=12),
+)
+def test_the_newline_count_is_exact_whichever_way_it_counts(
+    gaps: list[int], tail: int, cuts: list[tuple[int, int]]
+) -> None:
+    data = b"".join(b"x" * gap + b"\n" for gap in gaps) + b"y" * tail
+    counter = _NewlineCounter()
+    ways = set()
+    for block in (data, bytearray(data)):
+        for first, second in [(0, len(data)), *cuts, (0, len(data))]:
+            start, end = sorted((min(first, len(data)), min(second, len(data))))
+            ways.add(counter.search)
+            assert counter(block, start, end) == data.count(b"\n", start, end)
+    if sum(gaps) + tail >= 4 * LONG_LINES * max(1, len(gaps)) and cuts:
+        assert True in ways
+
+
+def test_long_lines_are_counted_by_search_and_short_ones_by_count(tmp_path: Path) -> None:
+    long_lines = b"".join(b'{"a":"' + b"x" * 600 + b'"}\n' for _ in range(50))
+    short_lines = b'{"a":1}\n' * 400
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(long_lines + short_lines + long_lines)
+    batches = _spans(path, 4096, 1 << 20, by_reference=True)
+    carried = _spans(path, 4096, 1 << 20, by_reference=False)
+    assert [b.first_line for b in batches] == [b.first_line for b in carried]
+    assert batches[-1].first_line + batches[-1].length // 609 - 1 == 500
+    counter = _NewlineCounter()
+    counter(long_lines, 0, len(long_lines))
+    assert counter.search
+    counter(short_lines, 0, len(short_lines))
+    assert not counter.search
