@@ -15,8 +15,10 @@ found apart (:mod:`.dedupe`), from signatures rather than hashes.
 from __future__ import annotations
 
 import hashlib
+import struct
 from array import array
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 from app.core.canonical import canonical_json
@@ -134,8 +136,7 @@ class ExactDeduper:
         if base < 0 or (local and min(local) < 0):
             raise ValueError("record indices start at 0")
         blob = leaves if type(leaves) is bytes else bytes(leaves)
-        keys = [blob[at : at + _KEY] for at in range(0, len(blob), 32)]
-        return self._add(keys, list(map(base.__add__, local)), blob, 32)
+        return self._add(_leaf_keys(blob), list(map(base.__add__, local)), blob, 32)
 
     def add_many(self, keys: Sequence[bytes], indices: Sequence[int]) -> dict[int, int]:
         """Keys of 12 bytes (the first of a record hash) for records at increasing ``indices``.
@@ -217,3 +218,17 @@ class ExactDeduper:
 
 _KEY = 12
 """Bytes of the record hash the exact index compares."""
+_LEAVES_AT_ONCE = 256
+_LEAF_KEYS = struct.Struct(f"{_KEY}s{32 - _KEY}x" * _LEAVES_AT_ONCE)
+
+
+def _leaf_keys(blob: bytes) -> list[bytes]:
+    """The first 12 bytes of each 32-byte leaf hash packed in ``blob``.
+
+    ``struct`` cuts 256 leaves a call, several times faster than a slice per
+    leaf in a Python loop, which is then left only for the last few.
+    """
+    whole = len(blob) - len(blob) % _LEAF_KEYS.size
+    keys = list(chain.from_iterable(_LEAF_KEYS.iter_unpack(memoryview(blob)[:whole])))
+    keys += [blob[at : at + _KEY] for at in range(whole, len(blob), 32)]
+    return keys

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.core.datasets import pipeline
-from app.core.datasets.exact_dedupe import ExactDeduper
+from app.core.datasets.exact_dedupe import ExactDeduper, _leaf_keys
 from app.core.datasets.pipeline import PipelineInput, PipelineOutcome, _count_kept, prepare
 from app.core.datasets.stage_findings import merge_counts
 from app.core.datasets.stage_io import BatchResult, StageConfig
@@ -130,3 +130,10 @@ def test_a_prepare_counts_kept_findings_as_record_by_record(
         reference_leaves,
         reference.commitment,
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(count=st.integers(0, 700), salt=st.binary(max_size=4))
+def test_leaf_keys_are_the_first_twelve_bytes_of_each_leaf(count: int, salt: bytes) -> None:
+    blob = b"".join(hashlib.sha256(salt + i.to_bytes(4, "big")).digest() for i in range(count))
+    assert _leaf_keys(blob) == [blob[at : at + 12] for at in range(0, len(blob), 32)]
