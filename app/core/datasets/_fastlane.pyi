@@ -15,3 +15,8 @@ def scan(
     """Per line of ``data``: canonical bytes (None: not taken), families, 32-byte leaves;
     the lines the caller must look at (not taken, or with families left); and where each
     line starts, as native uint64 (line i is ``data[start[i]:start[i + 1] - 1]``)."""
+
+def merkle_pairs(nodes: bytes, /) -> bytes:
+    """One level of an RFC 6962 Merkle tree: for ``nodes``, 2k 32-byte nodes, the k parents
+    SHA-256(0x01 || left || right), concatenated in order. ValueError when ``len(nodes)`` is
+    not a multiple of 64 (an odd node out is the caller's to carry up). Releases the GIL."""
