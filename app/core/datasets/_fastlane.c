@@ -33,6 +33,16 @@
 #include <emmintrin.h>
 #endif
 
+#ifdef __SSE2__
+#define LOAD(at) _mm_loadu_si128((const __m128i *)(const void *)(at))
+#define IS(v, c) _mm_cmpeq_epi8((v), _mm_set1_epi8((char)(c)))
+#define AND(a, b) _mm_and_si128((a), (b))
+#define OR(a, b) _mm_or_si128((a), (b))
+#define MASK(v) ((unsigned)_mm_movemask_epi8(v))
+#define DIGITS_IN(v) AND(_mm_cmpgt_epi8((v), _mm_set1_epi8('0' - 1)), \
+                         _mm_cmplt_epi8((v), _mm_set1_epi8('9' + 1)))
+#endif
+
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA256_Init and co: see leaf() */
 #include <openssl/evp.h>
 #include <openssl/sha.h>
@@ -158,6 +168,17 @@ digit_candidate(const unsigned char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
+#ifdef __SSE2__
+        for (; i + 16 <= len; i += 16) { /* to the next digit, 16 bytes at a time */
+            unsigned found = MASK(DIGITS_IN(LOAD(s + i)));
+            if (found) {
+                i += lowest(found);
+                break;
+            }
+        }
+        if (i >= len)
+            break;
+#endif
         if (!is_digit[s[i]]) {
             i++;
             continue;
@@ -236,21 +257,48 @@ new_node(Lane *p, uint8_t kind, size_t start)
 static int
 parse_string(Lane *p, uint32_t *out, int key)
 {
-    size_t start = ++p->pos;
+    size_t start = ++p->pos, room = p->n - start, len = 0;
     const unsigned char *text = p->line + start;
-    const unsigned char *quote = memchr(text, '"', p->n - start);
-    if (quote == NULL)
-        return SLOW;
-    size_t len = (size_t)(quote - text);
-    /* Branch-free loops the compiler vectorises: strings are most of a line. */
+    /* The closing quote, and before it: a byte the lane does not take, a digit, two spaces
+       in a row. Strings are most of a line: 16 bytes at a time while 17 are left. */
     unsigned bad = 0, spaces = 0, digits = 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = text[i];
+    int closed = 0;
+#ifdef __SSE2__
+    __m128i any_bad = _mm_setzero_si128(), any_digit = any_bad, any_two = any_bad;
+    for (; len + 17 <= room; len += 16) {
+        __m128i v = LOAD(text + len), next = LOAD(text + len + 1);
+        __m128i odd = OR(OR(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), IS(v, 0x7f)), IS(v, '\\'));
+        __m128i two = AND(IS(v, ' '), IS(next, ' ')); /* a pair with the quote is no pair */
+        unsigned quote = MASK(IS(v, '"'));
+        if (quote) {
+            unsigned inside = (1u << lowest(quote)) - 1;
+            bad |= MASK(odd) & inside;
+            digits |= MASK(DIGITS_IN(v)) & inside;
+            spaces |= MASK(two) & inside;
+            len += lowest(quote);
+            closed = 1;
+            break;
+        }
+        any_bad = OR(any_bad, odd);
+        any_digit = OR(any_digit, DIGITS_IN(v));
+        any_two = OR(any_two, two);
+    }
+    bad |= MASK(any_bad);
+    digits |= MASK(any_digit);
+    spaces |= MASK(any_two);
+#endif
+    for (; !closed && len < room; len++) {
+        unsigned char c = text[len];
+        if (c == '"') {
+            closed = 1;
+            break;
+        }
         bad |= (c < 0x20) | (c >= 0x7f) | (c == '\\');
         digits |= (unsigned char)(c - '0') < 10;
+        spaces |= c == ' ' && len + 1 < room && text[len + 1] == ' ';
     }
-    for (size_t i = 1; i < len; i++)
-        spaces |= (text[i] == ' ') & (text[i - 1] == ' ');
+    if (!closed)
+        return SLOW;
     if (bad)
         return SLOW; /* a control character, a backslash, DEL or not ASCII */
     /* The default normalisation trims a value and collapses its runs of spaces (an ASCII
@@ -276,11 +324,33 @@ digits_from(Lane *p)
     return p->pos - start;
 }
 
+/* Whether a number with ``whole`` significant digits before its point (0 for "0") and the
+   ``fraction`` digits at ``digits`` after it, no exponent, is spelled as repr (and so
+   ECMAScript) spells its float: then it is written as it is, without a round trip through
+   a double. It is when it has at most 15 significant digits (DBL_DIG: the double nearest
+   to it gives them back, and no shorter spelling gives the same double), no 0 ending the
+   fraction (1.50 is 1.5; 2.0 is a whole number, not taken) and is not below 1e-4 (repr
+   writes 0.00001 as 1e-05). */
+static int
+plain_float(const unsigned char *digits, size_t whole, size_t fraction)
+{
+    if (digits[fraction - 1] == '0')
+        return 0; /* the round trip decides */
+    size_t zeros = 0;
+    if (whole == 0) {
+        while (zeros < fraction && digits[zeros] == '0')
+            zeros++;
+        if (zeros > 3)
+            return 0;
+    }
+    return whole + fraction - zeros <= 15;
+}
+
 static int
 parse_number(Lane *p, uint32_t *out)
 {
     const unsigned char *line = p->line;
-    size_t start = p->pos, run;
+    size_t start = p->pos, run, whole = 0, fraction = 0;
     int is_float = 0;
     if (line[p->pos] == '-')
         p->pos++;
@@ -288,16 +358,23 @@ parse_number(Lane *p, uint32_t *out)
         p->pos++;
     }
     else {
-        run = digits_from(p);
+        run = whole = digits_from(p);
         if (run == 0 || run >= 16) /* 16 digits: maybe beyond 2^53, the Python lane's test */
             return SLOW;
     }
     if (p->pos < p->n && line[p->pos] == '.') {
         p->pos++;
-        run = digits_from(p);
+        run = fraction = digits_from(p);
         if (run == 0 || run >= 16)
             return SLOW;
         is_float = 1;
+    }
+    if (is_float && plain_float(line + p->pos - fraction, whole, fraction) &&
+        !(p->pos < p->n && (line[p->pos] == 'e' || line[p->pos] == 'E'))) {
+        if ((*out = new_node(p, K_INT, start)) == NO_NODE) /* written as it is */
+            return p->out_of_memory ? FAILED : SLOW;
+        p->nodes[*out].len = (uint32_t)(p->pos - start);
+        return 0;
     }
     if (p->pos < p->n && (line[p->pos] == 'e' || line[p->pos] == 'E')) {
         p->pos++;
@@ -705,11 +782,6 @@ seen_at(const unsigned char *s, size_t n, size_t i, Seen *seen)
 }
 
 #ifdef __SSE2__
-#define LOAD(at) _mm_loadu_si128((const __m128i *)(const void *)(at))
-#define IS(v, c) _mm_cmpeq_epi8((v), _mm_set1_epi8((char)(c)))
-#define AND(a, b) _mm_and_si128((a), (b))
-#define OR(a, b) _mm_or_si128((a), (b))
-
 /* The positions of b[0..16) where seen_at may find something: a necessary condition of
    each test (b[16..21) is read too). */
 static unsigned
@@ -727,7 +799,7 @@ marks(const unsigned char *b)
     m = OR(m, AND(IS(r0, 'P'), IS(r1, 'R')));                          /* PRIVATE KEY */
     m = OR(m, AND(AND(IS(r0, ' '), IS(l1, 'i')), AND(IS(l2, 's'), IS(r3, ' ')))); /* " is " */
     m = OR(m, AND(IS(l0, 'e'), AND(IS(l2, 'r'), IS(l4, 'r'))));        /* earer */
-    return (unsigned)_mm_movemask_epi8(m);
+    return MASK(m);
 }
 #else
 static unsigned
@@ -840,7 +912,7 @@ any_word(const unsigned char *b, size_t n, const Named *named)
             __m128i two = _mm_cmpeq_epi8(OR(LOAD(b + i + w->at2), w->small2), w->byte2);
             m = OR(m, AND(one, two));
         }
-        unsigned mask = (unsigned)_mm_movemask_epi8(m);
+        unsigned mask = MASK(m);
 #else
         unsigned mask = 0xffff;
 #endif
