@@ -76,6 +76,7 @@ typedef struct {
     uint32_t count;      /* containers: children */
     uint8_t kind;
     uint8_t spaced; /* value strings: to be normalised (spaces at an end or doubled) */
+    uint8_t escaped; /* value strings: with escapes, decoded and normalised when written */
 } Node;
 
 typedef struct {
@@ -97,6 +98,7 @@ typedef struct {
     int spaced;    /* a string (key or value) has spaces at an end or doubled */
     int want_families;
     Buf padded;                /* the line copied for the PII families */
+    Buf text;                  /* a string with escapes, decoded */
     const struct Named *named; /* the words of the ASSIGNED_SECRETS test */
 } Lane;
 
@@ -251,7 +253,81 @@ new_node(Lane *p, uint8_t kind, size_t start)
     node->child = node->next = NO_NODE;
     node->count = 0;
     node->spaced = 0;
+    node->escaped = 0;
     return p->used++;
+}
+
+/* The value of four hex digits, or -1. */
+static int
+hex4(const unsigned char *s)
+{
+    int value = 0;
+    for (int k = 0; k < 4; k++) {
+        unsigned char c = s[k];
+        int digit = c >= '0' && c <= '9'   ? c - '0'
+                    : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                           : -1;
+        if (digit < 0)
+            return -1;
+        value = value * 16 + digit;
+    }
+    return value;
+}
+
+/* A value string with escapes from line[start] (after its quote): taken when each escape is
+   one of JSON's and stands for ASCII below DEL, and the rest is printable ASCII. It is
+   decoded, normalised and encoded again when written (write_escaped), and flags the line
+   NORMALIZED: its record is orjson's parse normalised, as for spaced strings. */
+static int
+parse_escaped(Lane *p, uint32_t *out, size_t start)
+{
+    const unsigned char *text = p->line + start;
+    size_t room = p->n - start, i = 0;
+    for (;;) {
+        if (i >= room)
+            return SLOW;
+        unsigned char c = text[i];
+        if (c == '"')
+            break;
+        if (c < 0x20 || c >= 0x7f)
+            return SLOW;
+        if (c != '\\') {
+            i++;
+            continue;
+        }
+        if (i + 1 >= room)
+            return SLOW;
+        switch (text[i + 1]) {
+        case '"':
+        case '\\':
+        case '/':
+        case 'b':
+        case 'f':
+        case 'n':
+        case 'r':
+        case 't':
+            i += 2;
+            break;
+        case 'u':
+            if (room - i < 6) /* (a closing quote must follow) */
+                return SLOW;
+            int value = hex4(text + i + 2);
+            if (value < 0 || value >= 0x7f)
+                return SLOW; /* DEL, not ASCII (NFC, surrogates...): the full way */
+            i += 6;
+            break;
+        default:
+            return SLOW;
+        }
+    }
+    if ((*out = new_node(p, K_STRING, start)) == NO_NODE)
+        return p->out_of_memory ? FAILED : SLOW;
+    p->nodes[*out].len = (uint32_t)i;
+    p->nodes[*out].escaped = 1;
+    p->spaced = 1;
+    p->pos = start + i + 1;
+    return 0;
 }
 
 static int
@@ -267,6 +343,7 @@ parse_string(Lane *p, uint32_t *out, int key)
     __m128i any_bad = _mm_setzero_si128(), any_digit = any_bad, any_two = any_bad;
     for (; len + 17 <= room; len += 16) {
         __m128i v = LOAD(text + len), next = LOAD(text + len + 1);
+        /* a backslash counts as odd here: such a string is read again by parse_escaped */
         __m128i odd = OR(OR(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)), IS(v, 0x7f)), IS(v, '\\'));
         __m128i two = AND(IS(v, ' '), IS(next, ' ')); /* a pair with the quote is no pair */
         unsigned quote = MASK(IS(v, '"'));
@@ -299,8 +376,10 @@ parse_string(Lane *p, uint32_t *out, int key)
     }
     if (!closed)
         return SLOW;
+    if (bad && !key)
+        return parse_escaped(p, out, start); /* or a control character, DEL, not ASCII */
     if (bad)
-        return SLOW; /* a control character, a backslash, DEL or not ASCII */
+        return SLOW; /* keys are sorted by their raw bytes: a key with an escape is not */
     /* The default normalisation trims a value and collapses its runs of spaces (an ASCII
        string without control characters has no other whitespace); keys stay as they are. */
     int spaced = spaces || (len && (text[0] == ' ' || text[len - 1] == ' '));
@@ -586,12 +665,171 @@ put_normalized(Lane *p, const unsigned char *text, size_t len)
             put_char(p, (char)text[i]);
 }
 
+/* str.isspace for ASCII, and what normalize._tidy_lines strips (that but line breaks). */
+static int
+is_space(unsigned char c)
+{
+    return c == ' ' || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
+}
+
+static int
+is_line_space(unsigned char c)
+{
+    return is_space(c) && c != '\n' && c != '\r';
+}
+
+/* normalize.normalize_text under the default rules, for ASCII text (no NFC to do, no
+   Unicode line breaks), in place; its new length. */
+static size_t
+normalize_ascii(unsigned char *t, size_t m)
+{
+    size_t w = 0, a, b;
+    for (size_t i = 0; i < m; i++) { /* CR LF and CR to LF */
+        if (t[i] == '\r') {
+            t[w++] = '\n';
+            if (i + 1 < m && t[i + 1] == '\n')
+                i++;
+        }
+        else {
+            t[w++] = t[i];
+        }
+    }
+    for (a = 0; a < w && is_space(t[a]); a++) /* trimmed */
+        ;
+    for (b = w; b > a && is_space(t[b - 1]); b--)
+        ;
+    w = 0;
+    if (memchr(t + a, '\n', b - a) != NULL) {
+        /* several lines: trailing whitespace off each, at most two line breaks in a row */
+        size_t line = 0, breaks = 0;
+        for (size_t i = a; i < b; i++) {
+            if (t[i] != '\n') {
+                t[w++] = t[i];
+                continue;
+            }
+            while (w > line && is_line_space(t[w - 1]))
+                w--;
+            t[w++] = '\n';
+            line = w;
+        }
+        size_t k = 0;
+        for (size_t i = 0; i < w; i++) {
+            breaks = t[i] == '\n' ? breaks + 1 : 0;
+            if (breaks <= 2)
+                t[k++] = t[i];
+        }
+        return k;
+    }
+    int after_space = 0;
+    for (size_t i = a; i < b; i++) { /* one line: each run of whitespace one space */
+        int space = is_space(t[i]);
+        if (!space)
+            t[w++] = t[i];
+        else if (!after_space)
+            t[w++] = ' ';
+        after_space = space;
+    }
+    return w;
+}
+
+/* A string with escapes: decoded, normalised, then written as orjson (and RFC 8785) write
+   it: \" \\ \b \f \n \r \t, other control characters as \u00xx. */
+static int
+write_escaped(Lane *p, const Node *node)
+{
+    const unsigned char *s = p->line + node->start;
+    size_t len = node->len, m = 0;
+    p->text.len = 0;
+    /* Room: the decoded text is shorter than its escapes; each character is written in at
+       most six bytes, and what follows in at most what was reserved for the line. */
+    if (reserve(&p->text, len) != 0 || reserve(&p->out, 6 * len + 2 + p->n + p->floats.len))
+        return FAILED;
+    unsigned char *t = (unsigned char *)p->text.data;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '\\') {
+            t[m++] = s[i];
+            continue;
+        }
+        unsigned char c = s[++i];
+        switch (c) {
+        case 'b':
+            c = '\b';
+            break;
+        case 'f':
+            c = '\f';
+            break;
+        case 'n':
+            c = '\n';
+            break;
+        case 'r':
+            c = '\r';
+            break;
+        case 't':
+            c = '\t';
+            break;
+        case 'u':
+            c = (unsigned char)hex4(s + i + 1); /* checked by parse_escaped */
+            i += 4;
+            break;
+        default: /* " \ / */
+            break;
+        }
+        t[m++] = c;
+    }
+    m = normalize_ascii(t, m);
+    static const char hex[] = "0123456789abcdef";
+    put_char(p, '"');
+    for (size_t i = 0; i < m; i++) {
+        unsigned char c = t[i];
+        const char *short_form = NULL;
+        switch (c) {
+        case '"':
+            short_form = "\\\"";
+            break;
+        case '\\':
+            short_form = "\\\\";
+            break;
+        case '\b':
+            short_form = "\\b";
+            break;
+        case '\f':
+            short_form = "\\f";
+            break;
+        case '\n':
+            short_form = "\\n";
+            break;
+        case '\r':
+            short_form = "\\r";
+            break;
+        case '\t':
+            short_form = "\\t";
+            break;
+        default:
+            break;
+        }
+        if (short_form != NULL) {
+            put(p, short_form, 2);
+        }
+        else if (c < 0x20) {
+            char escape[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            put(p, escape, 6);
+        }
+        else {
+            put_char(p, (char)c);
+        }
+    }
+    put_char(p, '"');
+    return 0;
+}
+
 static int
 write_value(Lane *p, uint32_t index)
 {
     const Node *node = &p->nodes[index];
     switch (node->kind) {
     case K_STRING:
+        if (node->escaped)
+            return write_escaped(p, node);
         put_char(p, '"');
         if (node->spaced)
             put_normalized(p, p->line + node->start, node->len);
@@ -1200,7 +1438,12 @@ scan(PyObject *module, PyObject *args)
             if (item == NULL)
                 goto done;
             int found = ALL_FAMILIES;
-            if (want_families && lane.spaced) {
+            if (want_families && lane.spaced &&
+                memchr(lane.out.data, '\\', lane.out.len) != NULL) {
+                /* an escape left in the canonical text: as prefilter.json_families, all */
+                found = ALL_FAMILIES;
+            }
+            else if (want_families && lane.spaced) {
                 /* The Python lane looks at the record's canonical text once normalised. */
                 lane.line = (const unsigned char *)lane.out.data;
                 lane.n = lane.out.len;
@@ -1254,6 +1497,7 @@ done:
     PyMem_Free(lane.floats.data);
     PyMem_Free(lane.out.data);
     PyMem_Free(lane.padded.data);
+    PyMem_Free(lane.text.data);
     PyBuffer_Release(&view);
     return result;
 }
