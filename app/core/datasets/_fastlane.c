@@ -12,16 +12,22 @@
  * with a string that starts or ends with a space or holds two in a row is taken once
  * normalised, as the stage would (values trimmed, runs of spaces collapsed; keys kept), and
  * flagged NORMALIZED; its families are then those of its canonical text, as in the Python
- * lane (fastlane.finish_normalized). Beyond the Python lane it also refuses duplicate keys
- * and nesting deeper than MAX_DEPTH.
+ * lane (fastlane.finish_normalized). Beyond the Python lane, it takes a line whose values
+ * (not keys) hold JSON escapes of ASCII below DEL, decoded and normalised by the default
+ * rules (line endings, trimming, collapsed spaces or tidied lines), flagged NORMALIZED, with
+ * the families the full way gives those bytes (prefilter.json_families: all of them when an
+ * escape is left); and it refuses duplicate keys and nesting deeper than MAX_DEPTH.
  *
  * How: each line is parsed into an array of nodes (slices of the line, floats respelled by
- * repr), then written with each object's keys sorted; the PII families are looked up in the
- * raw line as the Python prefilter does; the leaf is SHA-256(0x00 || SHA-256(canonical)).
+ * repr unless they are spelled so already), then written with each object's keys sorted;
+ * the PII families are looked up in the raw line as the Python prefilter does, 16 bytes at
+ * a time where SSE2 is there (line_families); the leaf is SHA-256(0x00 || SHA-256(canonical)).
+ * merkle_pairs() hashes the interior nodes of a Merkle tree, a level at a time.
  *
  * Bounded: nesting is limited (MAX_DEPTH, the only recursion), a line's values too
  * (MAX_NODES), sorting is a merge sort (n log n whatever the keys), and the output has room
- * for the line plus its respelled floats before it is written.
+ * for the line plus its respelled floats before it is written (a string with escapes makes
+ * room for itself: it is written no longer than it was read, but it does not rely on that).
  */
 #define _GNU_SOURCE /* memmem */
 #define PY_SSIZE_T_CLEAN
@@ -309,7 +315,7 @@ parse_escaped(Lane *p, uint32_t *out, size_t start)
         case 't':
             i += 2;
             break;
-        case 'u':
+        case 'u': {
             if (room - i < 6) /* (a closing quote must follow) */
                 return SLOW;
             int value = hex4(text + i + 2);
@@ -317,6 +323,7 @@ parse_escaped(Lane *p, uint32_t *out, size_t start)
                 return SLOW; /* DEL, not ASCII (NFC, surrogates...): the full way */
             i += 6;
             break;
+        }
         default:
             return SLOW;
         }
