@@ -9,6 +9,9 @@ the anchors through both of its paths) and hold the families equal to
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from hypothesis import given, settings
@@ -117,3 +120,32 @@ def test_any_anchors_as_the_python_prefilter_uses_them(
     texts = ["x = 1", "k is 0DAY", "a-b is", "A(B = 2", "w7 is", "w19=", "nothing here", "TOKEN=1"]
     lines = [json.dumps({"t": text}) for text in texts] + ['{"t": "' + "X" * 80 + ' is"}']
     assert _check(lines, anchors) == len(lines)
+
+
+def _offset_lines() -> list[str]:
+    return [
+        json.dumps({"t": "x" * offset + fragment + " y"})
+        for fragment in FRAGMENTS
+        for offset in range(0, 40, 3)
+    ]
+
+
+def test_the_16_byte_pass_where_avx2_is_turned_off() -> None:
+    # The C lane reads 32 positions at a time where the CPU has AVX2, else 16 (SSE2): both.
+    script = (
+        "import json, sys\n"
+        "from app.core.datasets import _fastlane\n"
+        "from app.core.datasets.pii.tokens import ANCHORS\n"
+        "anchors = tuple(a.encode('ascii') for a in ANCHORS)\n"
+        "data = sys.stdin.buffer.read()\n"
+        "print(json.dumps(list(_fastlane.scan(data, anchors, 1 << 20, True, False)[1])))\n"
+    )
+    lines = _offset_lines()
+    data = ("\n".join(lines) + "\n").encode("ascii")
+    env = {**os.environ, "TESSERA_FASTLANE_NO_AVX2": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=data, env=env, capture_output=True, check=True
+    )
+    narrow = json.loads(done.stdout)
+    assert narrow == _families(lines)
+    assert _check(lines) == len(lines)
