@@ -20,7 +20,7 @@ def scan(
     those of its parse normalised by the default rules (strings with spaces to collapse or
     with escapes), as the stage then reads its record."""
 
-def merkle_pairs(nodes: bytes, /) -> bytes:
+def merkle_pairs(nodes: bytes | bytearray | memoryview, /) -> bytes:
     """One level of an RFC 6962 Merkle tree: for ``nodes``, 2k 32-byte nodes, the k parents
     SHA-256(0x01 || left || right), concatenated in order. ValueError when ``len(nodes)`` is
     not a multiple of 64 (an odd node out is the caller's to carry up). Releases the GIL."""

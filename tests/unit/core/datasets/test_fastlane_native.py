@@ -184,8 +184,10 @@ def _check_lines(data: bytes, *, families_wanted: bool = True) -> int:
         if "\\" in text:
             # Beyond the Python lane, which leaves a line with escapes to the full way: taken
             # normalised, as the full way would have it (see _check_escaped).
-            _check_escaped(lane, canonical[i], families[i], families_wanted)
-            assert leaves[32 * i : 32 * i + 32] == _leaf(canonical[i])
+            done = canonical[i]
+            assert done is not None
+            _check_escaped(lane, done, families[i], families_wanted)
+            assert leaves[32 * i : 32 * i + 32] == _leaf(done)
             continue
         assert lane[3]  # plain
         _, python_canonical, python_families = _finished(lane, families_wanted)
@@ -251,8 +253,10 @@ def _expand(
                 plain = None if b"\\" in lines[index] else True
                 out.append((_comparable(item), canonical, 0, plain))
         else:
-            item = entry[0]
-            escapes = isinstance(item, ImportedRecord) and b"\\" in lines[item.location.index]
+            lane_item = entry[0]
+            escapes = (
+                isinstance(lane_item, ImportedRecord) and b"\\" in lines[lane_item.location.index]
+            )
             out.append((*_finished(entry, families_wanted), None if escapes else entry[3]))
     return out
 

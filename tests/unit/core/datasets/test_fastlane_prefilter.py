@@ -61,10 +61,11 @@ def _check(lines: list[str], anchors: tuple[bytes, ...] = ANCHOR_BYTES) -> int:
     canonical, families, _, _, _ = _fastlane.scan(data, anchors, 1 << 20, True, False)
     taken = 0
     for i, line in enumerate(lines):
-        if canonical[i] is None:
+        done = canonical[i]
+        if done is None:
             continue
         taken += 1
-        assert families[i] == _reference(line, canonical[i], families[i]), line
+        assert families[i] == _reference(line, done, families[i]), line
     return taken
 
 
