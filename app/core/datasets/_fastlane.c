@@ -14,9 +14,10 @@
  * flagged NORMALIZED; its families are then those of its canonical text, as in the Python
  * lane (fastlane.finish_normalized). Beyond the Python lane, it takes a line whose values
  * (not keys) hold JSON escapes of ASCII below DEL, decoded and normalised by the default
- * rules (line endings, trimming, collapsed spaces or tidied lines), flagged NORMALIZED, with
- * the families the full way gives those bytes (prefilter.json_families: all of them when an
- * escape is left); and it refuses duplicate keys and nesting deeper than MAX_DEPTH.
+ * rules (line endings, trimming, collapsed spaces), flagged NORMALIZED, when its canonical
+ * text then needs no escape (a trailing line break, a tab between words, "\/"): every
+ * canonical text it gives is ASCII without a backslash, which the stage's PII text lane
+ * relies on. It refuses duplicate keys and nesting deeper than MAX_DEPTH.
  *
  * How: each line is parsed into an array of nodes (slices of the line, floats respelled by
  * repr unless they are spelled so already), then written with each object's keys sorted;
@@ -107,6 +108,7 @@ typedef struct {
     Buf out;
     int candidate; /* a digit candidate inside a string (the DIGITS family) */
     int spaced;    /* a string (key or value) has spaces at an end or doubled */
+    int escaped;   /* a value string has escapes */
     int want_families;
     Buf padded;                /* the line copied for the PII families */
     Buf text;                  /* a string with escapes, decoded */
@@ -343,7 +345,7 @@ parse_escaped(Lane *p, uint32_t *out, size_t start)
         return p->out_of_memory ? FAILED : SLOW;
     p->nodes[*out].len = (uint32_t)i;
     p->nodes[*out].escaped = 1;
-    p->spaced = 1;
+    p->spaced = p->escaped = 1;
     p->pos = start + i + 1;
     return 0;
 }
@@ -1380,6 +1382,7 @@ scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
     p->top = 0;
     p->candidate = 0;
     p->spaced = 0;
+    p->escaped = 0;
     p->out.len = 0;
     skip_space(p);
     if (p->pos >= n || line[p->pos] != '{')
@@ -1400,7 +1403,13 @@ scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
         return FAILED;
     }
     *keys = p->nodes[root].count;
-    return write_value(p, root);
+    status = write_value(p, root);
+    /* Every canonical text given out is ASCII without a backslash (the stage's text lane
+       reads its strings between quotes): a string that still needs an escape once
+       normalised (a line break, a quote, a control character) goes the full way. */
+    if (status == 0 && p->escaped && memchr(p->out.data, '\\', p->out.len) != NULL)
+        return SLOW;
+    return status;
 }
 
 /* SHA-256: OpenSSL's own functions (SHA256_Init and co., deprecated in OpenSSL 3 but kept)
@@ -1561,12 +1570,7 @@ scan(PyObject *module, PyObject *args)
             if (item == NULL)
                 goto done;
             int found = ALL_FAMILIES;
-            if (want_families && lane.spaced &&
-                memchr(lane.out.data, '\\', lane.out.len) != NULL) {
-                /* an escape left in the canonical text: as prefilter.json_families, all */
-                found = ALL_FAMILIES;
-            }
-            else if (want_families && lane.spaced) {
+            if (want_families && lane.spaced) {
                 /* The Python lane looks at the record's canonical text once normalised. */
                 lane.line = (const unsigned char *)lane.out.data;
                 lane.n = lane.out.len;

@@ -181,11 +181,14 @@ def _check_lines(data: bytes, *, families_wanted: bool = True) -> int:
             continue
         taken += 1
         assert lane is not None
+        done = canonical[i]
+        assert done is not None
+        # what the stage's PII text lane relies on: each string spelled literally
+        assert done.isascii()
+        assert b"\\" not in done
         if "\\" in text:
             # Beyond the Python lane, which leaves a line with escapes to the full way: taken
             # normalised, as the full way would have it (see _check_escaped).
-            done = canonical[i]
-            assert done is not None
             _check_escaped(lane, done, families[i], families_wanted)
             assert leaves[32 * i : 32 * i + 32] == _leaf(done)
             continue
@@ -194,7 +197,7 @@ def _check_lines(data: bytes, *, families_wanted: bool = True) -> int:
         flags = families[i]
         assert (flags & NORMALIZED != 0) == (lane[1] is None)
         assert (canonical[i], flags & pf.ALL) == (python_canonical, python_families)
-        assert leaves[32 * i : 32 * i + 32] == _leaf(canonical[i])
+        assert leaves[32 * i : 32 * i + 32] == _leaf(done)
     return taken
 
 
