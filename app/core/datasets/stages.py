@@ -123,7 +123,7 @@ class Stage:
         for lane in lanes:
             if isinstance(lane, Flagged):
                 index += 1
-                if text_lane is not None:
+                if text_lane is not None and usable(lane.canonical):
                     line = _keep_text(text_lane, lane.canonical, lane.families, lane, index, result)
                     if line is not None and schema_sampled(lane.number - 1):
                         schema.add(_redacted(lane.item().data, line, lane.canonical))
