@@ -1672,6 +1672,1376 @@ merkle_pairs(PyObject *module, PyObject *arg)
     return result;
 }
 
+/* ---- find_pii: the Python PII detectors over one ASCII string, where C can be sure ------
+   The contract: for an ASCII string without control characters, find_pii returns exactly what
+   PiiScanner.raw_findings(text, families) followed by resolve_overlaps returns, or None when
+   some part of it would need Python (phonenumbers, a context-word regex, an entropy rule, a
+   family not ported). Each function below ports one regex or check of app/core/datasets/pii
+   and says which; "lim" is a search's endpos (characters at or past it do not exist for the
+   pattern), while lookbehinds see the whole text, as re does. */
+
+#define PK_EMAIL 0
+#define PK_PHONE 1
+#define PK_CARD 2
+#define PK_IBAN 3
+#define PK_IP 4
+#define PK_NATIONAL 5
+#define PK_SECRET 6
+#define PII_MAX_RAW 128
+#define PII_MAX_SPANS 256
+#define PII_MAX_PIECES 128
+
+typedef struct {
+    Py_ssize_t start, end;
+    int kind, order;
+    char detector[40];
+} PiiRaw;
+
+typedef struct {
+    const unsigned char *t;
+    Py_ssize_t n;
+    int types, regions, unsure, count;
+    PiiRaw raw[PII_MAX_RAW], ranked[PII_MAX_RAW], kept[PII_MAX_RAW];
+    Py_ssize_t spans[2 * PII_MAX_SPANS], windows[2 * PII_MAX_SPANS];
+} PiiCtx;
+
+static int pd(unsigned char c) { return c >= '0' && c <= '9'; }
+static int pu(unsigned char c) { return c >= 'A' && c <= 'Z'; }
+static int pl(unsigned char c) { return c >= 'a' && c <= 'z'; }
+static int pa(unsigned char c) { return pu(c) || pl(c); }
+static int pan(unsigned char c) { return pd(c) || pa(c); }
+static int pw(unsigned char c) { return pan(c) || c == '_'; }
+static int ptok(unsigned char c) { return pw(c) || c == '-'; }
+static int pud(unsigned char c) { return pu(c) || pd(c); }
+static int plocal(unsigned char c)
+{
+    return pw(c) || c == '.' || c == '%' || c == '+' || c == '\'' || c == '-';
+}
+
+static void pii_add(PiiCtx *x, Py_ssize_t s, Py_ssize_t e, int kind, const char *det)
+{
+    if (x->count >= PII_MAX_RAW) {
+        x->unsure = 1;
+        return;
+    }
+    PiiRaw *r = &x->raw[x->count];
+    r->start = s;
+    r->end = e;
+    r->kind = kind;
+    r->order = x->count++;
+    snprintf(r->detector, sizeof r->detector, "%s", det);
+}
+
+static Py_ssize_t prun(const unsigned char *t, Py_ssize_t p, Py_ssize_t lim,
+                       int (*cls)(unsigned char))
+{
+    while (p < lim && cls(t[p]))
+        p++;
+    return p;
+}
+
+/* -- e-mail: detectors.find_emails / EMAIL, ASCII ------------------------------------- */
+
+static const char *const not_tlds[] = {"png", "jpg",  "jpeg", "gif", "svg",  "webp",
+                                       "bmp", "ico",  "tif",  "tiff", "psd", "heic", NULL};
+
+static int pii_email_match(const unsigned char *t, Py_ssize_t start, Py_ssize_t at,
+                           Py_ssize_t lim, Py_ssize_t *end, Py_ssize_t *tld)
+{
+    /* local part: [^\W_][\w%+'\-]*(?:\.[\w%+'\-]+)* then '@' (every char before at is local) */
+    if (!pan(t[start]) || t[at - 1] == '.' || at >= lim)
+        return 0;
+    for (Py_ssize_t i = start; i + 1 < at; i++)
+        if (t[i] == '.' && t[i + 1] == '.')
+            return 0;
+    Py_ssize_t after[64];
+    int m = 0;
+    Py_ssize_t p = at + 1;
+    for (;;) { /* labels: [^\W_](?:[\w\-]{0,61}[^\W_])?\. */
+        Py_ssize_t q = prun(t, p, lim, ptok);
+        if (q < lim && t[q] == '.' && q - p >= 1 && q - p <= 63 && pan(t[p]) && pan(t[q - 1])) {
+            if (m == 64)
+                return -1;
+            after[m++] = q + 1;
+            p = q + 1;
+        } else
+            break;
+    }
+    for (int k = m - 1; k >= 0; k--) { /* (?P<tld>[^\W\d_]{2,63})(?![\w\-]|\.[^\W_]) */
+        Py_ssize_t s = after[k], q = prun(t, s, lim, pa);
+        if (q - s < 2 || q - s > 63)
+            continue;
+        if (q < lim && ptok(t[q]))
+            continue;
+        if (q + 1 < lim && t[q] == '.' && pan(t[q + 1]))
+            continue;
+        *end = q;
+        *tld = s;
+        return 1;
+    }
+    return 0;
+}
+
+static void pii_emails(PiiCtx *x)
+{
+    const unsigned char *t = x->t;
+    Py_ssize_t n = x->n, done = 0;
+    for (Py_ssize_t at = 0; at < n; at++) {
+        if (t[at] != '@' || at < done)
+            continue;
+        Py_ssize_t run = at + 1;
+        while (run < n && (pw(t[run]) || t[run] == '.' || t[run] == '-'))
+            run++;
+        Py_ssize_t stop = run + 2 < n ? run + 2 : n;
+        Py_ssize_t low = at - 64 > done ? at - 64 : done;
+        Py_ssize_t start = at;
+        while (start > low && plocal(t[start - 1]))
+            start--;
+        if (start == at || (start == low && low > 0 && plocal(t[low - 1])))
+            continue;
+        Py_ssize_t end, tld;
+        int got = pii_email_match(t, start, at, stop, &end, &tld);
+        if (got < 0) {
+            x->unsure = 1;
+            return;
+        }
+        if (!got)
+            continue;
+        done = end;
+        char low_tld[8];
+        int skip = 0;
+        if (end - tld <= 4) {
+            for (Py_ssize_t i = 0; i < end - tld; i++)
+                low_tld[i] = (char)(t[tld + i] | 0x20);
+            low_tld[end - tld] = 0;
+            for (int i = 0; not_tlds[i]; i++)
+                skip |= strcmp(low_tld, not_tlds[i]) == 0;
+        }
+        if (!skip)
+            pii_add(x, start, end, PK_EMAIL, "email");
+    }
+}
+
+/* -- known-prefix secrets: tokens.KNOWN_FORMATS / _find_known -------------------------- */
+
+static const char *const fmt_prefixes[13][7] = {
+    {"AKIA", "ASIA", "AGPA", "AIDA", "AROA", "ANPA", NULL},
+    {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", NULL},
+    {"github_pat_", NULL},
+    {"glpat-", NULL},
+    {"xox", NULL},
+    {"hooks.slack.com", NULL},
+    {"k_live_", "k_test_", NULL},
+    {"AIza", NULL},
+    {"sk-", NULL},
+    {"hf_", NULL},
+    {"npm_", NULL},
+    {"SG.", NULL},
+    {"eyJ", NULL},
+};
+static const int fmt_leads[13] = {0, 0, 0, 0, 0, 8, 1, 0, 0, 0, 0, 0, 0};
+static const char *const fmt_detectors[13] = {
+    "secret:aws-access-key", "secret:github-token",  "secret:github-token",
+    "secret:gitlab-token",   "secret:slack-token",   "secret:slack-webhook",
+    "secret:stripe-key",     "secret:google-api-key", "secret:api-key",
+    "secret:huggingface-token", "secret:npm-token",  "secret:sendgrid-key",
+    "secret:jwt",
+};
+
+static int pstarts(const unsigned char *t, Py_ssize_t n, Py_ssize_t at, const char *s)
+{
+    size_t k = strlen(s);
+    return at >= 0 && (size_t)(n - at) >= k && memcmp(t + at, s, k) == 0;
+}
+
+/* The end of format `f`'s match at `s`, or -1 (pattern.match(text, s)). */
+static Py_ssize_t pii_format_at(const unsigned char *t, Py_ssize_t n, int f, Py_ssize_t s)
+{
+    int boundary = s == 0 || !ptok(t[s - 1]); /* _B */
+    Py_ssize_t r, l;
+    switch (f) {
+    case 0:
+        if (s > 0 && pan(t[s - 1]))
+            return -1;
+        r = prun(t, s + 4, n, pud);
+        if (r - (s + 4) < 16 || (s + 20 < n && pan(t[s + 20])))
+            return -1;
+        return s + 20;
+    case 1: case 2: case 6: case 9: case 10: {
+        int skip = f == 1 ? 4 : f == 2 ? 11 : f == 6 ? 8 : f == 9 ? 3 : 4;
+        int lo = f == 1 ? 36 : f == 2 ? 60 : f == 6 ? 16 : f == 9 ? 30 : 36;
+        Py_ssize_t hi = f == 1 ? 251 : f == 2 ? 240 : f == 6 ? 247 : f == 9 ? PY_SSIZE_T_MAX : 36;
+        if (!boundary || (f == 6 && t[s] != 's' && t[s] != 'r'))
+            return -1;
+        r = prun(t, s + skip, n, f == 2 ? pw : pan);
+        l = r - (s + skip);
+        if (l < lo || l > hi || (r < n && ptok(t[r])))
+            return -1;
+        return r;
+    }
+    case 3:
+        if (!boundary)
+            return -1;
+        r = prun(t, s + 6, n, ptok);
+        return r - (s + 6) >= 20 ? r : -1;
+    case 4:
+        if (!boundary || s + 4 >= n || !strchr("abposre", t[s + 3]) || t[s + 3] == 0 ||
+            t[s + 4] != '-')
+            return -1;
+        for (r = s + 5; r < n && (pan(t[r]) || t[r] == '-'); r++)
+            ;
+        l = r - (s + 5);
+        if (l < 10 || l > 250 || (r < n && ptok(t[r])))
+            return -1;
+        return r;
+    case 5: {
+        static const char head[] = "https://hooks.slack.com/services/T";
+        if (!pstarts(t, n, s, head))
+            return -1;
+        Py_ssize_t p = s + (Py_ssize_t)strlen(head);
+        r = prun(t, p, n, pud);
+        if (r == p || r + 1 >= n || t[r] != '/' || t[r + 1] != 'B')
+            return -1;
+        p = r + 2;
+        r = prun(t, p, n, pud);
+        if (r == p || r >= n || t[r] != '/')
+            return -1;
+        p = r + 1;
+        r = prun(t, p, n, pan);
+        return r - p >= 16 ? r : -1;
+    }
+    case 7:
+        if (!boundary)
+            return -1;
+        r = prun(t, s + 4, n, ptok);
+        return r - (s + 4) == 35 ? r : -1;
+    case 8: {
+        if (!boundary)
+            return -1;
+        int digit = 0, letter = 0;
+        for (r = s + 3; r < n && ptok(t[r]); r++) {
+            digit |= pd(t[r]);
+            letter |= pa(t[r]);
+        }
+        return r - (s + 3) >= 20 && digit && letter ? r : -1;
+    }
+    case 11:
+        if (!boundary)
+            return -1;
+        r = prun(t, s + 3, n, ptok);
+        if (r - (s + 3) != 22 || r >= n || t[r] != '.')
+            return -1;
+        l = prun(t, r + 1, n, ptok);
+        return l - (r + 1) == 43 ? l : -1;
+    case 12: {
+        if (s > 0 && (ptok(t[s - 1]) || t[s - 1] == '.'))
+            return -1;
+        r = prun(t, s + 3, n, ptok);
+        if (r - (s + 3) < 8 || !pstarts(t, n, r, ".eyJ"))
+            return -1;
+        l = prun(t, r + 4, n, ptok);
+        if (l - (r + 4) < 8 || l >= n || t[l] != '.')
+            return -1;
+        r = prun(t, l + 1, n, ptok);
+        return r - (l + 1) >= 8 ? r : -1;
+    }
+    }
+    return -1;
+}
+
+static void pii_known_secrets(PiiCtx *x)
+{
+    const unsigned char *t = x->t;
+    Py_ssize_t n = x->n;
+    for (int f = 0; f < 13; f++) {
+        Py_ssize_t done = 0;
+        for (Py_ssize_t at = fmt_leads[f]; at < n; at++) {
+            int hit = 0;
+            for (int k = 0; fmt_prefixes[f][k] && !hit; k++)
+                hit = pstarts(t, n, at, fmt_prefixes[f][k]);
+            Py_ssize_t start = at - fmt_leads[f], end;
+            if (hit && start >= done && (end = pii_format_at(t, n, f, start)) >= 0) {
+                done = end;
+                pii_add(x, start, end, PK_SECRET, fmt_detectors[f]);
+            }
+        }
+    }
+}
+
+/* -- digit candidates: digits.CANDIDATE.finditer -------------------------------------- */
+
+static int pcand(unsigned char c) { return pd(c) || c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')'; }
+
+static int pii_candidates(const unsigned char *t, Py_ssize_t n, Py_ssize_t *spans, int *count)
+{
+    int k = 0;
+    Py_ssize_t p = 0;
+    while (p < n) {
+        if (!pd(t[p])) {
+            p++;
+            continue;
+        }
+        Py_ssize_t r = prun(t, p + 1, n, pcand), j = r - 1, end = -1;
+        while (j >= p + 6 && !pd(t[j]))
+            j--;
+        if (j >= p + 6)
+            end = j + 1;
+        else if (p + 4 < n && pd(t[p + 1]) && pd(t[p + 2]) && pd(t[p + 3]) && pu(t[p + 4]))
+            end = p + 5;
+        if (end < 0) {
+            p++;
+            continue;
+        }
+        if (k == PII_MAX_SPANS)
+            return -1;
+        spans[2 * k] = p;
+        spans[2 * k + 1] = end;
+        k++;
+        p = end;
+    }
+    *count = k;
+    return 0;
+}
+
+static int pii_windows(const Py_ssize_t *spans, int count, Py_ssize_t before, Py_ssize_t after,
+                       Py_ssize_t n, Py_ssize_t *out)
+{
+    int k = 0;
+    for (int i = 0; i < count; i++) {
+        Py_ssize_t s = spans[2 * i] - before, e = spans[2 * i + 1] + after;
+        if (s < 0)
+            s = 0;
+        if (e > n)
+            e = n;
+        if (k && s <= out[2 * k - 1]) {
+            if (e > out[2 * k - 1])
+                out[2 * k - 1] = e;
+        } else {
+            out[2 * k] = s;
+            out[2 * k + 1] = e;
+            k++;
+        }
+    }
+    return k;
+}
+
+/* -- checksums.py ---------------------------------------------------------------------- */
+
+static int luhn_ok(const char *d, int len)
+{
+    int total = 0;
+    for (int i = 0; i < len; i++) {
+        int v = d[len - 1 - i] - '0';
+        if (i % 2) {
+            v *= 2;
+            if (v > 9)
+                v -= 9;
+        }
+        total += v;
+    }
+    return total % 10 == 0;
+}
+
+static int dnum(const char *d, int from, int to)
+{
+    int v = 0;
+    for (int i = from; i < to; i++)
+        v = v * 10 + (d[i] - '0');
+    return v;
+}
+
+static const char *card_brand_of(const char *d, int len)
+{
+    int h2 = dnum(d, 0, 2), h3 = dnum(d, 0, 3), h4 = dnum(d, 0, 4);
+    if (d[0] == '4')
+        return len == 13 || len == 16 || len == 19 ? "card:visa" : NULL;
+    if (((51 <= h2 && h2 <= 55) || (2221 <= h4 && h4 <= 2720)) && len == 16)
+        return "card:mastercard";
+    if (h2 == 34 || h2 == 37)
+        return len == 15 ? "card:amex" : NULL;
+    int long16 = 16 <= len && len <= 19;
+    if (2200 <= h4 && h4 <= 2204 && long16)
+        return "card:mir";
+    if ((h4 == 6011 || (644 <= h3 && h3 <= 649) || h2 == 65) && long16)
+        return "card:discover";
+    if (3528 <= h4 && h4 <= 3589 && long16)
+        return "card:jcb";
+    if (((300 <= h3 && h3 <= 305) || h2 == 36 || h2 == 38 || h2 == 39) && 14 <= len && len <= 19)
+        return "card:diners";
+    if (h2 == 62 && long16)
+        return "card:unionpay";
+    if ((h4 == 5018 || h4 == 5020 || h4 == 5038 || h4 == 5893 || h4 == 6304 || h4 == 6759 ||
+         h4 == 6761 || h4 == 6762 || h4 == 6763) && 12 <= len && len <= 19)
+        return "card:maestro";
+    return NULL;
+}
+
+static int all_same(const char *d, int len)
+{
+    for (int i = 1; i < len; i++)
+        if (d[i] != d[0])
+            return 0;
+    return 1;
+}
+
+static int ssn_ok(const char *d)
+{
+    int area = dnum(d, 0, 3), group = dnum(d, 3, 5), serial = dnum(d, 5, 9);
+    return 0 < area && area < 900 && area != 666 && group > 0 && serial > 0;
+}
+
+static int cpf_digit(const char *d, int count, int first_weight)
+{
+    int total = 0;
+    for (int i = 0; i < count; i++)
+        total += (d[i] - '0') * (first_weight - i);
+    return total * 10 % 11 % 10;
+}
+
+static int cpf_ok(const char *d)
+{
+    if (all_same(d, 11))
+        return 0;
+    char buf[10];
+    memcpy(buf, d, 9);
+    int first = cpf_digit(buf, 9, 10);
+    buf[9] = (char)('0' + first);
+    int second = cpf_digit(buf, 10, 11);
+    return d[9] - '0' == first && d[10] - '0' == second;
+}
+
+static int steuer_ok(const char *d)
+{
+    if (d[0] == '0')
+        return 0;
+    int counts[10] = {0}, repeated = 0, times = 0;
+    for (int i = 0; i < 10; i++)
+        counts[d[i] - '0']++;
+    for (int i = 0; i < 10; i++)
+        if (counts[i] > 1) {
+            repeated++;
+            times = counts[i];
+        }
+    if (repeated != 1 || times > 3)
+        return 0;
+    if (times == 3)
+        for (int i = 0; i < 8; i++)
+            if (d[i] == d[i + 1] && d[i + 1] == d[i + 2])
+                return 0;
+    int product = 10;
+    for (int i = 0; i < 10; i++) {
+        int total = (d[i] - '0' + product) % 10;
+        if (total == 0)
+            total = 10;
+        product = total * 2 % 11;
+    }
+    int check = 11 - product;
+    return d[10] - '0' == (check == 10 ? 0 : check);
+}
+
+static const int verhoeff_d[10][10] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5}, {2, 3, 4, 0, 1, 7, 8, 9, 5, 6},
+    {3, 4, 0, 1, 2, 8, 9, 5, 6, 7}, {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+    {6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3}, {8, 7, 6, 5, 9, 3, 2, 1, 0, 4},
+    {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}};
+static const int verhoeff_p[8][10] = {
+    {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4}, {5, 8, 0, 3, 7, 9, 6, 1, 4, 2},
+    {8, 9, 1, 6, 0, 4, 3, 5, 2, 7}, {9, 4, 5, 3, 1, 2, 7, 6, 8, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+    {2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8}};
+
+static int aadhaar_ok(const char *d)
+{
+    if (d[0] == '0' || d[0] == '1')
+        return 0;
+    int check = 0;
+    for (int i = 0; i < 12; i++)
+        check = verhoeff_d[check][verhoeff_p[i % 8][d[11 - i] - '0']];
+    return check == 0;
+}
+
+static int cnpj_ok(const char *d)
+{
+    static const int w[13] = {6, 5, 4, 3, 2, 9, 8, 7, 6, 5, 4, 3, 2};
+    if (all_same(d, 14))
+        return 0;
+    char r[14];
+    memcpy(r, d, 12);
+    for (int round = 0; round < 2; round++) {
+        int len = 12 + round, total = 0;
+        const int *weights = round == 0 ? w + 1 : w;
+        for (int i = 0; i < len; i++)
+            total += (r[i] - '0') * weights[i];
+        int rem = total % 11;
+        r[len] = (char)('0' + (rem < 2 ? 0 : 11 - rem));
+    }
+    return r[12] == d[12] && r[13] == d[13];
+}
+
+static int nir_ok(const char *d)
+{
+    if (d[0] != '1' && d[0] != '2')
+        return 0;
+    int month = dnum(d, 3, 5);
+    if (month < 1 || month > 12)
+        return 0;
+    long long head = 0;
+    for (int i = 0; i < 13; i++)
+        head = head * 10 + (d[i] - '0');
+    return 97 - head % 97 == dnum(d, 13, 15);
+}
+
+/* -- digit runs: digits.DIGIT_RUN, _shape, _DATE, _card, classify_national, _phone -------- */
+
+static Py_ssize_t dr_group(const unsigned char *t, Py_ssize_t q, Py_ssize_t lim)
+{
+    if (q >= lim)
+        return -1;
+    if (t[q] == '(') {
+        Py_ssize_t r = q + 1;
+        while (r < lim && pd(t[r]) && r - q - 1 < 5)
+            r++;
+        if (r == q + 1 || r >= lim || t[r] != ')')
+            return -1;
+        return r + 1;
+    }
+    if (!pd(t[q]))
+        return -1;
+    Py_ssize_t r = prun(t, q, lim, pd);
+    if (r < lim && (pa(t[r]) || t[r] == '_' || t[r] == '@'))
+        return -1;
+    return r;
+}
+
+static Py_ssize_t dr_match(const unsigned char *t, Py_ssize_t p, Py_ssize_t lim)
+{
+    if (p > 0 && (pw(t[p - 1]) || strchr(".+-/#", t[p - 1]) != NULL) && t[p - 1] != 0)
+        return -1;
+    Py_ssize_t cur;
+    if (t[p] == '+')
+        cur = dr_group(t, p + 1, lim);
+    else if (t[p] == '(' && p + 1 < lim && t[p + 1] == '+') {
+        cur = dr_group(t, p + 2, lim);
+        if (cur < 0)
+            cur = dr_group(t, p, lim);
+    } else
+        cur = dr_group(t, p, lim);
+    if (cur < 0)
+        return -1;
+    for (;;) {
+        Py_ssize_t nx = -1, q = cur;
+        if (q < lim && t[q] == ' ' && q + 1 < lim && (t[q + 1] == '-' || t[q + 1] == '/'))
+            q++;
+        if (q < lim && (t[q] == '-' || t[q] == '/')) {
+            q++;
+            if (q < lim && t[q] == ' ')
+                nx = dr_group(t, q + 1, lim);
+            if (nx < 0)
+                nx = dr_group(t, q, lim);
+        }
+        if (nx < 0 && cur < lim && (t[cur] == ' ' || t[cur] == '.'))
+            nx = dr_group(t, cur + 1, lim);
+        if (nx < 0 && t[cur - 1] == ')')
+            nx = dr_group(t, cur, lim);
+        if (nx < 0 && cur < lim && t[cur] == '(')
+            nx = dr_group(t, cur, lim);
+        if (nx < 0)
+            return cur;
+        cur = nx;
+    }
+}
+
+static int date_month(const unsigned char *t, Py_ssize_t p, Py_ssize_t len)
+{
+    if (len == 1)
+        return t[p] >= '1';
+    if (len != 2)
+        return 0;
+    if (t[p] == '0')
+        return t[p + 1] >= '1';
+    return t[p] == '1' && t[p + 1] <= '2';
+}
+
+static int psep(unsigned char c) { return c == '.' || c == '/' || c == '-'; }
+
+/* Whether _DATE matches at i (a digit-run start) and ends before a non-digit or b. */
+static int date_at(const unsigned char *t, Py_ssize_t i, Py_ssize_t b)
+{
+    Py_ssize_t len[3] = {0, 0, 0}, start[3];
+    unsigned char sep[2] = {0, 0};
+    int k = 0;
+    Py_ssize_t p = i;
+    while (k < 3) {
+        Py_ssize_t q = prun(t, p, b, pd);
+        if (q == p)
+            break;
+        start[k] = p;
+        len[k++] = q - p;
+        if (k == 3 || q + 1 >= b || !psep(t[q]) || !pd(t[q + 1]))
+            break;
+        sep[k - 1] = t[q];
+        p = q + 1;
+    }
+    if (k >= 2 && len[0] == 4 && len[1] <= 2)
+        return 1; /* [0-9]{4}[./-][0-9]{1,2}, the rest optional */
+    if (k == 3 && len[0] <= 2 && len[1] <= 2 && (len[2] == 2 || len[2] == 4))
+        return 1;
+    if (k >= 2 && sep[0] == '/' && len[1] == 2 && date_month(t, start[0], len[0]))
+        return 1;
+    return 0;
+}
+
+/* _DATE.fullmatch(text[a:b]) */
+static int date_full(const unsigned char *t, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t len[3], start[3];
+    unsigned char sep[2] = {0, 0};
+    int k = 0;
+    Py_ssize_t p = a;
+    for (;;) {
+        Py_ssize_t q = prun(t, p, b, pd);
+        if (q == p || k == 3)
+            return 0;
+        start[k] = p;
+        len[k++] = q - p;
+        if (q == b)
+            break;
+        if (!psep(t[q]) || k == 3)
+            return 0;
+        sep[k - 1] = t[q];
+        p = q + 1;
+    }
+    if ((k == 2 || k == 3) && len[0] == 4 && len[1] <= 2 && (k == 2 || len[2] <= 2))
+        return 1;
+    if (k == 3 && len[0] <= 2 && len[1] <= 2 && (len[2] == 2 || len[2] == 4))
+        return 1;
+    if (k == 2 && sep[0] == '/' && len[1] == 2 && date_month(t, start[0], len[0]))
+        return 1;
+    return 0;
+}
+
+/* _HAS_DATE.search(text[a:b]) */
+static int has_date(const unsigned char *t, Py_ssize_t a, Py_ssize_t b)
+{
+    for (Py_ssize_t i = a; i < b; i++)
+        if (pd(t[i]) && (i == a || !pd(t[i - 1])) && date_at(t, i, b))
+            return 1;
+    return 0;
+}
+
+#define REGION_US 1
+#define REGION_CA 2
+#define REGION_GB 4
+#define REGION_DE 8
+#define REGION_FR 16
+#define REGION_IN 32
+#define REGION_BR 64
+
+static int shape_is(const int *shape, int groups, const int *want, int wanted)
+{
+    if (groups != wanted)
+        return 0;
+    for (int i = 0; i < groups; i++)
+        if (shape[i] != want[i])
+            return 0;
+    return 1;
+}
+
+/* _classify over text[a:b]: 0 nothing, 1 found (*kind, *det), -1 only Python can tell. */
+static int pii_classify(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int *kind, const char **det)
+{
+    const unsigned char *t = x->t;
+    char d[20];
+    int nd = 0, shape[64], ng = 0;
+    char seps[8];
+    int ns = 0;
+    for (Py_ssize_t p = a; p < b;) {
+        if (pd(t[p])) {
+            Py_ssize_t q = prun(t, p, b, pd);
+            if (ng == 64)
+                return -1;
+            shape[ng++] = (int)(q - p);
+            for (Py_ssize_t i = p; i < q; i++) {
+                if (nd < 20)
+                    d[nd] = (char)t[i];
+                nd++;
+            }
+            p = q;
+            continue;
+        }
+        if (t[p] != ' ' && !memchr(seps, t[p], (size_t)ns)) {
+            if (ns == 7)
+                return -1;
+            seps[ns++] = (char)t[p];
+        }
+        p++;
+    }
+    if (!ns && ng > 1)
+        seps[ns++] = ' ';
+    seps[ns] = 0;
+    if (nd < 7 || date_full(t, a, b))
+        return 0;
+    if (nd > 19)
+        return 0; /* longer than any card, identifier or phone number */
+    if ((x->types & (1 << PK_CARD)) && nd >= 13 && t[a] != '+' && t[a] != '(' &&
+        (ns == 0 || !strcmp(seps, " ") || !strcmp(seps, "-"))) {
+        int ok = 1;
+        if (ng > 1) {
+            ok = shape[0] == 4;
+            for (int i = 1; i < ng - 1; i++)
+                ok &= 3 <= shape[i] && shape[i] <= 6;
+        }
+        const char *brand = ok ? card_brand_of(d, nd) : NULL;
+        if (brand && luhn_ok(d, nd)) {
+            *kind = PK_CARD;
+            *det = brand;
+            return 1;
+        }
+    }
+    if (x->types & (1 << PK_NATIONAL)) {
+        static const int s324[] = {3, 2, 4}, s3332[] = {3, 3, 3, 2}, s2333[] = {2, 3, 3, 3},
+                         s444[] = {4, 4, 4}, s23342[] = {2, 3, 3, 4, 2}, s132[] = {13, 2},
+                         snir[] = {1, 2, 2, 2, 3, 3, 2};
+        const char *found = NULL;
+        int bare = ng == 1;
+        *kind = PK_NATIONAL;
+        if (nd == 9) {
+            if (shape_is(shape, ng, s324, 3) && (!strcmp(seps, "-") || !strcmp(seps, " ")))
+                found = ssn_ok(d) ? "national_id:US-SSN" : NULL;
+            else if (bare && ssn_ok(d))
+                return -1; /* an SSN only after a naming word (_SSN_WORDS) */
+            if (found) {
+                *det = found;
+                return 1;
+            }
+        } else if (nd == 11) {
+            if (cpf_ok(d)) {
+                if (shape_is(shape, ng, s3332, 4) && !strcmp(seps, ".-")) {
+                    *det = "national_id:BR-CPF";
+                    return 1;
+                }
+                if (bare)
+                    return -1; /* a CPF only after a naming word */
+            }
+            if ((bare || shape_is(shape, ng, s2333, 4)) &&
+                (ns == 0 || !strcmp(seps, " ") || !strcmp(seps, "/")) && steuer_ok(d)) {
+                *det = "national_id:DE-STEUER-ID";
+                return 1;
+            }
+        } else if (nd == 12) {
+            if (shape_is(shape, ng, s444, 3) && (!strcmp(seps, " ") || !strcmp(seps, "-"))) {
+                if (aadhaar_ok(d)) {
+                    *det = "national_id:IN-AADHAAR";
+                    return 1;
+                }
+            } else if (bare && aadhaar_ok(d))
+                return -1;
+        } else if (nd == 14) {
+            if (shape_is(shape, ng, s23342, 5) && !strcmp(seps, "./-")) {
+                if (cnpj_ok(d)) {
+                    *det = "national_id:BR-CNPJ";
+                    return 1;
+                }
+            } else if (bare && cnpj_ok(d))
+                return -1;
+        } else if (nd == 15 && (bare || shape_is(shape, ng, s132, 2) || shape_is(shape, ng, snir, 7)) &&
+                   (ns == 0 || !strcmp(seps, " ")) && nir_ok(d)) {
+            *det = "national_id:FR-NIR";
+            return 1;
+        }
+    }
+    if (!(x->types & (1 << PK_PHONE)))
+        return 0;
+    /* _phone's tests on the run itself; past them only phonenumbers can tell. */
+    if (nd > 15 || (ng > 1 && shape[ng - 1] < 2))
+        return 0;
+    int international = t[a] == '+' || (t[a] == '(' && b - a > 1 && t[a + 1] == '+');
+    if (!international && t[a] == '0' && b - a > 1 && t[a + 1] == '0' && nd >= 10)
+        international = 1;
+    if (!international && shape[0] == 1 && d[0] != '1')
+        return 0;
+    if (memchr(seps, '.', (size_t)ns) && strcmp(seps, "."))
+        return 0;
+    if (!international) {
+        if (!strcmp(seps, ".") && ng == 2)
+            return 0;
+        int r = x->regions, plausible = 0;
+        if (r & (REGION_US | REGION_CA))
+            plausible |= (nd == 10 && d[0] != '0') || (nd == 11 && d[0] == '1');
+        if (r & REGION_GB)
+            plausible |= (nd == 10 || nd == 11) && d[0] == '0';
+        if (r & REGION_DE)
+            plausible |= nd <= 13 && d[0] == '0';
+        if (r & REGION_FR)
+            plausible |= nd == 10 && d[0] == '0';
+        if (r & REGION_IN)
+            plausible |= (nd == 10 && d[0] >= '6') || (nd == 11 && d[0] == '0');
+        if (r & REGION_BR)
+            plausible |= (nd == 10 || nd == 11) && d[0] != '0';
+        if (!plausible)
+            return 0;
+    }
+    return -1;
+}
+
+/* _IBAN_BEFORE.search(text, max(0, start - 40), start) */
+static int iban_before(const unsigned char *t, Py_ssize_t start)
+{
+    Py_ssize_t low = start - 40 > 0 ? start - 40 : 0, j = start - 1;
+    if (j < low || t[j] != ' ')
+        return 0;
+    for (;;) {
+        if (j - 4 >= low && pu(t[j - 4]) && pu(t[j - 3]) && pd(t[j - 2]) && pd(t[j - 1]))
+            return 1;
+        if (j - 5 >= low && t[j - 5] == ' ' && pud(t[j - 4]) && pud(t[j - 3]) && pud(t[j - 2]) &&
+            pud(t[j - 1]))
+            j -= 5;
+        else
+            return 0;
+    }
+}
+
+static void pii_put(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int *state)
+{
+    int kind;
+    const char *det;
+    int got = pii_classify(x, a, b, &kind, &det);
+    if (got < 0)
+        x->unsure = 1;
+    else if (got)
+        pii_add(x, a, b, kind, det);
+    *state = got;
+}
+
+static int all_digits(const unsigned char *t, Py_ssize_t a, Py_ssize_t b)
+{
+    if (a == b)
+        return 0;
+    for (Py_ssize_t i = a; i < b; i++)
+        if (!pd(t[i]))
+            return 0;
+    return 1;
+}
+
+/* digits._greedy */
+static void pii_greedy(PiiCtx *x, const Py_ssize_t *pc, int count)
+{
+    const unsigned char *t = x->t;
+    int first = 0;
+    while (first < count && !x->unsure) {
+        int matched = 0, top = first + 8 < count ? first + 8 : count;
+        for (int last = top; last > first; last--) {
+            Py_ssize_t s = pc[2 * first], e = pc[2 * (last - 1) + 1];
+            if (e - s < 7)
+                break;
+            if (last < count && all_digits(t, pc[2 * last], pc[2 * last + 1]))
+                continue;
+            int got;
+            pii_put(x, s, e, &got);
+            if (got < 0)
+                return;
+            if (got) {
+                matched = last;
+                break;
+            }
+        }
+        if (matched)
+            first = matched;
+        else if (pc[2 * first + 1] - pc[2 * first] <= 3 && t[pc[2 * first]] != '+')
+            first++;
+        else
+            return;
+    }
+}
+
+/* digits._read_run */
+static void pii_read_run(PiiCtx *x, Py_ssize_t start, Py_ssize_t end)
+{
+    const unsigned char *t = x->t;
+    if (end - start < 7)
+        return;
+    if (t[start] == '(' && t[start + 1] == '+')
+        start++;
+    if (!memchr(t + start, ' ', (size_t)(end - start))) {
+        int got;
+        pii_put(x, start, end, &got);
+        return;
+    }
+    int after_iban = iban_before(t, start);
+    if (!after_iban && !has_date(t, start, end)) {
+        int got;
+        pii_put(x, start, end, &got);
+        if (got)
+            return;
+    }
+    Py_ssize_t pieces[2 * PII_MAX_PIECES], part[2 * PII_MAX_PIECES];
+    int np = 0, nparts = 0, first = 0;
+    for (Py_ssize_t p = start; p < end;) {
+        if (t[p] == ' ') {
+            p++;
+            continue;
+        }
+        Py_ssize_t q = p;
+        while (q < end && t[q] != ' ')
+            q++;
+        if (np == PII_MAX_PIECES) {
+            x->unsure = 1;
+            return;
+        }
+        pieces[2 * np] = p;
+        pieces[2 * np + 1] = q;
+        np++;
+        p = q;
+    }
+    if (after_iban)
+        while (first < np && pieces[2 * first + 1] - pieces[2 * first] <= 4)
+            first++;
+    for (int i = first; i < np && !x->unsure; i++) {
+        Py_ssize_t a = pieces[2 * i], b = pieces[2 * i + 1];
+        int digit = 0;
+        for (Py_ssize_t k = a; k < b; k++)
+            digit |= pd(t[k]);
+        if (!digit || date_full(t, a, b)) {
+            pii_greedy(x, part, nparts);
+            nparts = 0;
+        } else {
+            part[2 * nparts] = a;
+            part[2 * nparts + 1] = b;
+            nparts++;
+        }
+    }
+    if (!x->unsure)
+        pii_greedy(x, part, nparts);
+}
+
+static void pii_digit_runs(PiiCtx *x, const Py_ssize_t *spans, int count)
+{
+    for (int i = 0; i < count && !x->unsure; i++) {
+        Py_ssize_t lim = spans[2 * i + 1] + 1 < x->n ? spans[2 * i + 1] + 1 : x->n;
+        Py_ssize_t p = spans[2 * i] - 2 > 0 ? spans[2 * i] - 2 : 0;
+        while (p < lim && !x->unsure) {
+            Py_ssize_t end = dr_match(x->t, p, lim);
+            if (end < 0) {
+                p++;
+                continue;
+            }
+            pii_read_run(x, p, end);
+            p = end;
+        }
+    }
+}
+
+/* -- IBAN: detectors.find_ibans, IBAN, checksums.iban_valid ----------------------------- */
+
+static const char iban_countries[] =
+    "AD24AE23AL28AT20AZ28BA20BE16BG22BH22BR29BY28CH21CR22CY28CZ24DE22DK18DO28EE20EG29ES24"
+    "FI18FO18FR27GB22GE22GI23GL18GR27GT28HR21HU28IE22IL23IQ23IS26IT27JO30KW30KZ20LB28LC32"
+    "LI21LT20LU20LV21LY25MC27MD24ME22MK19MR27MT31MU30NL18NO15PK24PL28PS29PT25QA29RO24SA24"
+    "SC31SE24SI19SK24SM27ST25SV28TL23TN24TR26UA29VA22VG24XK20";
+
+static int iban_length(unsigned char a, unsigned char b)
+{
+    for (const char *p = iban_countries; *p; p += 4)
+        if (p[0] == a && p[1] == b)
+            return (p[2] - '0') * 10 + (p[3] - '0');
+    return 0;
+}
+
+/* IBAN.search(text, position, lim): the match's start (*end its end), or -1. */
+static Py_ssize_t iban_search(const unsigned char *t, Py_ssize_t position, Py_ssize_t lim,
+                              Py_ssize_t *end)
+{
+    for (Py_ssize_t p = position; p + 3 < lim; p++) {
+        if (!pu(t[p]) || (p > 0 && pan(t[p - 1])) || !pu(t[p + 1]) || !pd(t[p + 2]) ||
+            !pd(t[p + 3]))
+            continue;
+        Py_ssize_t ends[31], q = p + 4;
+        int units = 0;
+        while (units < 30) {
+            if (q + 1 < lim && t[q] == ' ' && pud(t[q + 1]))
+                q += 2;
+            else if (q < lim && pud(t[q]))
+                q += 1;
+            else
+                break;
+            ends[++units] = q;
+        }
+        for (int k = units; k >= 10; k--) {
+            Py_ssize_t e = ends[k];
+            if (e < lim && (pd(t[e]) || pl(t[e])))
+                continue;
+            *end = e;
+            return p;
+        }
+    }
+    return -1;
+}
+
+static void pii_ibans(PiiCtx *x, const Py_ssize_t *win, int count)
+{
+    const unsigned char *t = x->t;
+    for (int w = 0; w < count; w++) {
+        Py_ssize_t position = win[2 * w], stop = win[2 * w + 1], match_end, start;
+        while ((start = iban_search(t, position, stop, &match_end)) >= 0) {
+            int length = iban_length(t[start], t[start + 1]);
+            position = start + 1;
+            if (!length)
+                continue;
+            Py_ssize_t end;
+            int taken;
+            if (memchr(t + start, ' ', (size_t)(match_end - start))) {
+                Py_ssize_t q = start + 4;
+                int units = 0;
+                while (units < length - 4) {
+                    if (q + 1 < match_end && t[q] == ' ' && pud(t[q + 1]))
+                        q += 2;
+                    else if (q < match_end && pud(t[q]))
+                        q += 1;
+                    else
+                        break;
+                    units++;
+                }
+                if (units < length - 4)
+                    continue;
+                end = q;
+                taken = length;
+            } else {
+                end = start + length < match_end ? start + length : match_end;
+                taken = (int)(end - start);
+            }
+            if (taken < length || (end < x->n && pan(t[end])))
+                continue;
+            char compact[40];
+            int k = 0;
+            for (Py_ssize_t i = start; i < end; i++)
+                if (t[i] != ' ')
+                    compact[k++] = (char)t[i];
+            /* ISO 7064 mod 97 over compact[4:] + compact[:4], letters as 10..35 */
+            int rem = 0;
+            for (int i = 0; i < k; i++) {
+                unsigned char c = (unsigned char)compact[(i + 4) % k];
+                if (pd(c))
+                    rem = (rem * 10 + (c - '0')) % 97;
+                else
+                    rem = (rem * 100 + (c - 'A' + 10)) % 97;
+            }
+            if (rem == 1) {
+                char det[8] = {'i', 'b', 'a', 'n', ':', compact[0], compact[1], 0};
+                pii_add(x, start, end, PK_IBAN, det);
+                position = end;
+            }
+        }
+    }
+}
+
+/* -- letter-led national ids: national.LETTER_IDS ------------------------------------- */
+
+static int ni_first(unsigned char c) { return pu(c) && !strchr("DFIQUV", c); }
+static int ni_second(unsigned char c) { return pu(c) && !strchr("DFIOQUV", c); }
+
+static Py_ssize_t ni_at(const unsigned char *t, Py_ssize_t p, Py_ssize_t lim, int spaced)
+{
+    Py_ssize_t q = p + 2;
+    for (int g = 0; g < 3; g++) {
+        if (spaced) {
+            if (q >= lim || t[q] != ' ')
+                return -1;
+            q++;
+        }
+        if (q + 1 >= lim || !pd(t[q]) || !pd(t[q + 1]))
+            return -1;
+        q += 2;
+    }
+    if (spaced) {
+        if (q >= lim || t[q] != ' ')
+            return -1;
+        q++;
+    }
+    if (q >= lim || t[q] < 'A' || t[q] > 'D')
+        return -1;
+    q++;
+    return q < lim && pan(t[q]) ? -1 : q;
+}
+
+static void pii_letter_ids(PiiCtx *x, const Py_ssize_t *win, int count)
+{
+    static const char *const banned[] = {"BG", "GB", "NK", "KN", "TN", "NT", "ZZ", NULL};
+    const unsigned char *t = x->t;
+    for (int w = 0; w < count; w++) {
+        Py_ssize_t lim = win[2 * w + 1];
+        for (Py_ssize_t p = win[2 * w]; p < lim;) {
+            Py_ssize_t end = -1;
+            const char *det = NULL;
+            if (!(p > 0 && pan(t[p - 1]))) {
+                int ok = p + 1 < lim && ni_first(t[p]) && ni_second(t[p + 1]);
+                for (int i = 0; ok && banned[i]; i++)
+                    ok = !(t[p] == banned[i][0] && t[p + 1] == banned[i][1]);
+                if (ok && (end = ni_at(t, p, lim, 1)) < 0)
+                    end = ni_at(t, p, lim, 0);
+                if (end >= 0)
+                    det = "national_id:GB-NINO";
+                else if (p + 10 <= lim && pu(t[p]) && pu(t[p + 1]) && pu(t[p + 2]) &&
+                         t[p + 3] && strchr("ABCFGHJLPT", t[p + 3]) && pu(t[p + 4]) &&
+                         pd(t[p + 5]) && pd(t[p + 6]) && pd(t[p + 7]) && pd(t[p + 8]) &&
+                         pu(t[p + 9]) && !(p + 10 < lim && pan(t[p + 10]))) {
+                    end = p + 10;
+                    det = "national_id:IN-PAN";
+                }
+            }
+            if (det) {
+                pii_add(x, p, end, PK_NATIONAL, det);
+                p = end;
+            } else
+                p++;
+        }
+    }
+}
+
+/* -- IPv4: detectors.find_ipv4, IPV4, _VERSION_BEFORE ---------------------------------- */
+
+static Py_ssize_t octet(const unsigned char *t, Py_ssize_t q, Py_ssize_t lim)
+{
+    Py_ssize_t r = prun(t, q, lim, pd), len = r - q;
+    if (len == 0 || len > 3 || (len > 1 && t[q] == '0'))
+        return -1;
+    if (len == 3 && (t[q] - '0') * 100 + (t[q + 1] - '0') * 10 + (t[q + 2] - '0') > 255)
+        return -1;
+    return r;
+}
+
+static int version_before(const unsigned char *t, Py_ssize_t start)
+{
+    static const char *const words[] = {"version", "ver.", "release", "build", "v", NULL};
+    Py_ssize_t low = start - 10 > 0 ? start - 10 : 0, stop = start;
+    while (stop > low && t[stop - 1] == ' ')
+        stop--;
+    /* the word ends where the spaces before the address begin; \b before it */
+    for (int k = 0; words[k]; k++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(words[k]);
+        for (Py_ssize_t e = stop; e <= start && e - len >= low; e++) {
+            if (e > stop)
+                break;
+            Py_ssize_t i = e - len;
+            int same = 1;
+            for (Py_ssize_t j = 0; j < len && same; j++)
+                same = (t[i + j] | (pa(t[i + j]) ? 0x20 : 0)) == (unsigned char)words[k][j];
+            if (same && (i == 0 || !pw(t[i - 1])))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void pii_ipv4(PiiCtx *x, const Py_ssize_t *spans, int count)
+{
+    const unsigned char *t = x->t;
+    for (int i = 0; i < count; i++) {
+        Py_ssize_t s = spans[2 * i], e = spans[2 * i + 1];
+        if (!memchr(t + s, '.', (size_t)(e - s)))
+            continue;
+        Py_ssize_t lim = e + 1 < x->n ? e + 1 : x->n;
+        for (Py_ssize_t p = s; p < lim;) {
+            Py_ssize_t q = p;
+            if (p > 0 && (pw(t[p - 1]) || t[p - 1] == '.'))
+                q = -1;
+            for (int k = 0; k < 4 && q >= 0; k++) {
+                q = octet(t, q, lim);
+                if (q >= 0 && k < 3)
+                    q = q < lim && t[q] == '.' ? q + 1 : -1;
+            }
+            if (q >= 0 && ((q < lim && pw(t[q])) || (q + 1 < lim && t[q] == '.' && pd(t[q + 1]))))
+                q = -1;
+            if (q < 0) {
+                p++;
+                continue;
+            }
+            if (!version_before(t, p))
+                pii_add(x, p, q, PK_IP, "ip:v4");
+            p = q;
+        }
+    }
+}
+
+/* -- scanner.resolve_overlaps ------------------------------------------------------------ */
+
+static const int pii_priority[7] = {4, 6, 2, 1, 5, 3, 0}; /* types.PRIORITY by kind code */
+
+static int raw_by_position(const PiiRaw *a, const PiiRaw *b)
+{
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    if (a->end != b->end)
+        return a->end > b->end ? -1 : 1;
+    return 0;
+}
+
+static int raw_by_rank(const PiiRaw *a, const PiiRaw *b)
+{
+    int pa_ = pii_priority[a->kind], pb_ = pii_priority[b->kind];
+    if (pa_ != pb_)
+        return pa_ < pb_ ? -1 : 1;
+    Py_ssize_t la = a->start - a->end, lb = b->start - b->end;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    return 0;
+}
+
+static void raw_sort(PiiRaw *r, int n, int (*cmp)(const PiiRaw *, const PiiRaw *))
+{
+    for (int i = 1; i < n; i++) { /* insertion sort: stable, as list.sort is */
+        PiiRaw item = r[i];
+        int j = i - 1;
+        while (j >= 0 && cmp(&r[j], &item) > 0) {
+            r[j + 1] = r[j];
+            j--;
+        }
+        r[j + 1] = item;
+    }
+}
+
+/* Leaves the kept findings in x->raw[0:count], in text order. */
+static void pii_resolve(PiiCtx *x)
+{
+    int n = x->count;
+    if (n < 2)
+        return;
+    raw_sort(x->raw, n, raw_by_position);
+    int clean = 1;
+    for (int i = 0; i + 1 < n; i++)
+        clean &= x->raw[i].end <= x->raw[i + 1].start;
+    if (clean)
+        return;
+    PiiRaw *ranked = x->ranked, *kept = x->kept;
+    memcpy(ranked, x->raw, sizeof(PiiRaw) * (size_t)n);
+    raw_sort(ranked, n, raw_by_rank);
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        Py_ssize_t start = ranked[i].start, end = ranked[i].end;
+        int index = 0;
+        while (index < k && kept[index].start <= start)
+            index++; /* bisect_right */
+        if (index && kept[index - 1].end > start)
+            continue;
+        if (index < k && kept[index].start < end)
+            continue;
+        memmove(&kept[index + 1], &kept[index], sizeof(PiiRaw) * (size_t)(k - index));
+        kept[index] = ranked[i];
+        k++;
+    }
+    memcpy(x->raw, kept, sizeof(PiiRaw) * (size_t)k);
+    x->count = k;
+}
+
+/* -- the entry point ------------------------------------------------------------------- */
+
+#define FAM_EMAIL 1
+#define FAM_DIGITS 2
+#define FAM_IPV6 4
+#define FAM_KNOWN 8
+#define FAM_PRIVATE 16
+#define FAM_ASSIGNED 32
+#define PLAN_RUNS 64
+#define PLAN_IBANS 128
+#define PLAN_LETTER_IDS 256
+#define PLAN_IPV4 512
+#define PLAN_NAMES 1024
+#define PLAN_ADDRESSES 2048
+
+static int pii_has(const unsigned char *t, Py_ssize_t n, const char *s)
+{
+    return memmem(t, (size_t)n, s, strlen(s)) != NULL;
+}
+
+/* 1: x->raw holds the answer; 0: Python must run. */
+static int pii_find(PiiCtx *x, long families, long plan)
+{
+    const unsigned char *t = x->t;
+    Py_ssize_t n = x->n;
+    long wanted = families & plan;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (t[i] < 0x20 || t[i] > 0x7e)
+            return 0;
+    if (plan & (PLAN_NAMES | PLAN_ADDRESSES))
+        return 0;
+    if ((wanted & FAM_IPV6) && (pii_has(t, n, "::") || memchr(t, ':', (size_t)n))) {
+        Py_ssize_t colons = 0;
+        for (Py_ssize_t i = 0; i < n; i++)
+            colons += t[i] == ':';
+        if (colons >= 7 || pii_has(t, n, "::"))
+            return 0;
+    }
+    if ((wanted & FAM_PRIVATE) && pii_has(t, n, "PRIVATE KEY"))
+        return 0;
+    if ((wanted & FAM_ASSIGNED) && (memchr(t, '=', (size_t)n) || memchr(t, ':', (size_t)n) ||
+                                    pii_has(t, n, " is ") || pii_has(t, n, "earer ")))
+        return 0;
+    if ((wanted & FAM_EMAIL) && memchr(t, '@', (size_t)n))
+        pii_emails(x);
+    if (!x->unsure && (wanted & FAM_DIGITS)) {
+        Py_ssize_t *spans = x->spans, *win = x->windows;
+        int count;
+        if (pii_candidates(t, n, spans, &count) < 0)
+            return 0;
+        if (count) {
+            if (plan & PLAN_RUNS)
+                pii_digit_runs(x, spans, count);
+            if (!x->unsure && (plan & PLAN_IBANS))
+                pii_ibans(x, win, pii_windows(spans, count, 40, 44, n, win));
+            if (!x->unsure && (plan & PLAN_LETTER_IDS))
+                pii_letter_ids(x, win, pii_windows(spans, count, 8, 4, n, win));
+            if (!x->unsure && (plan & PLAN_IPV4))
+                pii_ipv4(x, spans, count);
+        }
+    }
+    if (!x->unsure && (wanted & FAM_KNOWN))
+        pii_known_secrets(x);
+    if (x->unsure)
+        return 0;
+    pii_resolve(x);
+    return 1;
+}
+
+static PyObject *
+find_pii(PyObject *module, PyObject *args)
+{
+    Py_buffer view;
+    long families, plan;
+    int types, regions;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*llii:find_pii", &view, &families, &plan, &types, &regions))
+        return NULL;
+    PiiCtx *x = PyMem_Malloc(sizeof(PiiCtx));
+    if (x == NULL) {
+        PyBuffer_Release(&view);
+        return PyErr_NoMemory();
+    }
+    x->t = view.buf;
+    x->n = view.len;
+    x->types = types;
+    x->regions = regions;
+    x->unsure = 0;
+    x->count = 0;
+    PyObject *result;
+    if (!pii_find(x, families, plan)) {
+        result = Py_None;
+        Py_INCREF(result);
+    } else if ((result = PyList_New(x->count)) != NULL) {
+        for (int i = 0; i < x->count; i++) {
+            PiiRaw *r = &x->raw[i];
+            PyObject *item = Py_BuildValue("(nnis)", r->start, r->end, r->kind, r->detector);
+            if (item == NULL) {
+                Py_CLEAR(result);
+                break;
+            }
+            PyList_SET_ITEM(result, i, item);
+        }
+    }
+    PyMem_Free(x);
+    PyBuffer_Release(&view);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(data, anchors, max_line, families, leaves)\n"
@@ -1679,6 +3049,8 @@ static PyMethodDef methods[] = {
     {"merkle_pairs", merkle_pairs, METH_O,
      "merkle_pairs(nodes) -> parents: SHA-256(0x01 || left || right) of each pair of 32-byte "
      "nodes"},
+    {"find_pii", find_pii, METH_VARARGS,
+     "find_pii(text, families, plan, types, regions) -> [(start, end, kind, detector)] | None"},
     {NULL, NULL, 0, NULL},
 };
 

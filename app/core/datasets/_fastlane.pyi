@@ -24,3 +24,25 @@ def merkle_pairs(nodes: bytes | bytearray | memoryview, /) -> bytes:
     """One level of an RFC 6962 Merkle tree: for ``nodes``, 2k 32-byte nodes, the k parents
     SHA-256(0x01 || left || right), concatenated in order. ValueError when ``len(nodes)`` is
     not a multiple of 64 (an odd node out is the caller's to carry up). Releases the GIL."""
+
+def find_pii(
+    text: bytes, families: int, plan: int, types: int, regions: int, /
+) -> list[tuple[int, int, int, str]] | None:
+    """``resolve_overlaps(PiiScanner.raw_findings(text, families))`` for one string, or None
+    when only the Python detectors can tell; used through :mod:`.pii.native_find`.
+
+    ``text`` is the string's ASCII bytes (any byte outside 0x20-0x7E: None). ``families``
+    are :mod:`.pii.prefilter` bits, ``plan`` the scanner's ``_plan`` (family bits and the
+    detector bits 64 runs, 128 IBANs, 256 letter ids, 512 IPv4, 1024 names, 2048 addresses),
+    ``types`` has bit ``k`` for the k-th :class:`.PiiType` in declaration order (0 email,
+    1 phone, 2 payment_card, 3 iban, 4 ip, 5 national_id, 6 secret, 7 person_name,
+    8 street_address), which is also each finding's kind code, and ``regions`` the phone
+    regions as bits (US 1, CA 2, GB 4, DE 8, FR 16, IN 32, BR 64).
+
+    Decided in C: e-mail addresses, every known-prefix secret format, digit candidates,
+    IPv4 (with the version-word rule), IBANs, payment cards, letter-led national ids and
+    digit-led ones whose shape decides. None when: a digit run passes the phone checks
+    that need no context (then phonenumbers or a context word decides); a bare 9, 11, 12
+    or 14-digit run passes its national id's check digits (a naming word decides); IPv6,
+    private key or assigned-secret gates pass; names or addresses are enabled; more than
+    128 findings or 256 candidates."""
