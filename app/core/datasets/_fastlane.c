@@ -1787,7 +1787,11 @@ static void pii_emails(PiiCtx *x)
     const unsigned char *t = x->t;
     Py_ssize_t n = x->n, done = 0;
     for (Py_ssize_t at = 0; at < n; at++) {
-        if (t[at] != '@' || at < done)
+        const unsigned char *next = memchr(t + at, '@', (size_t)(n - at));
+        if (next == NULL)
+            break;
+        at = next - t;
+        if (at < done)
             continue;
         Py_ssize_t run = at + 1;
         while (run < n && (pw(t[run]) || t[run] == '.' || t[run] == '-'))
@@ -1850,8 +1854,12 @@ static const char *const fmt_detectors[13] = {
 
 static int pstarts(const unsigned char *t, Py_ssize_t n, Py_ssize_t at, const char *s)
 {
-    size_t k = strlen(s);
-    return at >= 0 && (size_t)(n - at) >= k && memcmp(t + at, s, k) == 0;
+    if (at < 0)
+        return 0;
+    for (; *s; s++, at++)
+        if (at >= n || t[at] != (unsigned char)*s)
+            return 0;
+    return 1;
 }
 
 /* The end of format `f`'s match at `s`, or -1 (pattern.match(text, s)). */
@@ -1949,18 +1957,55 @@ static Py_ssize_t pii_format_at(const unsigned char *t, Py_ssize_t n, int f, Py_
     return -1;
 }
 
+/* _find_known for every format. Every match holds a rarer character at a fixed place of
+   its prefix ('_' of "ghp_", '-' of "sk-", 'J' of "eyJ"); one pass finds those, records
+   where a format's prefix starts around them, then each format in turn matches at its
+   places, its matches not overlapping, as the Python loop over formats does. A place
+   Python tries and this pass skips ("xox" without its '-') cannot match. */
+static const struct {
+    unsigned char c;
+    int format, offset;
+} fmt_anchors[] = {
+    {'A', 0, 0}, {'_', 1, 3}, {'_', 2, 6}, {'-', 3, 5}, {'-', 4, 4}, {'.', 5, 5},
+    {'_', 6, 1}, {'A', 7, 0}, {'-', 8, 2}, {'_', 9, 2}, {'_', 10, 3}, {'.', 11, 2},
+    {'J', 12, 2},
+};
+
 static void pii_known_secrets(PiiCtx *x)
 {
     const unsigned char *t = x->t;
     Py_ssize_t n = x->n;
-    for (int f = 0; f < 13; f++) {
-        Py_ssize_t done = 0;
-        for (Py_ssize_t at = fmt_leads[f]; at < n; at++) {
+    Py_ssize_t at_of[64];
+    int format_of[64], hits = 0;
+    for (Py_ssize_t at = 0; at < n; at++) {
+        unsigned char c = t[at];
+        if (c != '_' && c != '-' && c != '.' && c != 'A' && c != 'J')
+            continue;
+        for (int a = 0; a < 13; a++) {
+            if (fmt_anchors[a].c != c)
+                continue;
+            int f = fmt_anchors[a].format;
+            Py_ssize_t p = at - fmt_anchors[a].offset;
+            if (p < fmt_leads[f])
+                continue;
             int hit = 0;
             for (int k = 0; fmt_prefixes[f][k] && !hit; k++)
-                hit = pstarts(t, n, at, fmt_prefixes[f][k]);
-            Py_ssize_t start = at - fmt_leads[f], end;
-            if (hit && start >= done && (end = pii_format_at(t, n, f, start)) >= 0) {
+                hit = pstarts(t, n, p, fmt_prefixes[f][k]);
+            if (hit) {
+                if (hits == 64) {
+                    x->unsure = 1;
+                    return;
+                }
+                at_of[hits] = p;
+                format_of[hits++] = f;
+            }
+        }
+    }
+    for (int f = 0; f < 13 && hits; f++) {
+        Py_ssize_t done = 0, end;
+        for (int i = 0; i < hits; i++) {
+            Py_ssize_t start = at_of[i] - fmt_leads[f];
+            if (format_of[i] == f && start >= done && (end = pii_format_at(t, n, f, start)) >= 0) {
                 done = end;
                 pii_add(x, start, end, PK_SECRET, fmt_detectors[f]);
             }
@@ -2959,9 +3004,11 @@ static int pii_find(PiiCtx *x, long families, long plan)
     const unsigned char *t = x->t;
     Py_ssize_t n = x->n;
     long wanted = families & plan;
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (t[i] < 0x20 || t[i] > 0x7e)
-            return 0;
+    unsigned bad = 0;
+    for (Py_ssize_t i = 0; i < n; i++) /* no early exit: the compiler vectorises it */
+        bad |= (unsigned)(t[i] < 0x20) | (unsigned)(t[i] > 0x7e);
+    if (bad)
+        return 0;
     if (plan & (PLAN_NAMES | PLAN_ADDRESSES))
         return 0;
     if ((wanted & FAM_IPV6) && (pii_has(t, n, "::") || memchr(t, ':', (size_t)n))) {
@@ -3011,11 +3058,17 @@ find_pii(PyObject *module, PyObject *args)
     (void)module;
     if (!PyArg_ParseTuple(args, "y*llii:find_pii", &view, &families, &plan, &types, &regions))
         return NULL;
-    PiiCtx *x = PyMem_Malloc(sizeof(PiiCtx));
+    /* One context while the GIL is held (no Python code runs inside pii_find); another
+       only if building a result list ran code that called back in. */
+    static PiiCtx shared;
+    static int busy;
+    PiiCtx *x = busy ? PyMem_Malloc(sizeof(PiiCtx)) : &shared;
     if (x == NULL) {
         PyBuffer_Release(&view);
         return PyErr_NoMemory();
     }
+    int mine = x == &shared;
+    busy |= mine;
     x->t = view.buf;
     x->n = view.len;
     x->types = types;
@@ -3037,7 +3090,10 @@ find_pii(PyObject *module, PyObject *args)
             PyList_SET_ITEM(result, i, item);
         }
     }
-    PyMem_Free(x);
+    if (mine)
+        busy = 0;
+    else
+        PyMem_Free(x);
     PyBuffer_Release(&view);
     return result;
 }
