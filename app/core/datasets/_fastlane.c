@@ -1700,7 +1700,8 @@ typedef struct {
 typedef struct {
     const unsigned char *t;
     Py_ssize_t n;
-    int types, regions, unsure, count;
+    int types, regions, unsure, failed, count;
+    PyObject *phone; /* digits._valid_region, or NULL: an international number's verdict */
     PiiRaw raw[PII_MAX_RAW], ranked[PII_MAX_RAW], kept[PII_MAX_RAW];
     Py_ssize_t spans[2 * PII_MAX_SPANS], windows[2 * PII_MAX_SPANS];
 } PiiCtx;
@@ -2391,6 +2392,88 @@ static int shape_is(const int *shape, int groups, const int *want, int wanted)
     return 1;
 }
 
+static int ci_at(const unsigned char *t, Py_ssize_t i, Py_ssize_t stop, const char *w)
+{
+    for (; *w; w++, i++)
+        if (i >= stop || (pa(t[i]) ? t[i] | 0x20 : t[i]) != (unsigned char)*w)
+            return 0;
+    return 1;
+}
+
+static int no_phone_tail(const unsigned char *t, Py_ssize_t i, Py_ssize_t stop)
+{
+    for (; i < stop; i++)
+        if (!strchr(" :.#-", t[i]) || t[i] == 0)
+            return 0;
+    return 1;
+}
+
+/* _NO_PHONE_BEFORE.search(text[max(0, start - 32):start]): an order, invoice or case
+   number's word right before a run. */
+static int no_phone_before(const unsigned char *t, Py_ssize_t start)
+{
+    static const char *const words[] = {
+        "isbn", "issn", "doi", "order", "invoice", "ticket", "ref", "reference", "tracking",
+        "account", "acct", "customer", "case", "po", "sku", "serial", "epoch", "timestamp",
+        "unix", "bestellung", "rechnung", "commande", "facture", "pedido", "nota", NULL};
+    static const char *const suffixes[] = {"no.", "no", "number", "nr.", "nr", "#", "id", NULL};
+    Py_ssize_t low = start - 32 > 0 ? start - 32 : 0;
+    for (Py_ssize_t i = low; i < start; i++) {
+        if (i > low && pw(t[i - 1])) /* \b: the slice starts at low */
+            continue;
+        for (int w = 0; words[w]; w++) {
+            if (!ci_at(t, i, start, words[w]))
+                continue;
+            Py_ssize_t j = i + (Py_ssize_t)strlen(words[w]), k = j;
+            if (no_phone_tail(t, j, start))
+                return 1;
+            while (k < start && t[k] == ' ')
+                k++;
+            for (int f = 0; suffixes[f]; f++)
+                if (ci_at(t, k, start, suffixes[f]) &&
+                    no_phone_tail(t, k + (Py_ssize_t)strlen(suffixes[f]), start))
+                    return 1;
+        }
+    }
+    return 0;
+}
+
+/* _valid_region(run, None) through the scanner's own function (and its cache). */
+static int pii_phone_verdict(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int rewrite, const char **det)
+{
+    static char detector[40];
+    char run[64];
+    Py_ssize_t len = 0;
+    if (b - a > 60)
+        return -1;
+    if (rewrite) { /* "00 49 ..." is read as "+49 ..." */
+        run[len++] = '+';
+        a += 2;
+    }
+    memcpy(run + len, x->t + a, (size_t)(b - a));
+    len += b - a;
+    PyObject *found = PyObject_CallFunction(x->phone, "s#O", run, len, Py_None);
+    if (found == NULL) {
+        x->failed = 1;
+        return -1;
+    }
+    int verdict = 0;
+    if (found != Py_None) {
+        Py_ssize_t size;
+        const char *text = PyUnicode_Check(found) ? PyUnicode_AsUTF8AndSize(found, &size) : NULL;
+        if (text == NULL || size >= (Py_ssize_t)sizeof detector) {
+            PyErr_Clear();
+            verdict = -1;
+        } else {
+            memcpy(detector, text, (size_t)size + 1);
+            *det = detector;
+            verdict = 1;
+        }
+    }
+    Py_DECREF(found);
+    return verdict;
+}
+
 /* _classify over text[a:b]: 0 nothing, 1 found (*kind, *det), -1 only Python can tell. */
 static int pii_classify(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int *kind, const char **det)
 {
@@ -2500,8 +2583,9 @@ static int pii_classify(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int *kind, const 
     if (nd > 15 || (ng > 1 && shape[ng - 1] < 2))
         return 0;
     int international = t[a] == '+' || (t[a] == '(' && b - a > 1 && t[a + 1] == '+');
+    int rewrite = 0;
     if (!international && t[a] == '0' && b - a > 1 && t[a + 1] == '0' && nd >= 10)
-        international = 1;
+        international = rewrite = 1;
     if (!international && shape[0] == 1 && d[0] != '1')
         return 0;
     if (memchr(seps, '.', (size_t)ns) && strcmp(seps, "."))
@@ -2525,7 +2609,12 @@ static int pii_classify(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int *kind, const 
         if (!plausible)
             return 0;
     }
-    return -1;
+    if (no_phone_before(t, a))
+        return 0;
+    if (!international || x->phone == NULL)
+        return -1; /* the phone words and each region's number plan: Python's */
+    *kind = PK_PHONE;
+    return pii_phone_verdict(x, a, b, rewrite, det);
 }
 
 /* _IBAN_BEFORE.search(text, max(0, start - 40), start) */
@@ -3055,8 +3144,10 @@ find_pii(PyObject *module, PyObject *args)
     Py_buffer view;
     long families, plan;
     int types, regions;
+    PyObject *phone = Py_None;
     (void)module;
-    if (!PyArg_ParseTuple(args, "y*llii:find_pii", &view, &families, &plan, &types, &regions))
+    if (!PyArg_ParseTuple(args, "y*llii|O:find_pii", &view, &families, &plan, &types, &regions,
+                          &phone))
         return NULL;
     /* One context while the GIL is held (no Python code runs inside pii_find); another
        only if building a result list ran code that called back in. */
@@ -3073,10 +3164,14 @@ find_pii(PyObject *module, PyObject *args)
     x->n = view.len;
     x->types = types;
     x->regions = regions;
-    x->unsure = 0;
+    x->unsure = x->failed = 0;
     x->count = 0;
+    x->phone = phone == Py_None ? NULL : phone;
     PyObject *result;
-    if (!pii_find(x, families, plan)) {
+    int decided = pii_find(x, families, plan);
+    if (x->failed)
+        result = NULL;
+    else if (!decided) {
         result = Py_None;
         Py_INCREF(result);
     } else if ((result = PyList_New(x->count)) != NULL) {
@@ -3106,7 +3201,8 @@ static PyMethodDef methods[] = {
      "merkle_pairs(nodes) -> parents: SHA-256(0x01 || left || right) of each pair of 32-byte "
      "nodes"},
     {"find_pii", find_pii, METH_VARARGS,
-     "find_pii(text, families, plan, types, regions) -> [(start, end, kind, detector)] | None"},
+     "find_pii(text, families, plan, types, regions, phone=None) -> "
+     "[(start, end, kind, detector)] | None"},
     {NULL, NULL, 0, NULL},
 };
 

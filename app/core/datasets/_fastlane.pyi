@@ -1,5 +1,7 @@
 """The JSON Lines fast lane in C (``_fastlane.c``); used through :mod:`.nativelane`."""
 
+from collections.abc import Callable
+
 ABI: int
 SOURCE: str
 """The first 16 hex digits of SHA-256 over the ``_fastlane.c`` it was built from ("": unknown)."""
@@ -26,7 +28,13 @@ def merkle_pairs(nodes: bytes | bytearray | memoryview, /) -> bytes:
     not a multiple of 64 (an odd node out is the caller's to carry up). Releases the GIL."""
 
 def find_pii(
-    text: bytes, families: int, plan: int, types: int, regions: int, /
+    text: bytes,
+    families: int,
+    plan: int,
+    types: int,
+    regions: int,
+    phone: Callable[[str, str | None], str | None] | None = None,
+    /,
 ) -> list[tuple[int, int, int, str]] | None:
     """``resolve_overlaps(PiiScanner.raw_findings(text, families))`` for one string, or None
     when only the Python detectors can tell; used through :mod:`.pii.native_find`.
@@ -37,12 +45,16 @@ def find_pii(
     ``types`` has bit ``k`` for the k-th :class:`.PiiType` in declaration order (0 email,
     1 phone, 2 payment_card, 3 iban, 4 ip, 5 national_id, 6 secret, 7 person_name,
     8 street_address), which is also each finding's kind code, and ``regions`` the phone
-    regions as bits (US 1, CA 2, GB 4, DE 8, FR 16, IN 32, BR 64).
+    regions as bits (US 1, CA 2, GB 4, DE 8, FR 16, IN 32, BR 64). ``phone`` is
+    ``digits._valid_region``: called as ``phone(run, None)`` for a number written with
+    ``+`` or ``00`` that passed every other rule of ``digits._phone`` (its exceptions
+    propagate); without it such a number answers None.
 
     Decided in C: e-mail addresses, every known-prefix secret format, digit candidates,
     IPv4 (with the version-word rule), IBANs, payment cards, letter-led national ids and
-    digit-led ones whose shape decides. None when: a digit run passes the phone checks
-    that need no context (then phonenumbers or a context word decides); a bare 9, 11, 12
+    digit-led ones whose shape decides, international phone numbers (through ``phone``).
+    None when: a digit run written the national way passes the phone checks before the
+    phone words and each region's plan (Python decides); a bare 9, 11, 12
     or 14-digit run passes its national id's check digits (a naming word decides); IPv6,
     private key or assigned-secret gates pass; names or addresses are enabled; more than
     128 findings or 256 candidates."""
