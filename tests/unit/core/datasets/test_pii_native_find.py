@@ -382,3 +382,28 @@ def test_words_that_rule_a_phone_number_out_get_the_python_answer(word: str) -> 
             decided += _check(f"zz{word}{' ' * (32 - len(word) + shift)}{number}")
             decided += _check(f"a {word}{'-' * (32 - len(word) + shift)}{number}")
     assert decided
+
+
+def test_the_phone_check_s_errors_propagate_and_it_may_call_back_in() -> None:
+    from app.core.datasets import nativelane
+    from app.core.datasets.pii import digits
+
+    find_pii = nativelane._NATIVE.find_pii  # type: ignore[union-attr]
+    plan, types, regions, _ = scanner_arguments(PiiScanner())
+    text = b"call +1 415 555 0132 or mail a.b@example.com"
+
+    def failing(run: str, region: str | None) -> str | None:
+        raise RuntimeError("phonenumbers failed")
+
+    with pytest.raises(RuntimeError, match="phonenumbers failed"):
+        find_pii(text, prefilter.ALL, plan, types, regions, failing)
+
+    def reentrant(run: str, region: str | None) -> str | None:
+        inner = find_pii(b"x 4111 1111 1111 1111", prefilter.ALL, plan, types, regions)
+        assert inner == [(2, 21, 2, "card:visa")]
+        return digits._valid_region(run, region)
+
+    assert find_pii(text, prefilter.ALL, plan, types, regions, reentrant) == [
+        (5, 20, 1, "phone:US"),
+        (29, 44, 0, "email"),
+    ]
