@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from app.core.datasets.pii import native_find
+from app.core.datasets.pii.native_find import native_findings, scanner_arguments
 from app.core.datasets.pii.redact import Action, RedactionPolicy, mask_tag, pseudonym
 from app.core.datasets.pii.scanner import MIN_LENGTH, PiiScanner, resolve_overlaps
 from app.core.datasets.pii.types import PiiType, Raw
@@ -43,10 +45,14 @@ def usable(canonical: bytes) -> bool:
 class TextLane:
     """One policy's scan and redaction of canonical text; built once per worker."""
 
-    __slots__ = ("_actions", "_key", "_names", "_scanner", "_tags")
+    __slots__ = ("_actions", "_key", "_names", "_native", "_scanner", "_tags")
 
-    def __init__(self, scanner: PiiScanner, policy: RedactionPolicy, key: bytes) -> None:
+    def __init__(
+        self, scanner: PiiScanner, policy: RedactionPolicy, key: bytes, *, native: bool = True
+    ) -> None:
         self._scanner = scanner
+        self._native = scanner_arguments(scanner) if native and native_find.available else None
+        # The C detectors' view of the scanner, when the build has them (see native_find).
         self._key = key
         self._actions = {kind: policy.per_type.get(kind, policy.default) for kind in PiiType}
         self._names = {kind: (kind.value, action.value) for kind, action in self._actions.items()}
@@ -72,23 +78,30 @@ class TextLane:
             return canonical, None
         families, gate = plan
         raw_findings = scanner.raw_findings
-        parts = canonical.decode("ascii").split('"')
+        native = self._native
+        parts = canonical.split(b'"')
         counts: Counts | None = None
         dropped = changed = False
         for at in range(1, len(parts), 2):
-            text = parts[at]
-            if len(text) < MIN_LENGTH or parts[at + 1][0] == ":":
+            piece = parts[at]
+            if len(piece) < MIN_LENGTH or parts[at + 1][:1] == b":":
                 continue  # too short for a finding, or a key (keys are not scanned)
-            spans = gate(text)
-            if not spans:
-                continue
-            raw = raw_findings(text, families, spans)
-            if not raw:
+            found = native_findings(piece, families, native) if native is not None else None
+            text = piece.decode("ascii")
+            if found is None:  # not built, or a string only the Python detectors can decide
+                spans = gate(text)
+                if not spans:
+                    continue
+                raw = raw_findings(text, families, spans)
+                if not raw:
+                    continue
+                found = resolve_overlaps(raw)
+            elif not found:
                 continue
             if counts is None:
                 counts = {}
             edits: list[tuple[Raw, Action]] = []
-            for item in resolve_overlaps(raw):
+            for item in found:
                 kind = item[2]
                 action = self._actions[kind]
                 type_name, action_name = self._names[kind]
@@ -101,12 +114,12 @@ class TextLane:
                 elif action is not Action.KEEP:
                     edits.append((item, action))
             if edits and not dropped:
-                parts[at] = self._redacted(text, edits)
+                parts[at] = self._redacted(text, edits).encode("ascii")
                 changed = True
         if dropped:
             return None, counts
         if changed:
-            return '"'.join(parts).encode("ascii"), counts
+            return b'"'.join(parts), counts
         return canonical, counts
 
     def _redacted(self, text: str, edits: list[tuple[Raw, Action]]) -> str:
