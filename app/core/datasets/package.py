@@ -96,7 +96,7 @@ class BytePipe:
             self._pending_size += size
             if self._pending_size >= self._piece:
                 self._flush()
-        return len(data)
+        return size
 
     def close(self) -> None:
         """No more data: flush what is gathered and mark the end."""

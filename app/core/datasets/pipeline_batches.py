@@ -169,7 +169,7 @@ def choose_workers(requested: int | None, paths: Sequence[Path]) -> int:
     return default_workers()
 
 
-def tune_heap() -> None:
+def tune_heap() -> bool:
     """Keep this process's megabyte-sized buffers in the C heap between uses (glibc only).
 
     A pass allocates and frees a few buffers of about a megabyte per batch
@@ -183,18 +183,35 @@ def tune_heap() -> None:
     threshold (at most 16 MiB of free heap an arena) and larger blocks
     still get their own mapping. Elsewhere (no ``mallopt``) nothing
     changes.
+
+    The setting is the whole process's and stays (glibc no longer moves
+    the thresholds itself), so only a pass that runs a worker pool makes it,
+    and :func:`release_heap` hands the free heap back when the pass ends:
+    the desktop app, which runs prepares in its own process, keeps no more
+    than it would have. Whether glibc took both settings.
     """
     global _heap_tuned
     if _heap_tuned:
-        return
+        return True
     _heap_tuned = True
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError, TypeError):  # pragma: no cover - not glibc
+        return False
+    mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
+    trim = mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
+    mmap = mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    return bool(trim == 1 and mmap == 1)
+
+
+def release_heap() -> None:
+    """Give the C heap's free memory back to the system (glibc ``malloc_trim``), if there is one."""
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # pragma: no cover - not glibc
         return
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
-    mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+    trim.argtypes = (ctypes.c_size_t,)
+    trim(0)
 
 
 def widen_result_pipe(executor: ProcessPoolExecutor) -> None:
@@ -211,7 +228,7 @@ def widen_result_pipe(executor: ProcessPoolExecutor) -> None:
         fcntl = importlib.import_module("fcntl")
         reader = executor._result_queue._reader  # type: ignore[attr-defined]
         fcntl.fcntl(reader.fileno(), fcntl.F_SETPIPE_SZ, RESULT_PIPE)
-    except (ImportError, AttributeError, OSError):
+    except Exception:
         return
 
 
@@ -219,10 +236,10 @@ def stage_results(
     items: Iterator[WorkItem], config: StageConfig, workers: int, cancel: CancelToken
 ) -> Iterator[BatchResult]:
     """Stage results in input order: inline with 0 workers, else from a process pool."""
-    tune_heap()
     if workers <= 0:
         yield from _inline(items, config, cancel)
         return
+    tune_heap()
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["app.core.datasets.stages"])
     executor = ProcessPoolExecutor(
@@ -244,6 +261,7 @@ def stage_results(
         for future in pending:
             future.cancel()
         executor.shutdown(wait=True, cancel_futures=True)
+        release_heap()
 
 
 def _inline(
