@@ -245,7 +245,7 @@ def run_prepare(path: Path, workers: int | None) -> dict[str, object]:
     command = [sys.executable, __file__, "--child", str(path)]
     if workers is not None:
         command += ["--workers", str(workers)]
-    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(path.parent / "pycache")}
+    env = dict(os.environ)  # the modules compiled as an installed app has them
     env.pop("TESSERA_FORBID_HOME", None)
     done = subprocess.run(command, capture_output=True, text=True, check=False, env=env)
     if done.returncode != 0:

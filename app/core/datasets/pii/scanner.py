@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from app.core.datasets.pii import prefilter, tokens
 from app.core.datasets.pii.detectors import (
@@ -201,14 +202,25 @@ class PiiScanner:
         if plan is None:
             return findings
         families, gate = plan
+        native = _native_for(self) if NATIVE else None
         if isinstance(record, str):
             if len(record) >= MIN_LENGTH and (spans := gate(record)):
-                raw = self.raw_findings(record, families, spans)
+                raw = self._detect(record, families, spans, native)
                 if raw:
                     findings.extend(_findings(record, "", raw))
         elif isinstance(record, (dict, list)):
-            self._scan_container(record, "", families, gate, findings)
+            self._scan_container(record, "", families, gate, findings, native)
         return findings
+
+    def _detect(
+        self, text: str, families: int, spans: Sequence[Span], native: _Native | None
+    ) -> list[Raw]:
+        """A string's findings past its gate: from the C detectors where they can be sure."""
+        if native is not None and text.isascii():
+            found = native[0](text.encode("ascii"), families, native[1])
+            if found is not None:
+                return found
+        return self.raw_findings(text, families, spans)
 
     def _scan_container(
         self,
@@ -217,6 +229,7 @@ class PiiScanner:
         families: int,
         gate: _Gate,
         findings: list[Finding],
+        native: _Native | None,
     ) -> None:
         # iter_strings, unrolled: a path is spelled only for a string with a finding. A string
         # reaches the detectors only past its gate, whose digit candidates they then search.
@@ -224,22 +237,48 @@ class PiiScanner:
             for key, child in node.items():
                 if isinstance(child, str):
                     if len(child) >= MIN_LENGTH and (spans := gate(child)):
-                        raw = self.raw_findings(child, families, spans)
+                        raw = self._detect(child, families, spans, native)
                         if raw:
                             findings.extend(_findings(child, f"{path}/{escape_pointer(key)}", raw))
                 elif isinstance(child, (dict, list)):
                     self._scan_container(
-                        child, f"{path}/{escape_pointer(key)}", families, gate, findings
+                        child, f"{path}/{escape_pointer(key)}", families, gate, findings, native
                     )
         else:
             for index, child in enumerate(node):
                 if isinstance(child, str):
                     if len(child) >= MIN_LENGTH and (spans := gate(child)):
-                        raw = self.raw_findings(child, families, spans)
+                        raw = self._detect(child, families, spans, native)
                         if raw:
                             findings.extend(_findings(child, f"{path}/{index}", raw))
                 elif isinstance(child, (dict, list)):
-                    self._scan_container(child, f"{path}/{index}", families, gate, findings)
+                    self._scan_container(child, f"{path}/{index}", families, gate, findings, native)
+
+
+NATIVE = True
+"""Whether :meth:`PiiScanner.scan_record` asks the C detectors first, where the build has them
+(:mod:`.native_find`; property tests hold both ways equal and turn this off)."""
+
+_Native = tuple[Callable[[bytes, int, Any], list[Raw] | None], Any]
+"""``native_find.native_findings`` and the scanner's arguments for it."""
+_NATIVE_FOR: dict[tuple[frozenset[PiiType], tuple[str, ...]], _Native | None] = {}
+
+
+def _native_for(scanner: PiiScanner) -> _Native | None:
+    """The C detectors for ``scanner``'s types and regions, worked out once per process."""
+    key = (scanner.types, scanner.regions)
+    try:
+        return _NATIVE_FOR[key]
+    except KeyError:
+        pass
+    # Imported here: native_find imports this module (and the lane's loader) itself.
+    from app.core.datasets.pii import native_find
+
+    native: _Native | None = None
+    if native_find.available:
+        native = (native_find.native_findings, native_find.scanner_arguments(scanner))
+    _NATIVE_FOR[key] = native
+    return native
 
 
 _Gate = Callable[[str], Sequence[Span] | None]

@@ -21,6 +21,7 @@ from app.core.datasets.pii import (
     redact_record,
 )
 from app.core.datasets.pii import prefilter as pf
+from app.core.datasets.pii import scanner as scanner_module
 from app.core.datasets.pii.textlane import SUPPORTED, TextLane, usable
 from app.core.datasets.records import JsonObject, JsonValue
 from app.core.datasets.stage_findings import count_findings
@@ -98,7 +99,11 @@ def _record_path(
     scanner: PiiScanner, policy: RedactionPolicy, record: JsonObject, families: int
 ) -> tuple[bytes | None, dict[str, dict[str, int]] | None]:
     """What the stage's record path makes of the record: its bytes (None: dropped), counts."""
-    findings = scanner.scan_record(record, families)
+    saved, scanner_module.NATIVE = scanner_module.NATIVE, False  # the Python detectors alone
+    try:
+        findings = scanner.scan_record(record, families)
+    finally:
+        scanner_module.NATIVE = saved
     if not findings:
         return canonical_json(record), None
     counts: dict[str, dict[str, int]] = {}
