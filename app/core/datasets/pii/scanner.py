@@ -275,7 +275,7 @@ def _native_for(scanner: PiiScanner) -> _Native | None:
     from app.core.datasets.pii import native_find
 
     native: _Native | None = None
-    if native_find.available:
+    if native_find.available and scanner.prefilters:  # C has no names or addresses: no use
         native = (native_find.native_findings, native_find.scanner_arguments(scanner))
     _NATIVE_FOR[key] = native
     return native
