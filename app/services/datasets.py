@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, BinaryIO, Final, Literal
 
 from app import paths
 from app.core.crypto import parse_recipient
@@ -307,16 +307,32 @@ def export_dataset(
     The file appears only when complete. This is the one operation that
     puts prepared records on disk in the clear, so front ends ask first.
     """
+    with atomic_output(Path(destination)) as out:
+        return export_dataset_to(session, id_or_prefix, out, progress=progress, cancel=cancel)
+
+
+def export_dataset_to(
+    session: Session,
+    id_or_prefix: str,
+    out: BinaryIO,
+    *,
+    progress: ProgressCallback = no_progress,
+    cancel: CancelToken = NEVER_CANCELLED,
+) -> int:
+    """Write the records, decrypted, as JSONL to an open stream (say standard output).
+
+    What :func:`export_dataset` writes into its file; the caller owns the
+    stream, and a cancel or an error leaves it with part of the records.
+    """
     info = get_dataset(session, id_or_prefix)
     check_package(info)
     identity = owner_identity(session, info)
     count = 0
-    with atomic_output(Path(destination)) as out:
-        for line in iter_package_lines(info.package_files, [identity], cancel=cancel):
-            out.write(line + b"\n")
-            count += 1
-            if not count % 10_000:
-                progress(ProgressEvent("export", count, info.records, "records"))
+    for line in iter_package_lines(info.package_files, [identity], cancel=cancel):
+        out.write(line + b"\n")
+        count += 1
+        if not count % 10_000:
+            progress(ProgressEvent("export", count, info.records, "records"))
     progress(ProgressEvent("export", count, info.records, "records"))
     return count
 

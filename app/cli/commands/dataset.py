@@ -88,7 +88,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     export = actions.add_parser("export", help="write the records, decrypted, as JSONL")
     export.add_argument("id", metavar="ID")
-    export.add_argument("-o", "--output", metavar="FILE", required=True)
+    export.add_argument(
+        "-o", "--output", metavar="FILE", required=True, help="a file, or - for standard output"
+    )
     export.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     export.set_defaults(handler=run_export)
 
@@ -262,6 +264,8 @@ def run_export(ctx: CliContext, args: argparse.Namespace) -> int:
 
     session = ctx.open_vault()
     info = datasets.get_dataset(session, args.id)
+    to_stdout = args.output == "-"
+    where = "standard output" if to_stdout else args.output
     if not args.yes:
         if not sys.stdin.isatty():
             raise TesseraError(
@@ -269,9 +273,18 @@ def run_export(ctx: CliContext, args: argparse.Namespace) -> int:
                 hint="pass --yes to export without asking",
             )
         if not ctx.confirm(
-            f"Write the {info.records} records of {info.name!r} UNENCRYPTED to {args.output}?"
+            f"Write the {info.records} records of {info.name!r} UNENCRYPTED to {where}?"
         ):
             raise TesseraError("not exported", hint="pass --yes to export without asking")
+    if to_stdout:  # the records alone on standard output, for a pipe; the summary on stderr
+        ctx.stdout.flush()
+        out = getattr(ctx.stdout, "buffer", None) or sys.stdout.buffer
+        count = datasets.export_dataset_to(
+            session, info.id, out, progress=ctx.progress("Exporting")
+        )
+        out.flush()
+        ctx.note(f"Wrote {count} records to standard output (not encrypted).")
+        return 0
     count = datasets.export_dataset(
         session, info.id, Path(args.output), progress=ctx.progress("Exporting")
     )

@@ -90,6 +90,12 @@ def test_prepare_list_show_export_prove_verify(tessera: object, tmp_path: Path) 
     records = [json.loads(line) for line in exported.read_text().splitlines()]
     assert records[0]["text"].startswith("write to [EMAIL:")
     assert records[1] == {"text": "plain"}
+    code, out, err = run("dataset", "export", dataset_id, "-o", "-", "--yes")  # type: ignore[operator]
+    assert code == 0, err
+    assert [json.loads(line) for line in out.splitlines()] == records  # the records alone
+    assert "3 records to standard output" not in out
+    assert "to standard output (not encrypted)" in err
+    assert not Path("-").exists()
 
     proof = tmp_path / "proof.json"
     code, _, err = run("dataset", "prove", dataset_id, "--record", "1", "-o", str(proof))  # type: ignore[operator]
