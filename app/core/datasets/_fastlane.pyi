@@ -58,3 +58,25 @@ def find_pii(
     or 14-digit run passes its national id's check digits (a naming word decides); IPv6,
     private key or assigned-secret gates pass; names or addresses are enabled; more than
     128 findings or 256 candidates."""
+
+def redact_line(
+    canonical: bytes,
+    families: int,
+    plan: int,
+    types: int,
+    regions: int,
+    phone: Callable[[str, str | None], str | None] | None,
+    tags: tuple[bytes | bool | None, ...],
+    /,
+) -> tuple[bytes, bytes | None, bytes] | None:
+    """The PII text lane (:mod:`.pii.textlane`) over one canonical line (ASCII, no
+    backslash), or None when only Python can do it.
+
+    Every value string (a key is the string followed by ``:``) of at least 5 characters
+    goes through :func:`find_pii` with these arguments; each finding of kind ``k`` is
+    masked with ``tags[k]`` (bytes, no quote or backslash) or kept (``tags[k]`` None).
+    None when a string answers None, or a finding's kind has any other tag (an action C
+    does not apply: pseudonymise, drop-record). Else ``(line, leaf, kinds)``: the redacted
+    line (``canonical`` itself when nothing was masked), its Merkle leaf
+    SHA-256(0x00 || SHA-256(line)) (None when nothing was masked), and the kind code of
+    every finding in the line's order, one byte each."""

@@ -349,7 +349,7 @@ def _keep_text(
     ``flagged`` (a native lane's line) has the leaf hash of ``canonical`` already.
     Returns the line kept (None: dropped).
     """
-    line, counts = text_lane.redact(canonical, families)
+    line, counts, leaf = text_lane.redact_leaf(canonical, families)
     if line is None:
         assert counts is not None
         merge_counts(result.pii, counts)
@@ -360,7 +360,9 @@ def _keep_text(
         merge_counts(result.pii_kept, counts)
     result.lines.append(line)
     result.local.append(index)
-    if flagged is not None and line is canonical:
+    if leaf is not None:  # the C text lane hashed the line it redacted
+        result.leaves += leaf
+    elif flagged is not None and line is canonical:
         result.leaves += flagged.leaf()
     else:
         result.leaves += hashlib.sha256(b"\x00" + hashlib.sha256(line).digest()).digest()

@@ -143,18 +143,18 @@ def test_a_corpus_batch_is_the_same_either_way(native: bool, policy: str, dedupe
     data = ("\n".join(lines) + "\n").encode()
     config = StageConfig(policy=POLICIES[policy], pseudonym_key=KEY, dedupe=dedupe)  # type: ignore[arg-type]
     calls = 0
-    redact = TextLane.redact
+    redact = TextLane.redact_leaf
 
     def counted(self: TextLane, canonical: bytes, families: int) -> object:
         nonlocal calls
         calls += 1
         return redact(self, canonical, families)
 
-    TextLane.redact = counted  # type: ignore[method-assign,assignment]
+    TextLane.redact_leaf = counted  # type: ignore[method-assign,assignment]
     try:
         result = _same(config, RawBatch(PATH, SCHEMA_EXACT + 1, data), native)
     finally:
-        TextLane.redact = redact  # type: ignore[method-assign]
+        TextLane.redact_leaf = redact  # type: ignore[method-assign]
     if policy == "drop-field" or dedupe == "near":
         assert calls == 0  # the record path, always
     else:
