@@ -14,14 +14,24 @@ from pathlib import Path
 from setuptools import Extension, setup
 
 SOURCE = "app/core/datasets/_fastlane.c"
-_path = Path(__file__).resolve().parent / SOURCE
-_digest = hashlib.sha256(_path.read_bytes()).hexdigest()[:16] if _path.exists() else ""
+PARTS = "app/core/datasets/fastlane_c"
+"""The files _fastlane.c includes: one translation unit, kept in files by topic."""
+_root = Path(__file__).resolve().parent
+_path = _root / SOURCE
+_parts = sorted((_root / PARTS).glob("*.c"))
+# The same digest as app.core.datasets.nativelane.source_digest (the build cannot import app).
+_digest = (
+    hashlib.sha256(b"".join(path.read_bytes() for path in [_path, *_parts])).hexdigest()[:16]
+    if _path.exists()
+    else ""
+)
 
 setup(
     ext_modules=[
         Extension(
             "app.core.datasets._fastlane",
             sources=[SOURCE],
+            depends=[str(path.relative_to(_root)) for path in _parts],
             libraries=["crypto"],
             define_macros=[("FASTLANE_SOURCE", f'"{_digest}"')],
             optional=True,

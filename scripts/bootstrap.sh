@@ -61,7 +61,7 @@ fi
 stamp="$venv/.tessera-installed"
 extras="$([ "$purpose" = test ] && echo '.[dev]' || echo '.')"
 # The C fast lane is built by the install too: a change to its source reinstalls.
-want_stamp="$(cat pyproject.toml setup.py app/core/datasets/_fastlane.c | sha256sum | cut -d' ' -f1) $extras"
+want_stamp="$(cat pyproject.toml setup.py app/core/datasets/_fastlane.c app/core/datasets/fastlane_c/*.c | sha256sum | cut -d' ' -f1) $extras"
 if [ ! -f "$stamp" ] || ! grep -qxF "$want_stamp" "$stamp"; then
   say "installing Python packages ($extras)"
   "$venv/bin/python" -m pip install -q --upgrade pip >/dev/null

@@ -48,6 +48,17 @@ ABI = 3
 _log = logging.getLogger(__name__)
 
 
+def source_digest(source: Path) -> str:
+    """What ``setup.py`` builds into the extension: a digest of ``_fastlane.c`` and its parts.
+
+    The parts are the files in ``fastlane_c/`` that it includes (one translation unit kept in
+    files by topic), in name order after it.
+    """
+    parts = sorted(source.with_name("fastlane_c").glob("*.c"))
+    data = b"".join(path.read_bytes() for path in [source, *parts])
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
 def _load() -> ModuleType | None:
     try:
         from app.core.datasets import _fastlane
@@ -58,7 +69,7 @@ def _load() -> ModuleType | None:
         return None
     source = Path(__file__).with_name("_fastlane.c")  # there in a source checkout only
     built = getattr(_fastlane, "SOURCE", "")
-    if built and source.exists() and hashlib.sha256(source.read_bytes()).hexdigest()[:16] != built:
+    if built and source.exists() and source_digest(source) != built:
         _log.warning(
             "the C fast lane was built from an older _fastlane.c; the Python lane runs "
             "until it is rebuilt (pip install -e .)"

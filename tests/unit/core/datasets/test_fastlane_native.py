@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import suppress
+from pathlib import Path
 
 import orjson
 import pytest
@@ -468,3 +469,22 @@ def test_a_stale_build_is_not_used(
     monkeypatch.setattr(_fastlane, name, value)
     assert nativelane._load() is None
     assert "the Python lane runs" in caplog.text
+
+
+def test_the_source_digest_covers_every_part_the_extension_includes(tmp_path: Path) -> None:
+    source = Path(nativelane.__file__).with_name("_fastlane.c")
+    copy = tmp_path / "_fastlane.c"
+    copy.write_bytes(source.read_bytes())
+    (tmp_path / "fastlane_c").mkdir()
+    parts = sorted(source.with_name("fastlane_c").glob("*.c"))
+    assert parts, "the extension's parts are missing"
+    for part in parts:
+        (tmp_path / "fastlane_c" / part.name).write_bytes(part.read_bytes())
+    assert nativelane.source_digest(copy) == nativelane.source_digest(source)
+    assert nativelane.source_digest(source) == _fastlane.SOURCE  # this build is of these files
+    edited = tmp_path / "fastlane_c" / parts[-1].name
+    edited.write_bytes(edited.read_bytes() + b"\n")
+    assert nativelane.source_digest(copy) != nativelane.source_digest(source)
+    for part in parts:
+        text = source.read_text()
+        assert f'#include "fastlane_c/{part.name}"' in text  # every part is compiled
