@@ -202,25 +202,29 @@ class PiiScanner:
         if plan is None:
             return findings
         families, gate = plan
-        native = _native_for(self) if NATIVE else None
+        native = native_detectors(self) if NATIVE else None
         if isinstance(record, str):
             if len(record) >= MIN_LENGTH and (spans := gate(record)):
-                raw = self._detect(record, families, spans, native)
+                raw = self.string_findings(record, families, spans, native)
                 if raw:
                     findings.extend(_findings(record, "", raw))
         elif isinstance(record, (dict, list)):
             self._scan_container(record, "", families, gate, findings, native)
         return findings
 
-    def _detect(
-        self, text: str, families: int, spans: Sequence[Span], native: _Native | None
+    def string_findings(
+        self, text: str, families: int, spans: Sequence[Span], native: Native | None
     ) -> list[Raw]:
-        """A string's findings past its gate: from the C detectors where they can be sure."""
+        """A string's findings past its gate, overlaps resolved (as :func:`resolve_overlaps`).
+
+        From the C detectors (``native``, see :func:`native_detectors`) where
+        they can be sure, else from :meth:`raw_findings` with the gate's ``spans``.
+        """
         if native is not None and text.isascii():
             found = native[0](text.encode("ascii"), families, native[1])
             if found is not None:
                 return found
-        return self.raw_findings(text, families, spans)
+        return resolve_overlaps(self.raw_findings(text, families, spans))
 
     def _scan_container(
         self,
@@ -229,7 +233,7 @@ class PiiScanner:
         families: int,
         gate: _Gate,
         findings: list[Finding],
-        native: _Native | None,
+        native: Native | None,
     ) -> None:
         # iter_strings, unrolled: a path is spelled only for a string with a finding. A string
         # reaches the detectors only past its gate, whose digit candidates they then search.
@@ -237,7 +241,7 @@ class PiiScanner:
             for key, child in node.items():
                 if isinstance(child, str):
                     if len(child) >= MIN_LENGTH and (spans := gate(child)):
-                        raw = self._detect(child, families, spans, native)
+                        raw = self.string_findings(child, families, spans, native)
                         if raw:
                             findings.extend(_findings(child, f"{path}/{escape_pointer(key)}", raw))
                 elif isinstance(child, (dict, list)):
@@ -248,7 +252,7 @@ class PiiScanner:
             for index, child in enumerate(node):
                 if isinstance(child, str):
                     if len(child) >= MIN_LENGTH and (spans := gate(child)):
-                        raw = self._detect(child, families, spans, native)
+                        raw = self.string_findings(child, families, spans, native)
                         if raw:
                             findings.extend(_findings(child, f"{path}/{index}", raw))
                 elif isinstance(child, (dict, list)):
@@ -259,12 +263,12 @@ NATIVE = True
 """Whether :meth:`PiiScanner.scan_record` asks the C detectors first, where the build has them
 (:mod:`.native_find`; property tests hold both ways equal and turn this off)."""
 
-_Native = tuple[Callable[[bytes, int, Any], list[Raw] | None], Any]
+Native = tuple[Callable[[bytes, int, Any], list[Raw] | None], Any]
 """``native_find.native_findings`` and the scanner's arguments for it."""
-_NATIVE_FOR: dict[tuple[frozenset[PiiType], tuple[str, ...]], _Native | None] = {}
+_NATIVE_FOR: dict[tuple[frozenset[PiiType], tuple[str, ...]], Native | None] = {}
 
 
-def _native_for(scanner: PiiScanner) -> _Native | None:
+def native_detectors(scanner: PiiScanner) -> Native | None:
     """The C detectors for ``scanner``'s types and regions, worked out once per process."""
     key = (scanner.types, scanner.regions)
     try:
@@ -274,7 +278,7 @@ def _native_for(scanner: PiiScanner) -> _Native | None:
     # Imported here: native_find imports this module (and the lane's loader) itself.
     from app.core.datasets.pii import native_find
 
-    native: _Native | None = None
+    native: Native | None = None
     if native_find.available and scanner.prefilters:  # C has no names or addresses: no use
         native = (native_find.native_findings, native_find.scanner_arguments(scanner))
     _NATIVE_FOR[key] = native

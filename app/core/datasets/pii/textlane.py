@@ -31,9 +31,8 @@ from collections.abc import Callable, Iterable
 
 from app.core.datasets import nativelane
 from app.core.datasets.pii import native_find, prefilter
-from app.core.datasets.pii.native_find import native_findings, scanner_arguments
 from app.core.datasets.pii.redact import Action, RedactionPolicy, mask_tag, pseudonym
-from app.core.datasets.pii.scanner import MIN_LENGTH, PiiScanner, resolve_overlaps
+from app.core.datasets.pii.scanner import MIN_LENGTH, PiiScanner, native_detectors
 from app.core.datasets.pii.types import PiiType, Raw
 
 SUPPORTED = frozenset({Action.MASK, Action.PSEUDONYMIZE, Action.KEEP, Action.DROP_RECORD})
@@ -77,8 +76,8 @@ class TextLane:
         self, scanner: PiiScanner, policy: RedactionPolicy, key: bytes, *, native: bool = True
     ) -> None:
         self._scanner = scanner
-        self._native = scanner_arguments(scanner) if native and native_find.available else None
-        # The C detectors' view of the scanner, when the build has them (see native_find).
+        self._native = native_detectors(scanner) if native else None
+        # The C detectors for the scanner, when the build has them (see native_find).
         self._key = key
         self._actions = {kind: policy.per_type.get(kind, policy.default) for kind in PiiType}
         self._names = {kind: (kind.value, action.value) for kind, action in self._actions.items()}
@@ -126,7 +125,8 @@ class TextLane:
             assert native is not None
             # an ungated scanner scans every family, as string_gate says
             wanted = families if self._gated else prefilter.ALL
-            done = whole(canonical, wanted, *native, self._whole)
+            arguments: native_find.Arguments = native[1]
+            done = whole(canonical, wanted, *arguments, self._whole)
             if done is not None:
                 text, leaf, kinds = done
                 if not kinds:
@@ -141,14 +141,7 @@ class TextLane:
         if len(kinds) == 1:  # nearly always
             type_name, action_name = codes[kinds[0]]
             return {type_name: {action_name: 1}}
-        counts: Counts = {}
-        for kind in kinds:
-            type_name, action_name = codes[kind]
-            per_type = counts.get(type_name)
-            if per_type is None:
-                per_type = counts[type_name] = {}
-            per_type[action_name] = per_type.get(action_name, 0) + 1
-        return counts
+        return _tally(codes[kind] for kind in kinds)
 
     def _redact(self, canonical: bytes, families: int) -> tuple[bytes | None, Counts | None]:
         """:meth:`redact` string by string, the C detectors (if any) asked for each."""
@@ -157,38 +150,23 @@ class TextLane:
         if plan is None:
             return canonical, None
         families, gate = plan
-        raw_findings = scanner.raw_findings
         native = self._native
         parts = canonical.split(b'"')
-        counts: Counts | None = None
+        names: list[tuple[str, str]] = []  # each finding's type and action, in order
         dropped = changed = False
         for at in range(1, len(parts), 2):
             piece = parts[at]
             if len(piece) < MIN_LENGTH or parts[at + 1][:1] == b":":
                 continue  # too short for a finding, or a key (keys are not scanned)
-            found = native_findings(piece, families, native) if native is not None else None
             text = piece.decode("ascii")
-            if found is None:  # not built, or a string only the Python detectors can decide
-                spans = gate(text)
-                if not spans:
-                    continue
-                raw = raw_findings(text, families, spans)
-                if not raw:
-                    continue
-                found = resolve_overlaps(raw)
-            elif not found:
+            spans = gate(text)
+            if not spans:
                 continue
-            if counts is None:
-                counts = {}
             edits: list[tuple[Raw, Action]] = []
-            for item in found:
+            for item in scanner.string_findings(text, families, spans, native):
                 kind = item[2]
                 action = self._actions[kind]
-                type_name, action_name = self._names[kind]
-                per_type = counts.get(type_name)
-                if per_type is None:
-                    per_type = counts[type_name] = {}
-                per_type[action_name] = per_type.get(action_name, 0) + 1
+                names.append(self._names[kind])
                 if action is Action.DROP_RECORD:
                     dropped = True
                 elif action is not Action.KEEP:
@@ -196,6 +174,7 @@ class TextLane:
             if edits and not dropped:
                 parts[at] = self._redacted(text, edits).encode("ascii")
                 changed = True
+        counts = _tally(names) if names else None
         if dropped:
             return None, counts
         if changed:
@@ -222,6 +201,15 @@ class TextLane:
             tail = start
         pieces.append(text[:tail])
         return "".join(reversed(pieces))
+
+
+def _tally(names: Iterable[tuple[str, str]]) -> Counts:
+    """Counts by type, then action, of findings given as (type, action) names, in order."""
+    counts: Counts = {}
+    for type_name, action_name in names:
+        per_type = counts.setdefault(type_name, {})
+        per_type[action_name] = per_type.get(action_name, 0) + 1
+    return counts
 
 
 __all__ = ["SUPPORTED", "Counts", "TextLane", "usable"]
