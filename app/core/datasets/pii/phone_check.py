@@ -1,13 +1,12 @@
-"""Phone number validity with ``phonenumbers``' answers, at one regex call a number.
+"""Phone numbers read and validated with ``phonenumbers``' answers, in a few microseconds.
 
-``phonenumbers.is_valid_number`` costs ~20 to 35 microseconds a number: to
-find the number's region and then its type it calls a Python function per
-number type, each matching one pattern of the library's metadata. Contributor
-datasets are full of distinct phone numbers, so no cache helps, and validation
-was a tenth of a prepare's time.
+``phonenumbers.parse`` and ``is_valid_number`` cost ~15 to 30 microseconds
+each a number: Python per step, a function and a regex per number type.
+Contributor datasets are full of distinct phone numbers, so no cache helps,
+and the two were a tenth of a prepare's time.
 
-The same metadata is compiled here, once per country calling code and on its
-first use, into one regex that gives the whole answer:
+Validation: the library's metadata is compiled here, once per calling code
+and on its first use, into one regex that gives the whole answer:
 
 * a region's validity, ``_number_type_helper(nsn, metadata) != UNKNOWN``,
   is "the general description matches and so does one of the type
@@ -23,14 +22,21 @@ first use, into one regex that gives the whole answer:
   one branch a region, in that order, each ending in an empty named group that
   says which region it chose and whether the number is valid for it.
 
-The result is the library's, not an approximation of it: the tests compare
-both on numbers of every length around every region's lengths, and the
-patterns are the library's own strings. The compiler checks that a
-pattern uses nothing that changes meaning when it is embedded in a larger one
-(capturing groups, back references, inline flags); a calling code or region
-whose metadata fails the check, or whose metadata disagrees with its calling
-code, is answered by ``phonenumbers`` itself. With ``phonenumbers`` 9.0 no
-metadata needs that.
+Reading (:func:`read_number`): a number written in digits, spaces, dashes,
+dots, slashes and brackets, with a ``+`` or for a region, goes through none of
+the parser's lenient rules; only its calling code and national prefix are
+left to decide, and those are mirrored (a transform rule of the national
+prefix is applied by the library's own function). Other writings, and a few
+where the parser guesses between readings, are left to ``parse``.
+
+The results are the library's, not approximations of them: the tests
+compare both on numbers of every length around every region's lengths, and
+on written forms of every region, and the patterns are the library's own
+strings. The compiler checks that a pattern uses nothing that changes meaning
+when it is embedded in a larger one (capturing groups, back references, inline
+flags); a calling code or region whose metadata fails the check, or disagrees
+with its calling code, is answered by ``phonenumbers`` itself. With
+``phonenumbers`` 9.0 no metadata needs that.
 
 Compiled regexes live in module dicts filled lazily; two threads compiling
 the same code at once both store an equal answer, so no lock is needed.
@@ -43,9 +49,9 @@ from dataclasses import dataclass
 from typing import Final
 
 import phonenumbers
-from phonenumbers import PhoneMetadata, PhoneNumber
+from phonenumbers import PhoneMetadata, PhoneNumber, phonenumberutil
 from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY, PhoneNumberDesc
-from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE
+from phonenumbers.phonenumberutil import COUNTRY_CODE_TO_REGION_CODE, ValidationResult
 
 _TYPE_DESCS: Final = (
     "premium_rate",
@@ -301,3 +307,185 @@ def is_valid_number(number: PhoneNumber) -> bool:
 def is_valid_number_for_region(number: PhoneNumber, region: str | None) -> bool:
     """``phonenumbers.is_valid_number_for_region(number, region)``, the same answer."""
     return valid_national_for_region(number.country_code, _nsn(number), region)
+
+
+# Reading the commonest written forms -----------------------------------------------------------
+
+_SIMPLE: Final = re.compile(r"(\+|\(*)[0-9][0-9 \-./()]*[0-9]")
+"""A number in ASCII digits with spaces, dashes, dots, slashes and brackets, maybe a leading ``+``.
+
+``phonenumbers.parse`` reads these without any of its lenient rules coming into play: no
+letters to convert, no extension (every extension form needs a letter, ``#``, ``~``, ``;`` or
+``,``), no second number (``/x``), nothing to trim at the end, and with three digits or more the
+string is "viable" (its punctuation is all in the library's). What is left of parsing is the
+calling code and the national prefix, mirrored below.
+"""
+_NOT_DIGITS: Final = b"+ -./()"
+_SHORT_NUMBER_RESULTS: Final = (
+    ValidationResult.TOO_SHORT,
+    ValidationResult.IS_POSSIBLE_LOCAL_ONLY,
+    ValidationResult.INVALID_LENGTH,
+)
+REJECTED: Final = (0, "")
+""":func:`read_number`'s answer for a string ``phonenumbers.parse`` rejects: no number with
+calling code 0 is valid, for any region."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What parsing needs of one region's metadata, compiled."""
+
+    metadata: PhoneMetadata
+    national_prefix: re.Pattern[str] | None
+    """``national_prefix_for_parsing``; None when the region has none."""
+    international_prefix: re.Pattern[str] | None
+    """``international_prefix``, for numbers written without ``+``; None when it has none."""
+    general: re.Pattern[str] | None
+    """The general description's pattern, which decides whether a prefix may be stripped."""
+    mirrored: bool
+    """False: the stripping rewrites the number (a transform rule); the library's own
+    functions strip then."""
+
+
+_plans: dict[str, _Plan | None] = {}
+_international_plans: dict[int, _Plan | None] = {}
+
+
+def _new_plan(metadata: PhoneMetadata | None) -> _Plan | None:
+    """None for metadata without a general description with lengths: the library's length
+    test fails on it (an error, not an answer), so it is left to the library."""
+    if metadata is None or metadata.general_desc is None:
+        return None
+    general = metadata.general_desc
+    if not general.possible_length:
+        return None
+    prefix = metadata.national_prefix_for_parsing
+    international = metadata.international_prefix
+    pattern = general.national_number_pattern
+    return _Plan(
+        metadata,
+        re.compile(prefix) if prefix else None,
+        re.compile(international) if international is not None else None,
+        re.compile(pattern) if pattern else None,
+        mirrored=not metadata.national_prefix_transform_rule,
+    )
+
+
+def _plan(region: str) -> _Plan | None:
+    """The plan of a region, for numbers written the national way."""
+    try:
+        return _plans[region]
+    except KeyError:
+        plan = _plans[region] = _new_plan(PhoneMetadata.metadata_for_region(region.upper(), None))
+        return plan
+
+
+def _international_plan(country_code: int) -> _Plan | None:
+    """The plan of a calling code's main region (or non-geographic entity), as ``parse`` picks."""
+    try:
+        return _international_plans[country_code]
+    except KeyError:
+        region = phonenumbers.region_code_for_country_code(country_code)
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+        plan = _international_plans[country_code] = _new_plan(metadata)
+        return plan
+
+
+_CODES: Final = {str(code): code for code in COUNTRY_CODE_TO_REGION_CODE}
+"""The known calling codes by their digits (``str(int(d)) == d`` for digits not led by a 0)."""
+
+
+def _country_code(digits: str) -> tuple[int, str]:
+    """``phonenumberutil._extract_country_code``: the shortest known calling code in front."""
+    if digits[0] != "0":
+        for end in (1, 2, 3):
+            code = _CODES.get(digits[:end])
+            if code is not None:
+                return code, digits[end:]
+    return 0, digits
+
+
+def _without_national_prefix(national: str, plan: _Plan) -> str:
+    """The national number as ``parse`` keeps it: its national prefix stripped when that is allowed.
+
+    ``_maybe_strip_national_prefix_carrier_code`` and then ``_test_number_length``, which
+    keeps the prefix when the rest is too short, of a length the region does not have, or
+    a length dialled only locally.
+    """
+    if plan.national_prefix is None:
+        return national
+    prefix = plan.national_prefix.match(national)
+    if prefix is None:
+        return national
+    if not plan.mirrored:
+        _, stripped, _ = phonenumberutil._maybe_strip_national_prefix_carrier_code(
+            national, plan.metadata
+        )
+        if stripped == national:
+            return national
+        length = phonenumberutil._test_number_length(stripped, plan.metadata)
+        return national if length in _SHORT_NUMBER_RESULTS else stripped
+    stripped = national[prefix.end() :]
+    general = plan.general
+    if (
+        general is not None
+        and general.fullmatch(national) is not None
+        and general.fullmatch(stripped) is None
+    ):
+        return national  # the prefix belongs to a number valid as it is
+    desc = plan.metadata.general_desc
+    assert desc is not None  # every plan has one
+    lengths, local = desc.possible_length, desc.possible_length_local_only
+    size = len(stripped)
+    if size in local:
+        return national
+    if lengths[0] == size or lengths[-1] < size or size in lengths:
+        return stripped  # possible, or too long (which the library does not count as short)
+    return national  # too short, or a length between the region's
+
+
+def read_number(run: str, region: str | None) -> tuple[int, str] | None:
+    """``phonenumbers.parse(run, region)`` as its calling code and national significant number.
+
+    Only for the forms of :data:`_SIMPLE` and a region the library knows (or
+    none); None for anything else, which the caller parses with the library.
+    :data:`REJECTED` when the library would raise. A number written without
+    ``+`` that starts with the region's international prefix or calling code
+    is left to the library too: it then guesses between readings.
+    """
+    if len(run) > phonenumberutil._MAX_INPUT_STRING_LENGTH or _SIMPLE.fullmatch(run) is None:
+        return None
+    if region is not None and region not in phonenumberutil.SUPPORTED_REGIONS:
+        return None
+    digits = run.encode("ascii").translate(None, _NOT_DIGITS).decode("ascii")
+    if len(digits) < 3:
+        return None
+    if run[0] == "+":
+        country_code, national = _country_code(digits)
+        if country_code == 0:
+            # With a region the library tries again as a national number; without, it gives up.
+            return None if region is not None else REJECTED
+        plan = _international_plan(country_code)
+    elif region is None:
+        return REJECTED  # neither a ``+`` nor a region: no calling code
+    else:
+        plan = _plan(region)
+        if plan is None:
+            return None
+        if plan.international_prefix is not None and plan.international_prefix.match(digits):
+            return None
+        if plan.metadata.country_code is None:
+            return None
+        country_code = plan.metadata.country_code
+        if digits.startswith(str(country_code)):
+            return None
+        national = digits
+    if plan is None:
+        return None
+    if len(national) < phonenumberutil._MIN_LENGTH_FOR_NSN:
+        return REJECTED
+    national = _without_national_prefix(national, plan)
+    if len(national) > phonenumberutil._MAX_LENGTH_FOR_NSN:
+        return REJECTED
+    # The national significant number ``parse`` sets is these digits, leading zeros included.
+    return country_code, national
