@@ -260,7 +260,7 @@ def _nsn(number: PhoneNumber) -> str:
 
 
 def _number(country_code: int | None, nsn: str) -> PhoneNumber:
-    """A number whose national significant number is ``nsn`` (for the library's fallback)."""
+    """The number ``+country_code nsn`` (``nsn`` in digits), for the library to answer."""
     zeros = len(nsn) - len(nsn.lstrip("0"))
     if zeros == len(nsn):
         zeros -= 1  # str(0) keeps one zero
