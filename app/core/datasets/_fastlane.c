@@ -85,7 +85,8 @@ static int wide; /* the CPU has AVX2: line_families reads 32 positions at a time
 #define ALL_FAMILIES 63
 #define NORMALIZED 64 /* with the families: the line's strings were normalised */
 
-enum { SLOW = 1, FAILED = -1 }; /* results besides 0: not taken, or a Python error is set */
+enum { SLOW = 1, FAILED = -1 }; /* results besides 0: not taken, or failed: a Python error
+                                    is set, or none when memory ran out (the caller raises) */
 enum { K_OBJECT, K_ARRAY, K_STRING, K_INT, K_FLOAT, K_LITERAL };
 
 typedef struct {
@@ -110,6 +111,7 @@ typedef struct {
     Node *nodes;
     uint32_t used, capacity, ordered; /* nodes used and allocated; room in order, spare */
     int out_of_memory;
+    int nogil; /* running without the GIL: a float to respell makes the line SLOW */
     Buf floats;
     uint32_t *order, *spare; /* key orders while writing, and merge sort space */
     size_t top;
@@ -179,11 +181,9 @@ reserve(Buf *buf, size_t more)
     size_t cap = buf->cap ? buf->cap : 4096;
     while (cap < buf->len + more)
         cap *= 2;
-    char *data = PyMem_Realloc(buf->data, cap);
-    if (data == NULL) {
-        PyErr_NoMemory();
+    char *data = PyMem_RawRealloc(buf->data, cap);
+    if (data == NULL)
         return FAILED;
-    }
     buf->data = data;
     buf->cap = cap;
     return 0;
@@ -267,6 +267,7 @@ skip_space(Lane *p)
 #include "fastlane_c/pii_digits.c"
 #include "fastlane_c/pii_iban.c"
 #include "fastlane_c/redact_line.c"
+#include "fastlane_c/batch.c"
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
@@ -281,6 +282,9 @@ static PyMethodDef methods[] = {
     {"redact_line", redact_line, METH_VARARGS,
      "redact_line(canonical, families, plan, types, regions, phone, tags) -> "
      "(line, leaf | None, kinds) | None"},
+    {"prepare_lines", prepare_lines, METH_VARARGS,
+     "prepare_lines(data, anchors, max_line, families, text_lane) -> "
+     "(text, ends, leaves, status, families, kinds, kind_ends, starts)"},
     {NULL, NULL, 0, NULL},
 };
 

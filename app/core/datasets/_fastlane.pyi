@@ -80,3 +80,27 @@ def redact_line(
     line (``canonical`` itself when nothing was masked), its Merkle leaf
     SHA-256(0x00 || SHA-256(line)) (None when nothing was masked), and the kind code of
     every finding in the line's order, one byte each."""
+
+def prepare_lines(
+    data: bytes,
+    anchors: tuple[bytes, ...],
+    max_line: int,
+    families: bool,
+    text_lane: tuple[int, int, int, object, tuple[bytes | bool | None, ...], bool] | None,
+    /,
+) -> tuple[bytes, bytes, bytes, bytes, bytes, bytes, bytes, bytes]:
+    """``scan`` and the PII text lane (``redact_line``) over a whole batch, with the GIL
+    released (taken back only for the phone check), so that threads run batches at once.
+
+    Per line, in ``(text, ends, leaves, status, families, kinds, kind_ends, starts)``: its
+    final canonical bytes and a newline in ``text``, ending at ``ends[i]`` (native uint64);
+    its 32-byte Merkle leaf; a status byte (0: finished, redacted when ``text_lane`` found
+    something; 1: not taken, ``text`` holds nothing for it; 2: taken but its PII families
+    are left to Python, ``text`` holds its canonical bytes unredacted and ``leaves`` their
+    leaf); its families byte as ``scan`` gives it; the kind codes of the findings the text
+    lane masked or kept, concatenated, line ``i``'s ending at ``kind_ends[i]`` (native
+    uint32); and where each line starts, as in ``scan``. ``text_lane`` is ``(plan, types,
+    regions, phone, tags, gated)`` as ``redact_line`` takes them, ``gated`` False when the
+    scanner has no prefilter (every string is scanned), or None (no text lane: every line
+    with families left has status 2). A float that only Python can respell makes its line
+    not taken (the GIL is not held to respell it)."""

@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -164,4 +166,150 @@ def read_runs(
         start = at + 1
 
 
-__all__ = ["ABI", "ENABLED", "available", "read_runs"]
+TextLaneArguments = tuple[int, int, int, object, tuple[bytes | bool | None, ...], bool]
+"""The PII text lane as ``prepare_lines`` takes it: (plan, types, regions, phone, tags, gated)."""
+_SPECIAL = re.compile(rb"[^\x00]")
+"""A line ``prepare_lines`` did not finish: its status byte is not 0."""
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A batch whose every line the C lane finished: the stage's result, nearly as it is.
+
+    ``text`` holds each line's final canonical bytes and a newline, line ``k``
+    ending at ``ends[k]``; ``leaves`` their Merkle leaves; ``kinds`` the kind
+    code (:data:`.pii.native_find.KINDS`) of each finding the text lane masked
+    or kept, those of line ``k`` ending at ``kind_ends[k]``. ``data`` and
+    ``starts`` are the batch and where its lines start (line ``k`` of the
+    input is ``data[starts[k]:starts[k + 1] - 1]``); ``first`` is line 0's
+    index in its source.
+    """
+
+    text: bytes
+    ends: Sequence[int]
+    leaves: bytes
+    kinds: bytes
+    kind_ends: Sequence[int]
+    data: bytes
+    starts: Sequence[int]
+    first: int
+
+    def line(self, k: int) -> bytes:
+        """Line ``k``'s final canonical bytes (without its newline)."""
+        return self.text[self.ends[k - 1] if k else 0 : self.ends[k] - 1]
+
+    def source_line(self, k: int) -> bytes:
+        """Line ``k`` as the input has it."""
+        return self.data[self.starts[k] : self.starts[k + 1] - 1]
+
+
+def batch_lane() -> bool:
+    """Whether :func:`prepare_batch` can run: the C lane is on and has ``prepare_lines``."""
+    return ENABLED and hasattr(_NATIVE, "prepare_lines")
+
+
+def prepare_batch(
+    batch: RawBatch,
+    *,
+    families_wanted: bool,
+    text_lane: TextLaneArguments,
+    normalize: Callable[[JsonObject], JsonObject] = normalize_record,
+) -> Prepared | Iterator[Lane | Run | Flagged]:
+    """The batch through the C lane and the PII text lane in one call that releases the GIL.
+
+    When C finished every line (the usual batch), a :class:`Prepared`; else the
+    batch's items as :func:`read_runs` gives them, where a :class:`Run` may now
+    hold lines the text lane redacted (:attr:`Run.kinds`) and every line C left
+    to Python comes as a :class:`Flagged` or a lane. Call only when
+    :func:`batch_lane` says so.
+    """
+    native = _NATIVE
+    assert native is not None
+    if batch.overlong:
+        return read_batch(batch, families_wanted=families_wanted)
+    data = batch.load()
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return slow_lanes(parse_jsonl_batch(batch))
+    text, ends, leaves, status, families, kinds, kind_ends, starts = native.prepare_lines(
+        data, _ANCHORS, batch.max_line, families_wanted, text_lane
+    )
+    line_ends = memoryview(ends).cast("Q")
+    kind_stops = memoryview(kind_ends).cast("I")
+    line_starts = memoryview(starts).cast("Q")
+    first = batch.first_line - 1
+    special = [found.start() for found in _SPECIAL.finditer(status)]
+    if not special:
+        return Prepared(text, line_ends, leaves, kinds, kind_stops, data, line_starts, first)
+    return _mixed(batch, normalize, families_wanted, special, text, line_ends, leaves, status,
+                  families, kinds, kind_stops, line_starts)  # fmt: skip
+
+
+def _mixed(
+    batch: RawBatch,
+    normalize: Callable[[JsonObject], JsonObject],
+    families_wanted: bool,
+    special: list[int],
+    text: bytes,
+    ends: Sequence[int],
+    leaves: bytes,
+    status: bytes,
+    families: bytes,
+    kinds: bytes,
+    kind_ends: Sequence[int],
+    starts: Sequence[int],
+) -> Iterator[Lane | Run | Flagged]:
+    """The items of a batch with lines C left to Python (see :func:`prepare_batch`)."""
+    data = batch.load()
+    reader = LineReader(batch, families_wanted=families_wanted)
+    path, number = batch.path, batch.first_line  # the number of line 0
+    lines = len(status)
+    special.append(lines)
+    start = 0
+    for at in special:
+        if at > start:
+            begin = ends[start - 1] if start else 0
+            canonical: list[bytes | None] = text[begin : ends[at - 1] - 1].split(b"\n")  # type: ignore[assignment]
+            kinds_from = kind_ends[start - 1] if start else 0
+            run_kinds = kinds[kinds_from : kind_ends[at - 1]]
+            yield Run(
+                canonical,
+                leaves[32 * start : 32 * at],
+                bytes(flag & NORMALIZED for flag in families[start:at]),
+                data,
+                starts,
+                start,
+                number - 1 + start,
+                run_kinds,
+                [stop - kinds_from for stop in kind_ends[start:at]] if run_kinds else None,
+            )
+        if at == lines:
+            break
+        if status[at] == _SLOW:
+            line = data[starts[at] : starts[at + 1] - 1]
+            lane = reader.read(line.decode("utf-8"), line.translate(FOLD), number + at)
+            if lane is not None:
+                yield lane
+        else:
+            flags = families[at]
+            yield Flagged(
+                text[ends[at - 1] if at else 0 : ends[at] - 1],
+                flags & ~NORMALIZED,
+                data,
+                starts,
+                leaves,
+                at,
+                number + at,
+                path,
+                normalize if flags & NORMALIZED else None,
+            )
+        start = at + 1
+
+
+_SLOW = 1
+"""``prepare_lines``' status of a line it did not take (2: taken, families left to Python)."""
+
+
+__all__ = ["ABI", "ENABLED", "Prepared", "available", "batch_lane", "prepare_batch", "read_runs"]

@@ -267,12 +267,11 @@ def _prepare(run: _Pass, records_sink: Sink, leaves_sink: Sink) -> PipelineOutco
         kept: list[bytes] = []
         kept_leaves = bytearray()
         leaves = result.leaves
-        record_pii = result.record_pii
         for position in range(len(result.local)):
             line = result.line(position)
             index = base + result.local[position]
             signature = result.signatures[position] if near is not None else b""
-            counts = record_pii.get(position) if record_pii else None
+            counts = result.counts_at(position)
             if line is None:
                 counts = {}
                 finished = _finish(result, position, config, index, outcome, policy, counts)
@@ -385,7 +384,6 @@ def _exact_only(
     """
     result.pack()
     text, ends, leaves = result.text, result.ends, bytes(result.leaves)
-    record_pii = result.record_pii
     duplicates = exact.add_leaves(base, result.local, leaves) if exact is not None else {}
     _count_kept(outcome.pii, result, duplicates)
     if not duplicates:
@@ -398,7 +396,7 @@ def _exact_only(
     removed = outcome.pii_in_removed_duplicates
     for position, first in duplicates.items():
         clusters.add(base + local[position], first)
-        _count_removed(removed, record_pii.get(position))
+        _count_removed(removed, result.counts_at(position))
     view = memoryview(text)
     kept_leaves = bytearray()
     start = 0  # the first position of the run of kept records not yet written
@@ -445,9 +443,9 @@ def _count_kept(
     record that holds a finding. The sum is the same; entries that drop to
     zero are left out, as a merge record by record never makes them.
     """
-    record_pii, kept = result.record_pii, result.pii_kept
-    if duplicates and record_pii:
-        removed = [record_pii[at] for at in duplicates if record_pii.get(at)]
+    kept = result.pii_kept
+    if duplicates and (result.record_pii or result.kinds):
+        removed = [counts for at in duplicates if (counts := result.counts_at(at))]
         if removed:
             kept = _subtract(kept, removed)
     merge_counts(into, kept)

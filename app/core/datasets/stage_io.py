@@ -115,6 +115,35 @@ class BatchResult:
     a deferred record spans nothing. Filled by :meth:`pack`, or by a stage
     that writes ``text`` directly instead of ``lines``."""
 
+    kinds: bytes = b""
+    """Findings of records the C lane finished whole (see :meth:`counts_at`): kind codes."""
+    kind_ends: Sequence[int] = ()
+    """Per position: where its kind codes end in ``kinds`` (empty: none kept that way)."""
+    kind_names: tuple[tuple[str, str], ...] = ()
+    """Per kind code: the type and action it is counted as."""
+
+    def counts_at(self, position: int) -> dict[str, dict[str, int]] | None:
+        """The findings counted in the kept record at ``position`` (None: none).
+
+        From :attr:`record_pii`, or for a record the C lane finished in a
+        whole batch from its kind codes, tallied only when asked (the parent
+        asks for the few it removes as duplicates).
+        """
+        counts = self.record_pii.get(position)
+        if counts is not None or not self.kinds:
+            return counts
+        ends = self.kind_ends
+        found = self.kinds[ends[position - 1] if position else 0 : ends[position]]
+        if not found:
+            return None
+        names = self.kind_names
+        tally: dict[str, dict[str, int]] = {}
+        for code in found:
+            kind, action = names[code]
+            actions = tally.setdefault(kind, {})
+            actions[action] = actions.get(action, 0) + 1
+        return tally
+
     def pack(self) -> None:
         """Move ``lines`` into ``text`` and ``ends``; nothing to do when already packed."""
         lines = self.lines
@@ -146,7 +175,12 @@ class BatchResult:
 
     def __getstate__(self) -> dict[str, object]:
         self.pack()
-        return {name: getattr(self, name) for name in self.__slots__}
+        state = {name: getattr(self, name) for name in self.__slots__}
+        for name in ("ends", "kind_ends"):  # a view of a C lane's buffer does not pickle
+            view = state[name]
+            if isinstance(view, memoryview):
+                state[name] = array(view.format, view.tobytes())
+        return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
         for name, value in state.items():

@@ -41,7 +41,7 @@ from app.core.datasets.fastlane import (
     finish_normalized,
 )
 from app.core.datasets.importers.jsonl import RawBatch, parse_jsonl_batch
-from app.core.datasets.nativelane import read_runs
+from app.core.datasets.nativelane import Prepared, batch_lane, prepare_batch, read_runs
 from app.core.datasets.normalize import (
     DEFAULT_RULES,
     NormalizeOptions,
@@ -74,6 +74,15 @@ class Stage:
         """The PII text lane when this config allows it (see :func:`_text_lane_fits`)."""
         if TEXT_LANE and _text_lane_fits(config):
             self.text_lane = TextLane(self.scanner, config.policy, config.pseudonym_key)
+        self.batch_lane = (
+            self.text_lane.batch_arguments()
+            if self.text_lane is not None
+            and BATCH_LANE
+            and batch_lane()
+            and _default_normalisation(config.normalize)
+            else None
+        )
+        """The text lane's arguments when a JSON Lines batch runs through C in one call."""
 
     def run(self, item: WorkItem) -> BatchResult:
         result = BatchResult()
@@ -81,6 +90,19 @@ class Stage:
         lanes: Iterable[Lane | Run | Flagged]
         if isinstance(item, RawBatch):
             try:
+                if self.batch_lane is not None:
+                    prepared = prepare_batch(
+                        item,
+                        families_wanted=self.scanner.prefilters,
+                        text_lane=self.batch_lane,
+                        normalize=self._normalize,
+                    )
+                    result.bytes_in = item.length if item.offset >= 0 else len(item.data)
+                    if isinstance(prepared, Prepared):
+                        self._take(prepared, result)
+                        return result
+                    self._prepare(list(prepared), result)
+                    return result
                 if _default_normalisation(config.normalize):
                     lanes = list(
                         read_runs(
@@ -219,6 +241,8 @@ class Stage:
         schema or near duplicates need its signature: it is parsed for that.
         """
         count = len(run.canonical)
+        if run.kind_ends is not None:
+            self._count_run(run, len(result.lines), result)
         result.lines.extend(run.canonical)
         result.local.extend(range(index + 1, index + 1 + count))
         result.leaves += run.leaves
@@ -236,11 +260,59 @@ class Stage:
         return normalize(record, self.config.normalize)
 
     def _record(self, run: Run, k: int) -> JsonObject:
-        """The record of a run's line ``k``, normalised as the full way would."""
+        """The record of a run's line ``k``, normalised as the full way would (and redacted as
+        the C text lane redacted it)."""
         record: JsonObject = orjson.loads(run.line(k))
         if run.flags[k] & NORMALIZED:
             record = normalize(record, self.config.normalize)
+        ends = run.kind_ends
+        if ends is not None and ends[k] > (ends[k - 1] if k else 0):
+            line = run.canonical[k]
+            assert line is not None
+            record = _redacted(record, line, b"")
         return record
+
+    def _count_run(self, run: Run, position: int, result: BatchResult) -> None:
+        """The findings of a run's lines the C text lane redacted, kept at ``position`` on."""
+        assert self.text_lane is not None
+        assert run.kind_ends is not None
+        tally, kinds, before = self.text_lane.tally, run.kinds, 0
+        for k, end in enumerate(run.kind_ends):
+            if end > before:
+                counts = tally(kinds[before:end])
+                result.record_pii[position + k] = counts
+                merge_counts(result.pii_kept, counts)
+            before = end
+
+    def _take(self, batch: Prepared, result: BatchResult) -> None:
+        """A batch the C lane finished whole: its lines, leaves and findings as they are.
+
+        Python's work is per batch, not per record: the findings are counted
+        a kind at a time (each record's own counts only when the parent asks,
+        :meth:`BatchResult.counts_at`), and only the records the schema samples
+        are parsed.
+        """
+        count = len(batch.ends)
+        result.text, result.ends, result.leaves = batch.text, batch.ends, bytearray(batch.leaves)
+        result.local = list(range(count))
+        result.count = result.schema_population = count
+        kinds = batch.kinds
+        if kinds:
+            assert self.text_lane is not None
+            names = result.kind_names = self.text_lane.codes
+            result.kinds, result.kind_ends = kinds, batch.kind_ends
+            kept = result.pii_kept
+            for code in set(kinds):
+                kind, action = names[code]
+                actions = kept.setdefault(kind, {})
+                actions[action] = actions.get(action, 0) + kinds.count(code)
+        schema, ends = result.schema, batch.kind_ends
+        for k in sampled_offsets(batch.first, count):
+            record: JsonObject = orjson.loads(batch.source_line(k))
+            record = self._normalize(record)
+            if ends[k] > (ends[k - 1] if k else 0):
+                record = _redacted(record, batch.line(k), b"")
+            schema.add(record)
 
     def _scan(self, lanes: Iterable[Lane | Run | Flagged], result: BatchResult) -> None:
         """The review's first pass: findings with their context, exact keys, schema, signatures.
@@ -318,6 +390,8 @@ class Stage:
 
 TEXT_LANE = True
 """Whether a stage may scan and redact canonical text without its record (tests flip it)."""
+BATCH_LANE = True
+"""Whether a stage may run a JSON Lines batch through C in one call (tests flip it)."""
 
 
 def _text_lane_fits(config: StageConfig) -> bool:

@@ -362,7 +362,7 @@ any_word(const unsigned char *b, size_t n, const Named *named)
 }
 
 /* prefilter.line_families over p->line: one pass over a padded copy, then the secret-name
-   words if the other half of their test holds. FAILED (a Python error set) when there is
+   words if the other half of their test holds. FAILED (memory ran out) when there is
    no memory for the copy. */
 static int
 line_families(Lane *p, uint32_t keys, PyObject *anchors)
@@ -430,11 +430,11 @@ grow_orders(Lane *p)
 {
     if (p->used <= p->ordered)
         return 0;
-    uint32_t *order = PyMem_Realloc(p->order, p->capacity * sizeof(uint32_t));
+    uint32_t *order = PyMem_RawRealloc(p->order, p->capacity * sizeof(uint32_t));
     if (order == NULL)
         return FAILED;
     p->order = order;
-    uint32_t *spare = PyMem_Realloc(p->spare, p->capacity * sizeof(uint32_t));
+    uint32_t *spare = PyMem_RawRealloc(p->spare, p->capacity * sizeof(uint32_t));
     if (spare == NULL)
         return FAILED;
     p->spare = spare;

@@ -8,7 +8,7 @@ new_node(Lane *p, uint8_t kind, size_t start)
         uint32_t capacity = p->capacity ? 2 * p->capacity : 256;
         if (capacity > MAX_NODES)
             return NO_NODE;
-        Node *nodes = PyMem_Realloc(p->nodes, capacity * sizeof(Node));
+        Node *nodes = PyMem_RawRealloc(p->nodes, capacity * sizeof(Node));
         if (nodes == NULL) {
             p->out_of_memory = 1;
             return NO_NODE;
@@ -259,6 +259,8 @@ parse_number(Lane *p, uint32_t *out)
         p->nodes[*out].len = (uint32_t)(p->pos - start);
         return 0;
     }
+    if (p->nogil)
+        return SLOW; /* PyOS_string_to_double and co. need the GIL */
     /* A copy ends with a NUL: the token is at most 50 characters (digit runs are short) */
     char token[64], *end = NULL;
     size_t length = p->pos - start;

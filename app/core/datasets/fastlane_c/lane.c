@@ -1,6 +1,7 @@
 /* Part of _fastlane.c, compiled inside it (see its header): one line's canonical bytes, its Merkle leaf, scan() over a batch, merkle_pairs(). */
 
-/* The canonical bytes of one line into p->out, or SLOW. */
+/* The canonical bytes of one line into p->out, or SLOW, or FAILED (out of memory, or with
+   the GIL a Python error set: see no_memory). */
 static int
 scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
 {
@@ -19,8 +20,6 @@ scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
         return SLOW;
     uint32_t root;
     int status = parse_value(p, &root, 0);
-    if (status == FAILED && p->out_of_memory)
-        PyErr_NoMemory();
     if (status != 0)
         return status;
     skip_space(p);
@@ -28,10 +27,8 @@ scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
         return SLOW;
     if (reserve(&p->out, n + p->floats.len) != 0)
         return FAILED;
-    if (grow_orders(p) != 0) {
-        PyErr_NoMemory();
+    if (grow_orders(p) != 0)
         return FAILED;
-    }
     *keys = p->nodes[root].count;
     status = write_value(p, root);
     /* Every canonical text given out is ASCII without a backslash (the stage's text lane
@@ -40,6 +37,26 @@ scan_line(Lane *p, const unsigned char *line, size_t n, uint32_t *keys)
     if (status == 0 && p->escaped && memchr(p->out.data, '\\', p->out.len) != NULL)
         return SLOW;
     return status;
+}
+
+/* MemoryError, unless a Python error says what failed already (call with the GIL). */
+static void
+no_memory(void)
+{
+    if (!PyErr_Occurred())
+        PyErr_NoMemory();
+}
+
+static void
+lane_free(Lane *p)
+{
+    PyMem_RawFree(p->nodes);
+    PyMem_RawFree(p->order);
+    PyMem_RawFree(p->spare);
+    PyMem_RawFree(p->floats.data);
+    PyMem_RawFree(p->out.data);
+    PyMem_RawFree(p->padded.data);
+    PyMem_RawFree(p->text.data);
 }
 
 /* SHA-256: OpenSSL's own functions (SHA256_Init and co., deprecated in OpenSSL 3 but kept)
@@ -192,8 +209,10 @@ scan(PyObject *module, PyObject *args)
         if (n <= (size_t)max_line && n < UINT32_MAX / 2) {
             status = scan_line(&lane, line, n, &keys);
         }
-        if (status == FAILED)
+        if (status == FAILED) {
+            no_memory();
             goto done;
+        }
         PyObject *item = Py_None;
         if (status == 0) {
             item = PyBytes_FromStringAndSize(lane.out.data, (Py_ssize_t)lane.out.len);
@@ -214,6 +233,7 @@ scan(PyObject *module, PyObject *args)
                 found |= NORMALIZED;
             if (found == FAILED) {
                 Py_DECREF(item);
+                no_memory();
                 goto done;
             }
             family[i] = (unsigned char)found;
@@ -248,13 +268,7 @@ done:
     Py_XDECREF(starts);
     if (hashing)
         hasher_close(&hasher);
-    PyMem_Free(lane.nodes);
-    PyMem_Free(lane.order);
-    PyMem_Free(lane.spare);
-    PyMem_Free(lane.floats.data);
-    PyMem_Free(lane.out.data);
-    PyMem_Free(lane.padded.data);
-    PyMem_Free(lane.text.data);
+    lane_free(&lane);
     PyBuffer_Release(&view);
     return result;
 }

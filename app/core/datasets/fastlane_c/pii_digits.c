@@ -134,7 +134,7 @@ static int no_phone_before(const unsigned char *t, Py_ssize_t start)
 /* _valid_region(run, None) through the scanner's own function (and its cache). */
 static int pii_phone_verdict(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int rewrite, const char **det)
 {
-    static char detector[40];
+    char *detector = x->phone_detector;
     char run[64];
     Py_ssize_t len = 0;
     if (b - a > 60)
@@ -145,16 +145,20 @@ static int pii_phone_verdict(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int rewrite,
     }
     memcpy(run + len, x->t + a, (size_t)(b - a));
     len += b - a;
+    if (x->save != NULL)
+        PyEval_RestoreThread(*x->save);
     PyObject *found = PyObject_CallFunction(x->phone, "s#O", run, len, Py_None);
     if (found == NULL) {
-        x->failed = 1;
+        x->failed = 1; /* its error stays set for the caller */
+        if (x->save != NULL)
+            *x->save = PyEval_SaveThread();
         return -1;
     }
     int verdict = 0;
     if (found != Py_None) {
         Py_ssize_t size;
         const char *text = PyUnicode_Check(found) ? PyUnicode_AsUTF8AndSize(found, &size) : NULL;
-        if (text == NULL || size >= (Py_ssize_t)sizeof detector) {
+        if (text == NULL || size >= (Py_ssize_t)sizeof x->phone_detector) {
             PyErr_Clear();
             verdict = -1;
         } else {
@@ -164,6 +168,8 @@ static int pii_phone_verdict(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int rewrite,
         }
     }
     Py_DECREF(found);
+    if (x->save != NULL)
+        *x->save = PyEval_SaveThread();
     return verdict;
 }
 

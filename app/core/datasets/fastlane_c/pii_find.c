@@ -30,6 +30,9 @@ typedef struct {
     Py_ssize_t n;
     int types, regions, unsure, failed, count;
     PyObject *phone; /* digits._valid_region, or NULL: an international number's verdict */
+    PyThreadState **save; /* running without the GIL: where its thread state is kept while
+                             the phone check takes the GIL back; NULL with the GIL held */
+    char phone_detector[40]; /* the phone check's answer, until pii_add copies it */
     PiiRaw raw[PII_MAX_RAW], ranked[PII_MAX_RAW], kept[PII_MAX_RAW];
     Py_ssize_t spans[2 * PII_MAX_SPANS], windows[2 * PII_MAX_SPANS];
 } PiiCtx;

@@ -369,8 +369,11 @@ pii_take(void)
     PiiCtx *x = pii_busy ? PyMem_Malloc(sizeof(PiiCtx)) : &pii_shared;
     if (x == NULL)
         PyErr_NoMemory();
-    else if (x == &pii_shared)
-        pii_busy = 1;
+    else {
+        x->save = NULL;
+        if (x == &pii_shared)
+            pii_busy = 1;
+    }
     return x;
 }
 

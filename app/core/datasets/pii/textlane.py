@@ -96,6 +96,25 @@ class TextLane:
         self._codes = tuple(self._names[kind] for kind in native_find.KINDS)
         self._gated = scanner.prefilters
 
+    def batch_arguments(
+        self,
+    ) -> tuple[int, int, int, object, tuple[bytes | bool | None, ...], bool] | None:
+        """The text lane as ``_fastlane.prepare_lines`` runs it over a whole batch, or None
+        when the C detectors are not there (see :func:`.nativelane.prepare_batch`)."""
+        if self._line is None or self._native is None:
+            return None
+        plan, types, regions, phone = self._native[1]
+        return plan, types, regions, phone, self._whole, self._gated
+
+    @property
+    def codes(self) -> tuple[tuple[str, str], ...]:
+        """Per kind code of ``native_find.KINDS``: the finding's type and action, as counted."""
+        return self._codes
+
+    def tally(self, kinds: bytes) -> Counts:
+        """:meth:`_counts` of kind codes ``kinds`` (at least one), for a line C redacted."""
+        return self._counts(kinds)
+
     @staticmethod
     def supports(policy: RedactionPolicy, types: Iterable[PiiType]) -> bool:
         """Whether every finding of ``types`` gets an action the text lane applies as is."""

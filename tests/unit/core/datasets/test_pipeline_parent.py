@@ -41,7 +41,8 @@ def _count_one_by_one(
     into: dict[str, dict[str, int]], result: BatchResult, duplicates: dict[int, int]
 ) -> None:
     """The parent's count before the batch sum: a merge per kept record."""
-    for position, counts in result.record_pii.items():
+    for position in range(len(result.local)):
+        counts = result.counts_at(position)
         if counts and position not in duplicates:
             merge_counts(into, counts)
 
