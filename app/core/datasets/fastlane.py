@@ -83,17 +83,7 @@ class Run:
     in its source (its number - 1), as in :class:`SourceLocation`.
     """
 
-    __slots__ = (
-        "canonical",
-        "data",
-        "first",
-        "flags",
-        "kind_ends",
-        "kinds",
-        "leaves",
-        "offset",
-        "starts",
-    )
+    __slots__ = ("canonical", "data", "first", "flags", "leaves", "offset", "starts")
 
     def __init__(
         self,
@@ -104,8 +94,6 @@ class Run:
         starts: Sequence[int],
         offset: int,
         first: int,
-        kinds: bytes = b"",
-        kind_ends: Sequence[int] | None = None,
     ) -> None:
         self.canonical = canonical
         """The lines' RFC 8785 bytes (all bytes; typed as the batch result's list)."""
@@ -119,11 +107,6 @@ class Run:
         """Where each line of the batch starts (line ``i`` ends at ``starts[i + 1] - 1``)."""
         self.offset = offset
         self.first = first
-        self.kinds = kinds
-        """The kind codes of the findings the C text lane masked or kept in these lines (their
-        canonical bytes are then the redacted ones), those of line ``k`` ending at
-        ``kind_ends[k]``; empty (and ``kind_ends`` None) when the lines hold none."""
-        self.kind_ends = kind_ends
 
     def line(self, k: int) -> bytes:
         """The raw text of the run's line ``k`` (without its newline)."""

@@ -174,14 +174,15 @@ _SPECIAL = re.compile(rb"[^\x00]")
 
 @dataclass(frozen=True, slots=True)
 class Prepared:
-    """A batch whose every line the C lane finished: the stage's result, nearly as it is.
+    """A batch through the C lane in one call: what it finished, and what is left to Python.
 
-    ``text`` holds each line's final canonical bytes and a newline, line ``k``
-    ending at ``ends[k]``; ``leaves`` their Merkle leaves; ``kinds`` the kind
-    code (:data:`.pii.native_find.KINDS`) of each finding the text lane masked
-    or kept, those of line ``k`` ending at ``kind_ends[k]``. ``data`` and
-    ``starts`` are the batch and where its lines start (line ``k`` of the
-    input is ``data[starts[k]:starts[k + 1] - 1]``); ``first`` is line 0's
+    ``text`` holds each finished line's final canonical bytes and a newline,
+    line ``k`` ending at ``ends[k]``; ``leaves`` their Merkle leaves; ``kinds``
+    the kind code (:data:`.pii.native_find.KINDS`) of each finding the text
+    lane masked or kept, those of line ``k`` ending at ``kind_ends[k]``.
+    ``special`` lists the lines C left to Python (:meth:`lane` gives each as
+    the stage reads it); they hold no finding in ``kinds``. ``data`` and
+    ``starts`` are the batch and where its lines start; ``first`` is line 0's
     index in its source.
     """
 
@@ -190,17 +191,45 @@ class Prepared:
     leaves: bytes
     kinds: bytes
     kind_ends: Sequence[int]
+    status: bytes
+    families: bytes
+    special: list[int]
     data: bytes
     starts: Sequence[int]
-    first: int
+    batch: RawBatch
+
+    @property
+    def first(self) -> int:
+        return self.batch.first_line - 1
 
     def line(self, k: int) -> bytes:
-        """Line ``k``'s final canonical bytes (without its newline)."""
+        """Line ``k``'s canonical bytes (without its newline): final unless special."""
         return self.text[self.ends[k - 1] if k else 0 : self.ends[k] - 1]
 
     def source_line(self, k: int) -> bytes:
         """Line ``k`` as the input has it."""
         return self.data[self.starts[k] : self.starts[k + 1] - 1]
+
+    def lane(
+        self, k: int, reader: LineReader, normalize: Callable[[JsonObject], JsonObject]
+    ) -> Lane | Flagged | None:
+        """Special line ``k`` as :func:`read_runs` gives it (None: a blank line)."""
+        number = self.batch.first_line + k
+        if self.status[k] == _SLOW:
+            line = self.source_line(k)
+            return reader.read(line.decode("utf-8"), line.translate(FOLD), number)
+        flags = self.families[k]
+        return Flagged(
+            self.line(k),
+            flags & ~NORMALIZED,
+            self.data,
+            self.starts,
+            self.leaves,
+            k,
+            number,
+            self.batch.path,
+            normalize if flags & NORMALIZED else None,
+        )
 
 
 def batch_lane() -> bool:
@@ -209,18 +238,12 @@ def batch_lane() -> bool:
 
 
 def prepare_batch(
-    batch: RawBatch,
-    *,
-    families_wanted: bool,
-    text_lane: TextLaneArguments,
-    normalize: Callable[[JsonObject], JsonObject] = normalize_record,
-) -> Prepared | Iterator[Lane | Run | Flagged]:
+    batch: RawBatch, *, families_wanted: bool, text_lane: TextLaneArguments
+) -> Prepared | Iterator[Lane]:
     """The batch through the C lane and the PII text lane in one call that releases the GIL.
 
-    When C finished every line (the usual batch), a :class:`Prepared`; else the
-    batch's items as :func:`read_runs` gives them, where a :class:`Run` may now
-    hold lines the text lane redacted (:attr:`Run.kinds`) and every line C left
-    to Python comes as a :class:`Flagged` or a lane. Call only when
+    A :class:`Prepared`, or for a batch C cannot read (a line beyond the
+    limit, bytes that are not UTF-8) its items the full way. Call only when
     :func:`batch_lane` says so.
     """
     native = _NATIVE
@@ -236,76 +259,20 @@ def prepare_batch(
     text, ends, leaves, status, families, kinds, kind_ends, starts = native.prepare_lines(
         data, _ANCHORS, batch.max_line, families_wanted, text_lane
     )
-    line_ends = memoryview(ends).cast("Q")
-    kind_stops = memoryview(kind_ends).cast("I")
-    line_starts = memoryview(starts).cast("Q")
-    first = batch.first_line - 1
     special = [found.start() for found in _SPECIAL.finditer(status)]
-    if not special:
-        return Prepared(text, line_ends, leaves, kinds, kind_stops, data, line_starts, first)
-    return _mixed(batch, normalize, families_wanted, special, text, line_ends, leaves, status,
-                  families, kinds, kind_stops, line_starts)  # fmt: skip
-
-
-def _mixed(
-    batch: RawBatch,
-    normalize: Callable[[JsonObject], JsonObject],
-    families_wanted: bool,
-    special: list[int],
-    text: bytes,
-    ends: Sequence[int],
-    leaves: bytes,
-    status: bytes,
-    families: bytes,
-    kinds: bytes,
-    kind_ends: Sequence[int],
-    starts: Sequence[int],
-) -> Iterator[Lane | Run | Flagged]:
-    """The items of a batch with lines C left to Python (see :func:`prepare_batch`)."""
-    data = batch.load()
-    reader = LineReader(batch, families_wanted=families_wanted)
-    path, number = batch.path, batch.first_line  # the number of line 0
-    lines = len(status)
-    special.append(lines)
-    start = 0
-    for at in special:
-        if at > start:
-            begin = ends[start - 1] if start else 0
-            canonical: list[bytes | None] = text[begin : ends[at - 1] - 1].split(b"\n")  # type: ignore[assignment]
-            kinds_from = kind_ends[start - 1] if start else 0
-            run_kinds = kinds[kinds_from : kind_ends[at - 1]]
-            yield Run(
-                canonical,
-                leaves[32 * start : 32 * at],
-                bytes(flag & NORMALIZED for flag in families[start:at]),
-                data,
-                starts,
-                start,
-                number - 1 + start,
-                run_kinds,
-                [stop - kinds_from for stop in kind_ends[start:at]] if run_kinds else None,
-            )
-        if at == lines:
-            break
-        if status[at] == _SLOW:
-            line = data[starts[at] : starts[at + 1] - 1]
-            lane = reader.read(line.decode("utf-8"), line.translate(FOLD), number + at)
-            if lane is not None:
-                yield lane
-        else:
-            flags = families[at]
-            yield Flagged(
-                text[ends[at - 1] if at else 0 : ends[at] - 1],
-                flags & ~NORMALIZED,
-                data,
-                starts,
-                leaves,
-                at,
-                number + at,
-                path,
-                normalize if flags & NORMALIZED else None,
-            )
-        start = at + 1
+    return Prepared(
+        text,
+        memoryview(ends).cast("Q"),
+        leaves,
+        kinds,
+        memoryview(kind_ends).cast("I"),
+        status,
+        families,
+        special,
+        data,
+        memoryview(starts).cast("Q"),
+        batch,
+    )
 
 
 _SLOW = 1

@@ -60,6 +60,7 @@ from app.core.datasets.records import (
     RecordRejected,
 )
 from app.core.datasets.schema_sampling import sampled_offsets, schema_sampled
+from app.core.datasets.stage_batch import redacted_record, take_prepared
 from app.core.datasets.stage_findings import count_findings, merge_counts, value_at
 from app.core.datasets.stage_io import BatchResult, StageConfig, WorkItem
 
@@ -92,23 +93,20 @@ class Stage:
             try:
                 if self.batch_lane is not None:
                     prepared = prepare_batch(
-                        item,
-                        families_wanted=self.scanner.prefilters,
-                        text_lane=self.batch_lane,
-                        normalize=self._normalize,
+                        item, families_wanted=self.scanner.prefilters, text_lane=self.batch_lane
                     )
                     result.bytes_in = item.length if item.offset >= 0 else len(item.data)
                     if isinstance(prepared, Prepared):
-                        self._take(prepared, result)
-                        return result
-                    self._prepare(list(prepared), result)
+                        take_prepared(self, prepared, result)
+                    else:
+                        self.prepare_lanes(list(prepared), result)
                     return result
                 if _default_normalisation(config.normalize):
                     lanes = list(
                         read_runs(
                             item,
                             families_wanted=self.scanner.prefilters,
-                            normalize=self._normalize,
+                            normalize=self.normalized,
                         )
                     )
                 else:
@@ -122,10 +120,11 @@ class Stage:
         if config.mode == "scan":
             self._scan(lanes, result)
         else:
-            self._prepare(lanes, result)
+            self.prepare_lanes(lanes, result)
         return result
 
-    def _prepare(self, lanes: Iterable[Lane | Run | Flagged], result: BatchResult) -> None:
+    def prepare_lanes(self, lanes: Iterable[Lane | Run | Flagged], result: BatchResult) -> None:
+        """Every lane into ``result``: kept, deferred, dropped or rejected, in order."""
         config = self.config
         options, scan, policy, key = (
             config.normalize,
@@ -148,7 +147,7 @@ class Stage:
                 if text_lane is not None and usable(lane.canonical):
                     line = _keep_text(text_lane, lane.canonical, lane.families, lane, index, result)
                     if line is not None and schema_sampled(lane.number - 1):
-                        schema.add(_redacted(lane.item().data, line, lane.canonical))
+                        schema.add(redacted_record(lane.item().data, line, lane.canonical))
                     continue
                 item, canonical, families, plain = lane.lane()
             elif isinstance(lane, Run):
@@ -185,7 +184,7 @@ class Stage:
             ):
                 line = _keep_text(text_lane, canonical, families, None, index, result)
                 if line is not None and schema_sampled(item.location.index):
-                    schema.add(_redacted(record, line, canonical))
+                    schema.add(redacted_record(record, line, canonical))
                 continue
             counts: dict[str, dict[str, int]] | None = None
             if canonical is not None:
@@ -241,8 +240,6 @@ class Stage:
         schema or near duplicates need its signature: it is parsed for that.
         """
         count = len(run.canonical)
-        if run.kind_ends is not None:
-            self._count_run(run, len(result.lines), result)
         result.lines.extend(run.canonical)
         result.local.extend(range(index + 1, index + 1 + count))
         result.leaves += run.leaves
@@ -256,63 +253,16 @@ class Stage:
             )
         return index + count
 
-    def _normalize(self, record: JsonObject) -> JsonObject:
+    def normalized(self, record: JsonObject) -> JsonObject:
+        """``record`` under this stage's normalisation."""
         return normalize(record, self.config.normalize)
 
     def _record(self, run: Run, k: int) -> JsonObject:
-        """The record of a run's line ``k``, normalised as the full way would (and redacted as
-        the C text lane redacted it)."""
+        """The record of a run's line ``k``, normalised as the full way would."""
         record: JsonObject = orjson.loads(run.line(k))
         if run.flags[k] & NORMALIZED:
             record = normalize(record, self.config.normalize)
-        ends = run.kind_ends
-        if ends is not None and ends[k] > (ends[k - 1] if k else 0):
-            line = run.canonical[k]
-            assert line is not None
-            record = _redacted(record, line, b"")
         return record
-
-    def _count_run(self, run: Run, position: int, result: BatchResult) -> None:
-        """The findings of a run's lines the C text lane redacted, kept at ``position`` on."""
-        assert self.text_lane is not None
-        assert run.kind_ends is not None
-        tally, kinds, before = self.text_lane.tally, run.kinds, 0
-        for k, end in enumerate(run.kind_ends):
-            if end > before:
-                counts = tally(kinds[before:end])
-                result.record_pii[position + k] = counts
-                merge_counts(result.pii_kept, counts)
-            before = end
-
-    def _take(self, batch: Prepared, result: BatchResult) -> None:
-        """A batch the C lane finished whole: its lines, leaves and findings as they are.
-
-        Python's work is per batch, not per record: the findings are counted
-        a kind at a time (each record's own counts only when the parent asks,
-        :meth:`BatchResult.counts_at`), and only the records the schema samples
-        are parsed.
-        """
-        count = len(batch.ends)
-        result.text, result.ends, result.leaves = batch.text, batch.ends, bytearray(batch.leaves)
-        result.local = list(range(count))
-        result.count = result.schema_population = count
-        kinds = batch.kinds
-        if kinds:
-            assert self.text_lane is not None
-            names = result.kind_names = self.text_lane.codes
-            result.kinds, result.kind_ends = kinds, batch.kind_ends
-            kept = result.pii_kept
-            for code in set(kinds):
-                kind, action = names[code]
-                actions = kept.setdefault(kind, {})
-                actions[action] = actions.get(action, 0) + kinds.count(code)
-        schema, ends = result.schema, batch.kind_ends
-        for k in sampled_offsets(batch.first, count):
-            record: JsonObject = orjson.loads(batch.source_line(k))
-            record = self._normalize(record)
-            if ends[k] > (ends[k - 1] if k else 0):
-                record = _redacted(record, batch.line(k), b"")
-            schema.add(record)
 
     def _scan(self, lanes: Iterable[Lane | Run | Flagged], result: BatchResult) -> None:
         """The review's first pass: findings with their context, exact keys, schema, signatures.
@@ -441,20 +391,6 @@ def _keep_text(
     else:
         result.leaves += hashlib.sha256(b"\x00" + hashlib.sha256(line).digest()).digest()
     return line
-
-
-def _redacted(record: JsonObject, line: bytes, canonical: bytes) -> JsonObject:
-    """``record`` as the text lane redacted it into ``line`` (from ``canonical``), for the schema.
-
-    The schema reads the top-level members in their order, and nested values
-    with sorted keys, so the parsed line with the record's member order is
-    what the record path would have sketched, as long as the numbers parse
-    back to their own types: a plain record's (no float is a whole number).
-    """
-    if line is canonical:
-        return record
-    redacted: JsonObject = orjson.loads(line)
-    return {key: redacted[key] for key in record}
 
 
 def _default_normalisation(options: NormalizeOptions) -> bool:

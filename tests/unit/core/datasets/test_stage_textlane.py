@@ -21,6 +21,7 @@ from app.core.datasets.schema_sampling import SCHEMA_EXACT
 from app.core.datasets.stage_findings import merge_counts
 from app.core.datasets.stage_io import BatchResult, StageConfig
 from app.core.datasets.stages import Stage
+from tests.helpers.batch_results import kept_lines, record_counts
 from tests.helpers.pii_corpus import generate_corpus
 
 PATH = "/in.jsonl"
@@ -87,21 +88,10 @@ def _run(config: StageConfig, batch: RawBatch, *, text_lane: bool, native: bool)
         return Stage(config).run(batch)
 
 
-def packed(result: BatchResult) -> tuple[bytes, list[int]]:
-    """The kept lines, however the stage holds them (a list, or packed as the C lane gives)."""
-    result.pack()
-    return result.text, list(result.ends)
-
-
-def record_counts(result: BatchResult) -> dict[int, dict[str, dict[str, int]]]:
-    """The findings of each kept record, however the stage holds them."""
-    return {at: counts for at in range(len(result.local)) if (counts := result.counts_at(at))}
-
-
 def _same(config: StageConfig, batch: RawBatch, native: bool) -> BatchResult:
     on = _run(config, batch, text_lane=True, native=native)
     off = _run(config, batch, text_lane=False, native=native)
-    assert packed(on) == packed(off)
+    assert kept_lines(on) == kept_lines(off)
     assert (on.local, on.leaves, on.count, on.dropped) == (
         off.local,
         off.leaves,

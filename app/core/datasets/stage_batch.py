@@ -1,0 +1,144 @@
+"""A JSON Lines batch that C prepared in one call, kept the way C packed it.
+
+``_fastlane.prepare_lines`` (through :func:`.nativelane.prepare_batch`)
+parses, normalises, scans and redacts (the PII text lane) and hashes a
+whole batch with the GIL released, so that threads prepare batches at once.
+What comes back is nearly the stage's result already: the kept lines packed
+with their ends, their leaves, the kind codes of their findings. Python's
+work here is per batch, not per record: the findings are counted a kind at
+a time (each record's own counts only when the parent asks,
+:meth:`.BatchResult.counts_at`), and only the records the schema samples
+are parsed. The few lines C left to Python (a string only the Python
+detectors can decide, a float only Python can respell, a bad line) go
+through the stage's own per-line path and are spliced in at their place.
+"""
+
+from __future__ import annotations
+
+from array import array
+from itertools import repeat
+from operator import add
+from typing import TYPE_CHECKING
+
+import orjson
+
+from app.core.datasets.fastlane import LineReader
+from app.core.datasets.nativelane import Prepared
+from app.core.datasets.records import JsonObject
+from app.core.datasets.schema_sampling import sampled_offsets
+from app.core.datasets.stage_findings import merge_counts
+from app.core.datasets.stage_io import BatchResult
+
+if TYPE_CHECKING:
+    from app.core.datasets.stages import Stage
+
+
+def take_prepared(stage: Stage, batch: Prepared, result: BatchResult) -> None:
+    """Fill ``result`` from ``batch`` (see the module doc); ``stage`` finishes special lines."""
+    text_lane = stage.text_lane
+    assert text_lane is not None
+    if batch.kinds:
+        result.kinds = batch.kinds
+        result.kind_names = names = text_lane.codes
+        kept = result.pii_kept
+        for code in set(batch.kinds):
+            kind, action = names[code]
+            actions = kept.setdefault(kind, {})
+            actions[action] = actions.get(action, 0) + batch.kinds.count(code)
+    if batch.special:
+        _splice(stage, batch, result)
+    else:
+        count = len(batch.ends)
+        result.text, result.ends, result.kind_ends = batch.text, batch.ends, batch.kind_ends
+        result.leaves = bytearray(batch.leaves)
+        result.local = list(range(count))
+        result.count = count
+        result.schema_population += count
+        _sample(stage, batch, result, 0, count)
+
+
+def _splice(stage: Stage, batch: Prepared, result: BatchResult) -> None:
+    """The finished lines as C packed them, each special line's outcome at its place.
+
+    A special line goes through the stage's per-line path on its own; kept,
+    its line is inserted, dropped or rejected, it leaves no position. Lines
+    C finished keep their bytes; only their ends move by what came before.
+    """
+    text, ends, kind_ends, leaves = batch.text, batch.ends, batch.kind_ends, batch.leaves
+    reader = LineReader(batch.batch, families_wanted=stage.scanner.prefilters)
+    normalize = stage.normalized
+    parts: list[bytes | memoryview] = []
+    new_ends, new_kind_ends = array("Q"), array("I")
+    new_leaves = bytearray()
+    local: list[int] = []
+    view = memoryview(text)
+    size = index = start = 0  # bytes written; the next record's index; the next line
+    lines = len(ends)
+    for at in [*batch.special, lines]:
+        if at > start:  # lines start..at-1, finished by C
+            begin = ends[start - 1] if start else 0
+            parts.append(view[begin : ends[at - 1]])
+            shift = size - begin
+            new_ends.extend(map(add, ends[start:at], repeat(shift)) if shift else ends[start:at])
+            new_kind_ends.extend(kind_ends[start:at])
+            new_leaves += leaves[32 * start : 32 * at]
+            local.extend(range(index, index + at - start))
+            index += at - start
+            size += ends[at - 1] - begin
+            _sample(stage, batch, result, start, at)  # before the next line's: columns in order
+        if at == lines:
+            break
+        start = at + 1
+        lane = batch.lane(at, reader, normalize)
+        if lane is None:  # a blank line
+            continue
+        one = BatchResult()
+        stage.prepare_lanes([lane], one)
+        result.rejections += one.rejections
+        result.dropped += one.dropped
+        merge_counts(result.pii, one.pii)
+        merge_counts(result.pii_kept, one.pii_kept)
+        result.schema.merge(one.schema)
+        result.schema_population += one.schema_population
+        if one.lines:
+            line = one.lines[0]
+            assert line is not None
+            if one.record_pii:
+                result.record_pii[len(local)] = one.record_pii[0]
+            parts.append(line + b"\n")
+            size += len(line) + 1
+            new_ends.append(size)
+            new_kind_ends.append(kind_ends[at])  # a special line holds no kind code of C's
+            new_leaves += one.leaves
+            local.append(index)
+        index += one.count
+    result.text = b"".join(parts)
+    result.ends, result.kind_ends, result.leaves = new_ends, new_kind_ends, new_leaves
+    result.local = local
+    result.count = index
+    result.schema_population += lines - len(batch.special)
+
+
+def _sample(stage: Stage, batch: Prepared, result: BatchResult, start: int, stop: int) -> None:
+    """The schema sketch of the lines ``start`` to ``stop - 1`` it samples, all finished by C."""
+    ends, schema, normalize = batch.kind_ends, result.schema, stage.normalized
+    for offset in sampled_offsets(batch.first + start, stop - start):
+        k = start + offset
+        record: JsonObject = normalize(orjson.loads(batch.source_line(k)))
+        if ends[k] > (ends[k - 1] if k else 0):  # redacted: the schema sees what is kept
+            record = redacted_record(record, batch.line(k), b"")
+        schema.add(record)
+
+
+def redacted_record(record: JsonObject, line: bytes, canonical: bytes) -> JsonObject:
+    """``record`` as the text lane redacted it into ``line`` (from ``canonical``), for the schema.
+
+    The schema reads the top-level members in their order, and nested values
+    with sorted keys, so the parsed line with the record's member order is
+    what the record path would have sketched, as long as the numbers parse
+    back to their own types: a plain record's (no float is a whole number).
+    """
+    if line is canonical:
+        return record
+    redacted: JsonObject = orjson.loads(line)
+    return {key: redacted[key] for key in record}
