@@ -268,6 +268,7 @@ skip_space(Lane *p)
 #include "fastlane_c/pii_iban.c"
 #include "fastlane_c/redact_line.c"
 #include "fastlane_c/batch.c"
+#include "fastlane_c/sketch.c"
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
@@ -285,6 +286,9 @@ static PyMethodDef methods[] = {
     {"prepare_lines", prepare_lines, METH_VARARGS,
      "prepare_lines(data, anchors, max_line, families, text_lane) -> "
      "(text, ends, leaves, status, families, kinds, kind_ends, starts)"},
+    {"sketch_lines", sketch_lines, METH_VARARGS,
+     "sketch_lines(text, ends, positions, max_columns) -> (columns, slow): the schema sketch "
+     "of sampled canonical lines, per column"},
     {NULL, NULL, 0, NULL},
 };
 

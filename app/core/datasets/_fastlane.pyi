@@ -1,5 +1,6 @@
 """The JSON Lines fast lane in C (``_fastlane.c``); used through :mod:`.nativelane`."""
 
+from array import array
 from collections.abc import Callable
 
 ABI: int
@@ -104,3 +105,44 @@ def prepare_lines(
     scanner has no prefilter (every string is scanned), or None (no text lane: every line
     with families left has status 2). A float that only Python can respell makes its line
     not taken (the GIL is not held to respell it)."""
+def sketch_lines(
+    text: bytes | bytearray | memoryview,
+    ends: bytes | bytearray | memoryview | array[int],
+    positions: bytes | bytearray | memoryview | array[int],
+    max_columns: int,
+    /,
+) -> tuple[
+    list[
+        tuple[
+            str,
+            int,
+            int,
+            tuple[int, int, int, int, int, int, int],
+            bytes,
+            tuple[int, int, int, int, dict[int, int]] | None,
+            bytes | None,
+            bytes | None,
+        ]
+    ],
+    list[int],
+]:
+    """The schema sketch (:mod:`.schema`) of some canonical lines of a batch, summed up per
+    column, for :mod:`.schema_lines` to fold into a builder. Releases the GIL.
+
+    ``text`` holds the lines, each followed by a line break; line ``k`` is
+    ``text[ends[k - 1]:ends[k] - 1]`` (``ends[-1]`` read as 0), ``ends`` native uint64.
+    ``positions`` (native uint32, strictly ascending) are the lines to sketch. Returns
+    ``(columns, slow)``: ``slow`` the positions of the lines C left out of the sums (not
+    read as canonical text can be, or a key twice, or a new column past ``max_columns``
+    columns), which the caller sketches from their parse; ``columns`` one tuple per key the
+    other lines hold, in the order they first showed it (keys in line order):
+
+    ``(name, first, present, kinds, hashes, lengths, minimum, maximum)``: the position of
+    the first line with it; how many lines have it; how many values of each kind in
+    ``schema.KINDS`` order (null, string, boolean, integer, number, array, object); the
+    distinct 64-bit value hashes (``schema._hash``) as native uint64 bytes; for strings
+    ``(count, total, min, max, {bucket: count})`` of their lengths in code points
+    (``schema._bucket``), else None; the lowest and highest number as their tokens in the
+    text, else None. ValueError for positions that do not ascend or are past ``ends``, or
+    ends outside the text; the lines themselves are trusted to be UTF-8, as canonical text
+    is."""

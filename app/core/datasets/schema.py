@@ -9,8 +9,12 @@ Per column (top-level key): the JSON types seen and how often, the null rate
 (null or missing), the number of distinct values, string lengths, and the
 range of numbers. Distinct values are counted exactly up to ``distinct_cap``,
 then estimated by HyperLogLog (about 1.6 % standard error at the default
-precision); values are hashed with BLAKE2b, not ``hash()``, because Python's
-string hash differs between processes and the sketches must agree. String
+precision); values are hashed with SHA-256 (its first 64 bits), not ``hash()``,
+because Python's string hash differs between processes and the sketches must
+agree, and because the C sketch of canonical lines (:mod:`.schema_lines`,
+:meth:`SchemaBuilder.add_lines`) computes the same hashes: a nested value is
+hashed over its RFC 8785 canonical text, which in a canonical line is its own
+slice. String
 lengths go into a log-bucketed histogram (exact below 64 characters, within
 1/16 above), so quantiles merge exactly and memory stays constant. At most
 ``max_columns`` columns are tracked; keys beyond are counted, not profiled,
@@ -22,16 +26,35 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
+from app.core.canonical import NotIJSON, canonical_json
 from app.core.datasets.records import JsonValue
+
+if TYPE_CHECKING:
+    Packed: TypeAlias = bytes | bytearray | memoryview | array[int]
+    """A buffer of packed native integers: ``array('Q')``, or its bytes."""
 
 ColumnKind = Literal["string", "integer", "number", "boolean", "null", "object", "array", "mixed"]
 QUANTILES = (0.1, 0.5, 0.9, 0.99)
 _SMALL = 64
 _SUB_BITS = 3
+KINDS = ("null", "string", "boolean", "integer", "number", "array", "object")
+"""The kinds in the order of a column summary's counts (``_fastlane.sketch_lines``)."""
+ColumnSummary = tuple[
+    str,
+    int,
+    int,
+    tuple[int, int, int, int, int, int, int],
+    bytes,
+    tuple[int, int, int, int, dict[int, int]] | None,
+    bytes | None,
+    bytes | None,
+]
+"""One column's sums over a batch of lines: see ``_fastlane.sketch_lines``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +164,16 @@ class _Distinct:
         else:
             self._register(value_hash)
 
+    def add_many(self, value_hashes: Iterable[int]) -> None:
+        """:meth:`add` of each, in bulk: a set union, or one loop over the registers."""
+        exact = self.exact
+        if exact is not None:
+            exact.update(value_hashes)
+            if len(exact) > self.cap:
+                self._to_sketch()
+        else:
+            self._register_all(value_hashes)
+
     def _to_sketch(self) -> None:
         exact = self.exact or set()
         self.exact = None
@@ -234,13 +267,20 @@ class _Lengths:
             self.max = length
 
     def merge(self, other: _Lengths) -> None:
-        for bucket, count in other.buckets.items():
-            self.buckets[bucket] = self.buckets.get(bucket, 0) + count
-        if other.count:
-            self.min = other.min if self.min < 0 else min(self.min, other.min)
-            self.max = max(self.max, other.max)
-        self.count += other.count
-        self.total += other.total
+        self.add_summary(other.count, other.total, other.min, other.max, other.buckets)
+
+    def add_summary(
+        self, count: int, total: int, low: int, high: int, buckets: Mapping[int, int]
+    ) -> None:
+        """Fold in ``count`` lengths summing to ``total``, from ``low`` to ``high``, bucketed."""
+        mine = self.buckets
+        for bucket, many in buckets.items():
+            mine[bucket] = mine.get(bucket, 0) + many
+        if count:
+            self.min = low if self.min < 0 else min(self.min, low)
+            self.max = max(self.max, high)
+        self.count += count
+        self.total += total
 
     def stats(self) -> LengthStats | None:
         if not self.count:
@@ -308,9 +348,31 @@ class _Column:
             self._number(value)
         else:
             kind = "array" if isinstance(value, list) else "object"
-            text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-            self.distinct.add(_hash(b"j", text.encode("utf-8", "surrogatepass")))
+            self.distinct.add(_hash(b"j", _nested_text(value)))
         self.types[kind] = self.types.get(kind, 0) + 1
+
+    def add_summary(self, summary: ColumnSummary) -> None:
+        """Fold in a batch's sums for this column (``_fastlane.sketch_lines``)."""
+        _, _, present, kinds, hashes, lengths, low, high = summary
+        self.present += present
+        types = self.types
+        for kind, count in zip(KINDS, kinds, strict=True):
+            if count:
+                types[kind] = types.get(kind, 0) + count
+        if hashes:
+            values = array("Q")
+            values.frombytes(hashes)
+            self.distinct.add_many(values)
+        if lengths is not None:
+            self.lengths.add_summary(*lengths)
+        if low is not None and high is not None:
+            self._range(_token_number(low), _token_number(high))
+
+    def _range(self, low: int | float, high: int | float) -> None:
+        if self.minimum is None or low < self.minimum:
+            self.minimum = low
+        if self.maximum is None or high > self.maximum:
+            self.maximum = high
 
     def _number(self, value: int | float) -> None:
         if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
@@ -329,11 +391,8 @@ class _Column:
             self.types[kind] = self.types.get(kind, 0) + count
         self.distinct.merge(other.distinct)
         self.lengths.merge(other.lengths)
-        if other.minimum is not None:
-            if self.minimum is None or other.minimum < self.minimum:
-                self.minimum = other.minimum
-            if self.maximum is None or (other.maximum is not None and other.maximum > self.maximum):
-                self.maximum = other.maximum
+        if other.minimum is not None and other.maximum is not None:
+            self._range(other.minimum, other.maximum)
 
     def result(self, name: str, records: int) -> ColumnSchema:
         nulls = self.types.get("null", 0)
@@ -355,7 +414,24 @@ class _Column:
 
 
 def _hash(tag: bytes, data: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(tag + data, digest_size=8).digest(), "big")
+    """The first 64 bits of SHA-256(tag || data), as the C sketch computes them."""
+    return int.from_bytes(hashlib.sha256(tag + data).digest()[:8], "big")
+
+
+def _nested_text(value: JsonValue) -> bytes:
+    """What a nested value is hashed over: its canonical text, as a canonical line holds it."""
+    try:
+        return canonical_json(value)
+    except NotIJSON:  # not I-JSON (a big integer, NaN from a table): never in a canonical line
+        text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8", "surrogatepass")
+
+
+def _token_number(token: bytes) -> int | float:
+    """A canonical number token as orjson reads it."""
+    if b"." in token or b"e" in token or b"E" in token:
+        return float(token)
+    return int(token)
 
 
 def _kind(types: Mapping[str, int]) -> ColumnKind:
@@ -407,6 +483,33 @@ class SchemaBuilder:
     def add_all(self, records: Iterable[Mapping[str, JsonValue]]) -> SchemaBuilder:
         for record in records:
             self.add(record)
+        return self
+
+    def add_lines(
+        self,
+        text: bytes | bytearray | memoryview,
+        ends: Packed,
+        positions: Sequence[int],
+        key_order: Callable[[int], Sequence[str]],
+    ) -> SchemaBuilder:
+        """:meth:`add` of the records of some canonical lines of a batch, in bulk; returns self.
+
+        ``text`` holds the batch's RFC 8785 canonical lines, each followed by a line
+        break; line ``k`` ends (after its line break) at ``ends[k]`` (native uint64:
+        ``array('Q')`` or its bytes). ``positions`` are the lines to add, ascending
+        (an ``array('I')`` is passed to C as it is). ``key_order(position)`` gives
+        the keys of the line's record in their original order: canonical text sorts
+        keys, the builder lists columns in the order records first showed them; it
+        is asked only for a line that brings a column new to the builder.
+
+        The same as ``add(record)`` for each line's parse with its keys in that
+        order (a property test holds it). A whole float (``2.0``) is an integer in
+        canonical text, so it counts as an integer here. With the C extension built,
+        the lines are summed up per column without the GIL (:mod:`.schema_lines`).
+        """
+        from app.core.datasets.schema_lines import add_lines
+
+        add_lines(self, text, ends, positions, key_order)
         return self
 
     def merge(self, other: SchemaBuilder) -> SchemaBuilder:
