@@ -289,6 +289,9 @@ static PyMethodDef methods[] = {
     {"sketch_lines", sketch_lines, METH_VARARGS,
      "sketch_lines(text, ends, positions, max_columns) -> (columns, slow): the schema sketch "
      "of sampled canonical lines, per column"},
+    {"hll_register", hll_register, METH_VARARGS,
+     "hll_register(registers, hashes, precision) -> None: HyperLogLog registers raised for "
+     "packed uint64 hashes"},
     {NULL, NULL, 0, NULL},
 };
 

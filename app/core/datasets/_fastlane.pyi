@@ -146,3 +146,9 @@ def sketch_lines(
     text, else None. ValueError for positions that do not ascend or are past ``ends``, or
     ends outside the text; the lines themselves are trusted to be UTF-8, as canonical text
     is."""
+
+def hll_register(
+    registers: bytearray | memoryview, hashes: bytes | bytearray | memoryview, precision: int, /
+) -> None:
+    """``schema._Distinct._register_all`` over ``hashes`` (native uint64): each hash's rank
+    raised into its slot among ``registers`` (2^precision bytes, written in place)."""

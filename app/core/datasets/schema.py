@@ -55,6 +55,8 @@ ColumnSummary = tuple[
     bytes | None,
 ]
 """One column's sums over a batch of lines: see ``_fastlane.sketch_lines``."""
+Register = Callable[[bytearray, bytes, int], None]
+"""``_fastlane.hll_register``: :meth:`_Distinct._register_all` over packed hashes, in C."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +175,15 @@ class _Distinct:
                 self._to_sketch()
         else:
             self._register_all(value_hashes)
+
+    def add_packed(self, value_hashes: bytes, register: Register | None = None) -> None:
+        """:meth:`add_many` of native uint64 hashes; ``register`` raises the registers in C."""
+        if self.registers is not None and register is not None:
+            register(self.registers, value_hashes, self.precision)
+            return
+        values = array("Q")
+        values.frombytes(value_hashes)
+        self.add_many(values)
 
     def _to_sketch(self) -> None:
         exact = self.exact or set()
@@ -351,7 +362,7 @@ class _Column:
             self.distinct.add(_hash(b"j", _nested_text(value)))
         self.types[kind] = self.types.get(kind, 0) + 1
 
-    def add_summary(self, summary: ColumnSummary) -> None:
+    def add_summary(self, summary: ColumnSummary, register: Register | None = None) -> None:
         """Fold in a batch's sums for this column (``_fastlane.sketch_lines``)."""
         _, _, present, kinds, hashes, lengths, low, high = summary
         self.present += present
@@ -360,9 +371,7 @@ class _Column:
             if count:
                 types[kind] = types.get(kind, 0) + count
         if hashes:
-            values = array("Q")
-            values.frombytes(hashes)
-            self.distinct.add_many(values)
+            self.distinct.add_packed(hashes, register)
         if lengths is not None:
             self.lengths.add_summary(*lengths)
         if low is not None and high is not None:

@@ -35,7 +35,7 @@ import orjson
 from app.core.datasets.records import JsonObject
 
 if TYPE_CHECKING:
-    from app.core.datasets.schema import ColumnSummary, Packed, SchemaBuilder
+    from app.core.datasets.schema import ColumnSummary, Packed, Register, SchemaBuilder
 
 KeyOrder = Callable[[int], Sequence[str]]
 """A line's position -> the keys of its record in their original order."""
@@ -54,11 +54,12 @@ class _SketchLines(Protocol):
     ) -> tuple[list[ColumnSummary], list[int]]: ...
 
 
-_native: list[_SketchLines | None] = []  # looked up once, on first use
+_native: list[tuple[_SketchLines, Register] | None] = []  # looked up once, on first use
 
 
-def native_sketch() -> _SketchLines | None:
-    """``_fastlane.sketch_lines`` when the extension is built, current and :data:`ENABLED`.
+def native_sketch() -> tuple[_SketchLines, Register] | None:
+    """``_fastlane.sketch_lines`` and ``hll_register`` when the extension is built, current
+    and :data:`ENABLED`.
 
     Looked up on first use: :mod:`.nativelane` (which checks the build is not
     stale) costs an import this module should not impose on every reader of
@@ -69,11 +70,14 @@ def native_sketch() -> _SketchLines | None:
     if not _native:
         from app.core.datasets import nativelane
 
-        found: _SketchLines | None = None
+        found: tuple[_SketchLines, Register] | None = None
         if nativelane.available():
             from app.core.datasets import _fastlane
 
-            found = getattr(_fastlane, "sketch_lines", None)
+            sketch = getattr(_fastlane, "sketch_lines", None)  # None: built before them
+            register = getattr(_fastlane, "hll_register", None)
+            if sketch is not None and register is not None:
+                found = sketch, register
         _native.append(found)
     return _native[0]
 
@@ -86,11 +90,12 @@ def add_lines(
     key_order: KeyOrder,
 ) -> None:
     """:meth:`.SchemaBuilder.add_lines` (see there)."""
-    sketch = native_sketch()
+    native = native_sketch()
     offsets = _offsets(ends)
-    if sketch is None:
+    if native is None:
         _add_parsed(builder, text, offsets, positions, key_order)
         return
+    sketch, register = native
     wanted = (
         positions
         if isinstance(positions, array) and positions.typecode == "I"
@@ -115,7 +120,7 @@ def add_lines(
         if column is None:
             builder.untracked += summary[2]
         else:
-            column.add_summary(summary)
+            column.add_summary(summary, register)
     for _, record in records:
         for key, value in record.items():
             column = columns.get(key)

@@ -98,6 +98,33 @@ sch_grow(Sketch *s, void **data, size_t *cap, size_t count, size_t size)
     return 1;
 }
 
+/* Set bits in a mask; leading zeros of a value that is not 0. */
+static inline uint64_t
+sch_popcount(unsigned mask)
+{
+#if defined(__GNUC__)
+    return (uint64_t)__builtin_popcount(mask);
+#else
+    uint64_t count = 0;
+    for (; mask; mask &= mask - 1)
+        count++;
+    return count;
+#endif
+}
+
+static inline int
+sch_clz64(uint64_t value)
+{
+#if defined(__GNUC__)
+    return __builtin_clzll(value);
+#else
+    int count = 0;
+    for (uint64_t bit = (uint64_t)1 << 63; !(value & bit); bit >>= 1)
+        count++;
+    return count;
+#endif
+}
+
 /* The first 8 bytes of SHA-256(tag || data), big endian: schema._hash. */
 static uint64_t
 sch_hash(Sketch *s, char tag, const void *data, size_t len)
@@ -181,10 +208,12 @@ sch_run(const unsigned char *s, size_t room, uint64_t *cont)
         unsigned follow = MASK(_mm_cmplt_epi8(v, lead)); /* 0x80..0xbf, signed */
         if (stop) {
             unsigned at = lowest(stop);
-            *cont += more + (uint64_t)__builtin_popcount(follow & ((1u << at) - 1));
+            follow &= (1u << at) - 1;
+            *cont += more + (follow ? sch_popcount(follow) : 0);
             return i + at;
         }
-        more += (uint64_t)__builtin_popcount(follow);
+        if (follow) /* (ASCII text has none: no popcount, a library call without -mpopcnt) */
+            more += sch_popcount(follow);
     }
 #endif
     for (; i < room; i++) {
@@ -717,7 +746,7 @@ sch_bucket(uint64_t length)
 {
     if (length < 64)
         return (size_t)length;
-    int exponent = 63 - __builtin_clzll(length);
+    int exponent = 63 - sch_clz64(length);
     return 64 + (size_t)(exponent - 6) * 8 + (size_t)((length >> (exponent - 3)) & 7);
 }
 
@@ -1024,5 +1053,43 @@ done:
     PyBuffer_Release(&text);
     PyBuffer_Release(&ends);
     PyBuffer_Release(&positions);
+    return result;
+}
+
+/* schema._Distinct._register_all over packed hashes: each hash's rank (leading zeros past the
+   slot bits, plus one) raised into its slot's register. The per-value Python loop was most
+   of what folding a batch's sums cost once a column's distinct values outgrow the cap. */
+static PyObject *
+hll_register(PyObject *module, PyObject *args)
+{
+    Py_buffer registers, hashes;
+    int precision;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "w*y*i:hll_register", &registers, &hashes, &precision))
+        return NULL;
+    PyObject *result = NULL;
+    if (precision < 4 || precision > 16 || registers.len != (Py_ssize_t)1 << precision ||
+        hashes.len % 8 != 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "hll_register: 2^precision registers (precision 4 to 16) and uint64 "
+                        "hashes expected");
+        goto done;
+    }
+    unsigned char *slot = registers.buf;
+    const char *at = hashes.buf;
+    for (Py_ssize_t k = 0; k < hashes.len / 8; k++) {
+        uint64_t value;
+        memcpy(&value, at + 8 * k, 8);
+        uint64_t rest = value << precision; /* the bits past the slot, at the top */
+        unsigned rank = rest ? (unsigned)sch_clz64(rest) + 1 : 65u - (unsigned)precision;
+        size_t index = (size_t)(value >> (64 - precision));
+        if (rank > slot[index])
+            slot[index] = (unsigned char)rank;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&registers);
+    PyBuffer_Release(&hashes);
     return result;
 }

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from app.core.canonical import MAX_SAFE_INTEGER, canonical_json
 from app.core.datasets import nativelane, schema_lines
 from app.core.datasets.records import JsonObject, JsonValue
-from app.core.datasets.schema import SchemaBuilder, _hash
+from app.core.datasets.schema import SchemaBuilder, _Distinct, _hash
 
 LANES = [
     pytest.param(
@@ -252,3 +252,23 @@ def test_the_c_sketch_runs_in_threads_alike() -> None:
     for thread in threads:
         thread.join()
     assert results == [want] * 4
+
+
+@given(
+    hashes=st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1])),
+    precision=st.integers(4, 16),
+)
+@settings(max_examples=100, deadline=None)
+@pytest.mark.skipif(not nativelane.available(), reason="the C extension is not built")
+def test_registers_raised_in_c_as_in_python(hashes: list[int], precision: int) -> None:
+    from app.core.datasets import _fastlane
+
+    python = _Distinct(0, precision)
+    python.add(1)  # past the cap: a sketch
+    c = _Distinct(0, precision)
+    c.add(1)
+    python.add_many(hashes)
+    c.add_packed(array("Q", hashes).tobytes(), _fastlane.hll_register)
+    assert c.registers == python.registers
+    with pytest.raises(ValueError, match="precision"):
+        _fastlane.hll_register(bytearray(15), b"", 4)
