@@ -9,14 +9,14 @@ Per column (top-level key): the JSON types seen and how often, the null rate
 (null or missing), the number of distinct values, string lengths, and the
 range of numbers. Distinct values are counted exactly up to ``distinct_cap``,
 then estimated by HyperLogLog (about 1.6 % standard error at the default
-precision); values are hashed with SHA-256 (its first 64 bits), not ``hash()``,
-because Python's string hash differs between processes and the sketches must
-agree, and because the C sketch of canonical lines (:mod:`.schema_lines`,
-:meth:`SchemaBuilder.add_lines`) computes the same hashes: a nested value is
-hashed over its RFC 8785 canonical text, which in a canonical line is its own
-slice. String
-lengths go into a log-bucketed histogram (exact below 64 characters, within
-1/16 above), so quantiles merge exactly and memory stays constant. At most
+precision). Values are hashed with SHA-256 (its first 64 bits), not ``hash()``:
+Python's string hash differs between processes and the sketches must agree,
+and the C sketch of canonical lines (:meth:`SchemaBuilder.add_lines`,
+:mod:`.schema_lines`) computes the same hashes from the text, so a nested value
+is hashed over its RFC 8785 canonical text (in a canonical line, its own slice)
+and a number over the spelling Python gives it. String lengths go into a
+log-bucketed histogram (exact below 64 characters, within 1/16 above), so
+quantiles merge exactly and memory stays constant. At most
 ``max_columns`` columns are tracked; keys beyond are counted, not profiled,
 so records with arbitrary keys cannot exhaust memory.
 """
@@ -498,7 +498,7 @@ class SchemaBuilder:
         self,
         text: bytes | bytearray | memoryview,
         ends: Packed,
-        positions: Sequence[int],
+        positions: Iterable[int],
         key_order: Callable[[int], Sequence[str]],
     ) -> SchemaBuilder:
         """:meth:`add` of the records of some canonical lines of a batch, in bulk; returns self.
@@ -506,7 +506,8 @@ class SchemaBuilder:
         ``text`` holds the batch's RFC 8785 canonical lines, each followed by a line
         break; line ``k`` ends (after its line break) at ``ends[k]`` (native uint64:
         ``array('Q')`` or its bytes). ``positions`` are the lines to add, ascending
-        (an ``array('I')`` is passed to C as it is). ``key_order(position)`` gives
+        (any iterable, such as ``schema_sampling.sampled_offsets``; an ``array('I')`` is
+        passed to C as it is). ``key_order(position)`` gives
         the keys of the line's record in their original order: canonical text sorts
         keys, the builder lists columns in the order records first showed them; it
         is asked only for a line that brings a column new to the builder.

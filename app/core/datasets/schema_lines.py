@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import os
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 import orjson
@@ -86,7 +86,7 @@ def add_lines(
     builder: SchemaBuilder,
     text: bytes | bytearray | memoryview,
     ends: Packed,
-    positions: Sequence[int],
+    positions: Iterable[int],
     key_order: KeyOrder,
 ) -> None:
     """:meth:`.SchemaBuilder.add_lines` (see there)."""
@@ -154,7 +154,7 @@ def _add_parsed(
     builder: SchemaBuilder,
     text: bytes | bytearray | memoryview,
     offsets: memoryview,
-    positions: Sequence[int],
+    positions: Iterable[int],
     key_order: KeyOrder,
 ) -> None:
     columns = builder._columns
