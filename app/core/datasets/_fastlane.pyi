@@ -105,6 +105,7 @@ def prepare_lines(
     scanner has no prefilter (every string is scanned), or None (no text lane: every line
     with families left has status 2). A float that only Python can respell makes its line
     not taken (the GIL is not held to respell it)."""
+
 def sketch_lines(
     text: bytes | bytearray | memoryview,
     ends: bytes | bytearray | memoryview | array[int],

@@ -53,8 +53,8 @@ def take_prepared(stage: Stage, batch: Prepared, result: BatchResult) -> None:
         result.leaves = bytearray(batch.leaves)
         result.local = list(range(count))
         result.count = count
-        result.schema_population += count
-        _sample(stage, batch, result, 0, count)
+        _sample(batch, result, 0, count)
+    result.schema_population = len(result.local)
 
 
 def _splice(stage: Stage, batch: Prepared, result: BatchResult) -> None:
@@ -63,6 +63,9 @@ def _splice(stage: Stage, batch: Prepared, result: BatchResult) -> None:
     A special line goes through the stage's per-line path on its own; kept,
     its line is inserted, dropped or rejected, it leaves no position. Lines
     C finished keep their bytes; only their ends move by what came before.
+    The schema sketch takes the lines in order: each run of finished lines,
+    then the special line after it (sketched from its record, as the
+    per-line path does).
     """
     text, ends, kind_ends, leaves = batch.text, batch.ends, batch.kind_ends, batch.leaves
     reader = LineReader(batch.batch, families_wanted=stage.scanner.prefilters)
@@ -85,7 +88,7 @@ def _splice(stage: Stage, batch: Prepared, result: BatchResult) -> None:
             local.extend(range(index, index + at - start))
             index += at - start
             size += ends[at - 1] - begin
-            _sample(stage, batch, result, start, at)  # before the next line's: columns in order
+            _sample(batch, result, start, at)
         if at == lines:
             break
         start = at + 1
@@ -99,7 +102,6 @@ def _splice(stage: Stage, batch: Prepared, result: BatchResult) -> None:
         merge_counts(result.pii, one.pii)
         merge_counts(result.pii_kept, one.pii_kept)
         result.schema.merge(one.schema)
-        result.schema_population += one.schema_population
         if one.lines:
             line = one.lines[0]
             assert line is not None
@@ -116,29 +118,23 @@ def _splice(stage: Stage, batch: Prepared, result: BatchResult) -> None:
     result.ends, result.kind_ends, result.leaves = new_ends, new_kind_ends, new_leaves
     result.local = local
     result.count = index
-    result.schema_population += lines - len(batch.special)
 
 
-def _sample(stage: Stage, batch: Prepared, result: BatchResult, start: int, stop: int) -> None:
-    """The schema sketch of the lines ``start`` to ``stop - 1`` it samples, all finished by C."""
-    ends, schema, normalize = batch.kind_ends, result.schema, stage.normalized
-    for offset in sampled_offsets(batch.first + start, stop - start):
-        k = start + offset
-        record: JsonObject = normalize(orjson.loads(batch.source_line(k)))
-        if ends[k] > (ends[k - 1] if k else 0):  # redacted: the schema sees what is kept
-            record = redacted_record(record, batch.line(k), b"")
-        schema.add(record)
+def _sample(batch: Prepared, result: BatchResult, start: int, stop: int) -> None:
+    """The schema sketch of the lines ``start`` to ``stop - 1`` it samples, all finished by C.
 
-
-def redacted_record(record: JsonObject, line: bytes, canonical: bytes) -> JsonObject:
-    """``record`` as the text lane redacted it into ``line`` (from ``canonical``), for the schema.
-
-    The schema reads the top-level members in their order, and nested values
-    with sorted keys, so the parsed line with the record's member order is
-    what the record path would have sketched, as long as the numbers parse
-    back to their own types: a plain record's (no float is a whole number).
+    Which lines are sampled goes by their place in the source
+    (:func:`.schema_sampled`). The sketch reads their final canonical text in
+    bulk (:meth:`.SchemaBuilder.add_lines`) and asks a line's original key
+    order only when it brings a new column.
     """
-    if line is canonical:
-        return record
-    redacted: JsonObject = orjson.loads(line)
-    return {key: redacted[key] for key in record}
+
+    def key_order(line: int) -> list[str]:
+        record: JsonObject = orjson.loads(batch.source_line(line))
+        return list(record)
+
+    ends = batch.ends
+    assert isinstance(ends, memoryview)
+    lines = sampled_offsets(batch.first + start, stop - start)
+    positions = lines if not start else (start + offset for offset in lines)
+    result.schema.add_lines(batch.text, ends, positions, key_order)

@@ -60,7 +60,7 @@ from app.core.datasets.records import (
     RecordRejected,
 )
 from app.core.datasets.schema_sampling import sampled_offsets, schema_sampled
-from app.core.datasets.stage_batch import redacted_record, take_prepared
+from app.core.datasets.stage_batch import take_prepared
 from app.core.datasets.stage_findings import count_findings, merge_counts, value_at
 from app.core.datasets.stage_io import BatchResult, StageConfig, WorkItem
 
@@ -147,7 +147,7 @@ class Stage:
                 if text_lane is not None and usable(lane.canonical):
                     line = _keep_text(text_lane, lane.canonical, lane.families, lane, index, result)
                     if line is not None and schema_sampled(lane.number - 1):
-                        schema.add(redacted_record(lane.item().data, line, lane.canonical))
+                        schema.add(_redacted(lane.item().data, line, lane.canonical))
                     continue
                 item, canonical, families, plain = lane.lane()
             elif isinstance(lane, Run):
@@ -184,7 +184,7 @@ class Stage:
             ):
                 line = _keep_text(text_lane, canonical, families, None, index, result)
                 if line is not None and schema_sampled(item.location.index):
-                    schema.add(redacted_record(record, line, canonical))
+                    schema.add(_redacted(record, line, canonical))
                 continue
             counts: dict[str, dict[str, int]] | None = None
             if canonical is not None:
@@ -391,6 +391,20 @@ def _keep_text(
     else:
         result.leaves += hashlib.sha256(b"\x00" + hashlib.sha256(line).digest()).digest()
     return line
+
+
+def _redacted(record: JsonObject, line: bytes, canonical: bytes) -> JsonObject:
+    """``record`` as the text lane redacted it into ``line`` (from ``canonical``), for the schema.
+
+    The schema reads the top-level members in their order, and nested values
+    with sorted keys, so the parsed line with the record's member order is
+    what the record path would have sketched, as long as the numbers parse
+    back to their own types: a plain record's (no float is a whole number).
+    """
+    if line is canonical:
+        return record
+    redacted: JsonObject = orjson.loads(line)
+    return {key: redacted[key] for key in record}
 
 
 def _default_normalisation(options: NormalizeOptions) -> bool:
