@@ -269,6 +269,7 @@ skip_space(Lane *p)
 #include "fastlane_c/redact_line.c"
 #include "fastlane_c/batch.c"
 #include "fastlane_c/sketch.c"
+#include "fastlane_c/exact_index.c"
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
@@ -292,6 +293,13 @@ static PyMethodDef methods[] = {
     {"hll_register", hll_register, METH_VARARGS,
      "hll_register(registers, hashes, precision) -> None: HyperLogLog registers raised for "
      "packed uint64 hashes"},
+    {"index_add", index_add, METH_VARARGS,
+     "index_add(table, used, keys, stride, indices, skip) -> (used, [(position, first)])"},
+    {"index_get", index_get, METH_VARARGS, "index_get(table, key) -> first index | None"},
+    {"index_rehash", index_rehash, METH_VARARGS, "index_rehash(old, new)"},
+    {"index_items", index_items, METH_O, "index_items(table) -> (keys, values, starts)"},
+    {"filter_maybe", filter_maybe, METH_VARARGS, "filter_maybe(words, keys, stride) -> [position]"},
+    {"filter_add", filter_add, METH_VARARGS, "filter_add(words, keys, stride)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -22,7 +22,7 @@ from itertools import chain
 from pathlib import Path
 
 from app.core.canonical import canonical_json
-from app.core.datasets import spill
+from app.core.datasets import nativelane, spill
 from app.core.datasets.duplicate_clusters import DuplicateCluster, cluster_pairs
 
 EXACT_KEY_SIZE = 16
@@ -40,7 +40,13 @@ def exact_key(record: object, *, what: str = "record") -> bytes:
 
 
 MEMORY_KEYS = 1 << 17
-"""Distinct keys :class:`ExactDeduper` holds in memory (about 16 MB) before it spills them."""
+"""Distinct keys :class:`ExactDeduper` holds in a dict (about 16 MB) before it spills them."""
+TABLE_MEMORY_KEYS = 1 << 19
+"""The same bound for the C table (24 bytes a slot, at most 70 % full: at most 24 MB)."""
+NATIVE_TABLE = nativelane.ENABLED
+"""Whether the index keeps its keys in the C table when the extension is built (tests flip it)."""
+_TABLE_LOAD = 0.7
+_TABLE_SLOT = 24
 
 
 class ExactDeduper:
@@ -70,11 +76,14 @@ class ExactDeduper:
         "_dup_first",
         "_dup_index",
         "_duplicates",
+        "_in_table",
         "_keep_pairs",
         "_memory_keys",
+        "_native",
         "_recent",
         "_spill_dir",
         "_spilled",
+        "_table",
         "_used",
     )
 
@@ -82,10 +91,17 @@ class ExactDeduper:
         self,
         capacity: int = 1024,
         *,
-        memory_keys: int = MEMORY_KEYS,
+        memory_keys: int | None = None,
         spill_dir: Path | None = None,
         keep_pairs: bool = True,
     ) -> None:
+        native = nativelane._NATIVE if NATIVE_TABLE else None
+        self._native = native if hasattr(native, "index_add") else None
+        self._table = bytearray(_TABLE_SLOT * 1024) if self._native is not None else None
+        """The C lane's open-addressing table of the keys since the last spill (else the dict)."""
+        self._in_table = 0
+        if memory_keys is None:
+            memory_keys = TABLE_MEMORY_KEYS if self._native is not None else MEMORY_KEYS
         if memory_keys < 1:
             raise ValueError("the deduper holds at least one key in memory")
         self._capacity = capacity
@@ -136,7 +152,10 @@ class ExactDeduper:
         if base < 0 or (local and min(local) < 0):
             raise ValueError("record indices start at 0")
         blob = leaves if type(leaves) is bytes else bytes(leaves)
-        return self._add(_leaf_keys(blob), list(map(base.__add__, local)), blob, 32)
+        indices = list(map(base.__add__, local))
+        if self._native is not None:
+            return self._add_to_table(indices, blob, 32)
+        return self._add(_leaf_keys(blob), indices, blob, 32)
 
     def add_many(self, keys: Sequence[bytes], indices: Sequence[int]) -> dict[int, int]:
         """Keys of 12 bytes (the first of a record hash) for records at increasing ``indices``.
@@ -148,7 +167,80 @@ class ExactDeduper:
             raise ValueError(f"one {_KEY}-byte key per record index")
         if indices and min(indices) < 0:
             raise ValueError("record indices start at 0")
+        if self._native is not None:
+            return self._add_to_table(list(indices), b"".join(keys), _KEY)
         return self._add(list(keys), list(indices), b"".join(keys), _KEY)
+
+    def _add_to_table(self, indices: list[int], blob: bytes, stride: int) -> dict[int, int]:
+        """:meth:`_add` with the keys in the C table: a few calls a batch, none a key.
+
+        The same answers in the same order: keys the spill's filter cannot rule
+        out and the table does not hold are looked up in the spill first (a
+        duplicate of a spilled key stays out of the table), then the table
+        takes the rest in turn.
+        """
+        native, table = self._native, self._table
+        assert native is not None
+        assert table is not None
+        found: dict[int, int] = {}
+        skip: bytearray | None = None
+        spilled = self._spilled
+        if spilled is not None:
+            for position in spilled.maybe_keys(blob, stride):
+                key = blob[position * stride : position * stride + _KEY]
+                if native.index_get(table, key) is not None:
+                    continue
+                first = spilled.find(key)
+                if first is not None:
+                    if skip is None:
+                        skip = bytearray(len(indices))
+                    skip[position] = 1
+                    found[position] = first
+        table = self._room(len(indices))
+        used, pairs = native.index_add(
+            table, self._in_table, blob, stride, array("q", indices), skip
+        )
+        added, self._in_table = used - self._in_table, used
+        if pairs:
+            from_spill = bool(found)
+            found.update(pairs)
+            if from_spill:
+                found = dict(sorted(found.items()))  # in stream order, as one by one
+        self._used += added
+        self._duplicates += len(found)
+        if found and self._keep_pairs:
+            for position, first in found.items():
+                self._dup_index.append(indices[position])
+                self._dup_first.append(first)
+        if self._in_table >= self._memory_keys:
+            self._spill_table()
+        return found
+
+    def _room(self, more: int) -> bytearray:
+        """The table, grown (twice as many slots, rehashed) until ``more`` keys fit in it."""
+        table = self._table
+        assert table is not None
+        assert self._native is not None
+        slots = len(table) // _TABLE_SLOT
+        while self._in_table + more > _TABLE_LOAD * slots:
+            slots *= 2
+        if slots != len(table) // _TABLE_SLOT:
+            grown = bytearray(_TABLE_SLOT * slots)
+            self._native.index_rehash(table, grown)
+            self._table = table = grown
+        return table
+
+    def _spill_table(self) -> None:
+        assert self._native is not None
+        assert self._table is not None
+        keys, values, starts = self._native.index_items(self._table)
+        if self._spilled is None:
+            self._spilled = spill.SpilledKeys(
+                _KEY, expected=max(self._capacity, self._in_table), directory=self._spill_dir
+            )
+        self._spilled.spill_grouped(keys, values, memoryview(starts).cast("I"))
+        self._table = bytearray(_TABLE_SLOT * 1024)
+        self._in_table = 0
 
     def _add(
         self, keys: list[bytes], indices: list[int], blob: bytes | bytearray, stride: int

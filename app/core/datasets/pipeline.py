@@ -30,7 +30,7 @@ from app.core.canonical import NotIJSON
 from app.core.datasets.commitment import MerkleBuilder
 from app.core.datasets.dedupe import NearDuplicateIndex, minhash, record_text
 from app.core.datasets.duplicate_clusters import DuplicateCluster, DuplicateMember
-from app.core.datasets.exact_dedupe import MEMORY_KEYS, ExactDeduper
+from app.core.datasets.exact_dedupe import ExactDeduper
 from app.core.datasets.importers import Format, ImportOptions, SourceInfo
 from app.core.datasets.importers.jsonl import DEFAULT_BATCH_BYTES
 from app.core.datasets.pii import Finding
@@ -39,6 +39,7 @@ from app.core.datasets.pipeline_batches import (
     choose_workers,
     guarded_results,
     stage_results,
+    threads_fit,
     total_size,
 )
 from app.core.datasets.records import BadRecordPolicy, JsonObject, RecordRejected, RejectionReport
@@ -103,8 +104,9 @@ class PipelineOutcome:
         return {kind: sum(actions.values()) for kind, actions in sorted(self.pii.items())}
 
 
-EXACT_MEMORY_KEYS = MEMORY_KEYS
-"""Distinct records whose keys the exact index holds in memory before it spills them."""
+EXACT_MEMORY_KEYS: int | None = None
+"""Distinct records whose keys the exact index holds in memory before it spills them (None:
+its own bound, :data:`.exact_dedupe.MEMORY_KEYS` or ``TABLE_MEMORY_KEYS``)."""
 EXPECTED_RECORD_BYTES = 1024
 """Input bytes a record is expected to take, to size the exact-dedupe filter up front."""
 EXPECTED_RECORDS_CAP = 2_000_000
@@ -182,6 +184,8 @@ class _Pass:
             source.paths, source.format, source.options, source.batch_bytes, policy, report, cancel
         )
         self.outcome = PipelineOutcome(workers=choose_workers(source.workers, source.paths))
+        self.threads = threads_fit(source.paths, source.format, config)
+        """Whether the workers are threads (see :func:`.threads_fit`), else processes."""
         near = config.dedupe == "near"
         self.near = NearDuplicateIndex(config.minhash, config.near_threshold) if near else None
         self.schema = SchemaBuilder()
@@ -203,7 +207,13 @@ class _Pass:
         where a name would keep them alive in its traceback.
         """
         for result in guarded_results(
-            stage_results(self.reader.items(), self.config, self.outcome.workers, self.cancel),
+            stage_results(
+                self.reader.items(),
+                self.config,
+                self.outcome.workers,
+                self.cancel,
+                threads=self.threads,
+            ),
             self.policy,
         ):
             for rejected in result.rejections:

@@ -18,9 +18,10 @@ from __future__ import annotations
 import ctypes
 import importlib
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,26 +233,68 @@ def widen_result_pipe(executor: ProcessPoolExecutor) -> None:
         return
 
 
+def threads_fit(paths: Sequence[Path], format: Format | None, config: StageConfig) -> bool:
+    """Whether a pass's stages run on threads: every batch would run through C without the GIL.
+
+    That is JSON Lines input (every path a JSONL file) under a config whose
+    stage prepares a batch in one C call (:attr:`.Stage.batch_lane`): the
+    batch costs Python a few calls, so threads share the cores without
+    fighting over the GIL, and nothing is pickled or copied between
+    processes. Anything else is pure Python per record and runs in worker
+    processes.
+    """
+    if config.mode != "prepare" or Stage(config).batch_lane is None:
+        return False
+    for path in paths:
+        try:
+            if not path.is_file():
+                return False
+            if (format or detect_format(path)) != "jsonl":
+                return False
+        except (OSError, InvalidSource):
+            return False
+    return True
+
+
 def stage_results(
-    items: Iterator[WorkItem], config: StageConfig, workers: int, cancel: CancelToken
+    items: Iterator[WorkItem],
+    config: StageConfig,
+    workers: int,
+    cancel: CancelToken,
+    *,
+    threads: bool = False,
 ) -> Iterator[BatchResult]:
-    """Stage results in input order: inline with 0 workers, else from a process pool."""
+    """Stage results in input order: inline with 0 workers, else from a thread or process pool."""
     if workers <= 0:
         yield from _inline(items, config, cancel)
         return
-    tune_heap()
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["app.core.datasets.stages"])
-    executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=init_worker, initargs=(config,)
-    )
-    widen_result_pipe(executor)
+    executor: Executor
+    if threads:
+        stages = threading.local()
+
+        def run(item: WorkItem) -> BatchResult:
+            stage: Stage | None = getattr(stages, "stage", None)
+            if stage is None:
+                stage = stages.stage = Stage(config)
+            return stage.run(item)
+
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stage")
+        task = run
+    else:
+        tune_heap()
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["app.core.datasets.stages"])
+        executor = ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=init_worker, initargs=(config,)
+        )
+        widen_result_pipe(executor)
+        task = run_in_worker
     window = 2 * workers + 2
     pending: deque[Future[BatchResult]] = deque()
     try:
         for item in items:
             cancel.raise_if_cancelled()
-            pending.append(executor.submit(run_in_worker, item))
+            pending.append(executor.submit(task, item))
             while len(pending) >= window:
                 yield pending.popleft().result()
         while pending:
@@ -261,7 +304,10 @@ def stage_results(
         for future in pending:
             future.cancel()
         executor.shutdown(wait=True, cancel_futures=True)
-        release_heap()
+        if threads:
+            forget_numbers()  # this process outlives the pass
+        else:
+            release_heap()
 
 
 def _inline(

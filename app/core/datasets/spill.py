@@ -34,8 +34,12 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
+from app.core.datasets import nativelane
 from app.core.errors import StorageError
 from app.core.fsutil import storage_error
+
+_NATIVE = nativelane._NATIVE if hasattr(nativelane._NATIVE, "filter_maybe") else None
+"""The C lane's filter probes, when it is built (the same bits as :class:`_Filter`'s)."""
 
 BLOCK_ENTRIES = 128
 """Keys a block holds on average, up to twice that: a lookup decrypts one small block."""
@@ -191,6 +195,41 @@ class SpilledKeys:
         self._runs.append(run)
         self.count += len(keys)
 
+    def spill_grouped(self, keys: bytes, values: bytes, starts: Sequence[int]) -> None:
+        """:meth:`spill` of keys already ordered by their first 16 bits (big endian).
+
+        ``keys`` holds them back to back, ``values`` their values (native
+        uint64) in the same order, ``starts`` where each 16-bit prefix's keys
+        begin (65,537 entries): each block is then a slice, with no Python per
+        key (the C table's ``index_items`` gives them so).
+        """
+        size = self.key_size
+        count = len(keys) // size
+        if len(keys) != count * size or len(values) != 8 * count or len(starts) != 65537:
+            raise ValueError("grouped keys, values and starts do not agree")
+        if not count:
+            return
+        if self._filter.count + count > self._filter.capacity:
+            self._grow(2 * (self._filter.count + count))
+        run = _Run(self._blocks, count)
+        blocks = 1 << (16 - run.shift)
+        for block in range(blocks):
+            first, last = starts[block << run.shift], starts[(block + 1) << run.shift]
+            run.offsets.append(self._end)
+            if first == last:
+                run.lengths.append(0)
+                continue
+            packed = keys[first * size : last * size]
+            plain = packed + values[8 * first : 8 * last]
+            sealed = self._aead.encrypt(_nonce(run.first_block + block), plain, None)
+            self._write(sealed)
+            run.lengths.append(len(sealed))
+            self._end += len(sealed)
+            self._note(packed, run)
+        self._blocks += blocks
+        self._runs.append(run)
+        self.count += count
+
     def _write(self, sealed: bytes) -> None:
         try:
             written = os.pwrite(self._fd, sealed, self._end)
@@ -200,6 +239,12 @@ class SpilledKeys:
             raise StorageError("the duplicate index could not be written to its temporary file")
 
     def _note(self, packed: bytes, run: _Run | None) -> None:
+        if _NATIVE is not None:
+            for bloom in (self._filter, run.filter if run is not None else None):
+                if bloom is not None:
+                    _NATIVE.filter_add(bloom.words, packed, self.key_size)
+                    bloom.count += len(packed) // self.key_size
+            return
         lows, highs = zip(*probes(packed, self.key_size), strict=True)
         bits = [_LOW[high & 4095] | _HIGH[high >> 12 & 4095] for high in highs]
         self._filter.add(lows, bits)
@@ -223,6 +268,14 @@ class SpilledKeys:
         if not self.count:
             return []
         return self._filter.maybe(probes)
+
+    def maybe_keys(self, keys: bytes, stride: int) -> list[int]:
+        """:meth:`maybe` of the keys ``stride`` bytes apart in ``keys``, in C when it is built."""
+        if not self.count:
+            return []
+        if _NATIVE is not None:
+            return _NATIVE.filter_maybe(self._filter.words, keys, stride)  # type: ignore[no-any-return]
+        return self._filter.maybe(probes(keys, stride))
 
     def find(self, key: bytes) -> int | None:
         """The value spilled with ``key``, or None."""

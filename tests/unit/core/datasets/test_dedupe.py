@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.datasets import exact_dedupe, nativelane
 from app.core.datasets.dedupe import (
     MinHashParams,
     NearDuplicateIndex,
@@ -98,6 +99,7 @@ def test_a_batch_of_leaves_is_deduplicated_as_one_by_one(
         many.add_leaves(-1, [0], bytes(32))
 
 
+@pytest.mark.parametrize("table", [True, False], ids=["C table", "dict"])
 @settings(max_examples=150, deadline=None)
 @given(
     st.lists(st.lists(st.integers(0, 60), max_size=50), max_size=10),
@@ -105,12 +107,18 @@ def test_a_batch_of_leaves_is_deduplicated_as_one_by_one(
     st.integers(1, 64),
 )
 def test_a_bounded_deduper_that_spills_equals_a_plain_dictionary(
-    batches: list[list[int]], memory_keys: int, capacity: int
+    table: bool, batches: list[list[int]], memory_keys: int, capacity: int
 ) -> None:
     """Whatever spills to disk, each record is answered as a dict of first indices would."""
     first_seen: dict[int, int] = {}
     expected_pairs: list[tuple[int, int]] = []
-    with ExactDeduper(capacity, memory_keys=memory_keys) as deduper:
+    saved, exact_dedupe.NATIVE_TABLE = exact_dedupe.NATIVE_TABLE, table
+    try:
+        deduper = ExactDeduper(capacity, memory_keys=memory_keys)
+    finally:
+        exact_dedupe.NATIVE_TABLE = saved
+    assert (deduper._table is not None) == (table and nativelane.available())
+    with deduper:
         base = 0
         for number, values in enumerate(batches):
             leaves = b"".join(sha256(str(value).encode()).digest() for value in values)

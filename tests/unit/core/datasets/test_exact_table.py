@@ -1,0 +1,111 @@
+"""The exact index's C parts answer as their Python references: the table and the filter."""
+
+from __future__ import annotations
+
+import random
+from array import array
+from hashlib import sha256
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from app.core.datasets import nativelane, spill
+from app.core.datasets.exact_dedupe import ExactDeduper
+
+native = nativelane._NATIVE
+pytestmark = pytest.mark.skipif(
+    not hasattr(native, "index_add"), reason="the C fast lane is not built"
+)
+
+
+def _keys(values: list[int]) -> bytes:
+    return b"".join(sha256(str(value).encode()).digest() for value in values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 40), max_size=120),
+    st.sets(st.integers(0, 119)),
+    st.integers(0, 3),
+)
+def test_the_table_answers_each_key_in_turn_as_a_dict(
+    values: list[int], skipped: set[int], grow_at: int
+) -> None:
+    """First index per key; a skipped key stays out; growing the table keeps every key."""
+    table = bytearray(24 * 256)
+    blob = _keys(values)
+    indices = [7 + position for position in range(len(values))]
+    skip = bytearray(len(values))
+    for position in skipped:
+        if position < len(values):
+            skip[position] = 1
+    first: dict[int, int] = {}
+    expected: list[tuple[int, int]] = []
+    for position, value in enumerate(values):
+        if skip[position]:
+            continue
+        if value in first:
+            expected.append((position, first[value]))
+        else:
+            first[value] = indices[position]
+    used, found = native.index_add(table, 0, blob, 32, array("q", indices), bytes(skip))
+    assert found == expected
+    assert used == len(first)
+    if grow_at:
+        grown = bytearray(24 * 256 * 2**grow_at)
+        native.index_rehash(table, grown)
+        table = grown
+    for value, index in first.items():
+        assert native.index_get(table, sha256(str(value).encode()).digest()) == index
+    assert native.index_get(table, sha256(b"never").digest()) is None
+    keys, stored, starts = native.index_items(table)
+    at_key = range(0, len(keys), 12)
+    pairs = {keys[at : at + 12]: v for at, v in zip(at_key, array("Q", stored), strict=True)}
+    assert pairs == {sha256(str(v).encode()).digest()[:12]: i for v, i in first.items()}
+    prefixes = [keys[at] << 8 | keys[at + 1] for at in at_key]
+    assert prefixes == sorted(prefixes)
+    start = memoryview(starts).cast("I")
+    assert (start[0], start[65536]) == (0, len(prefixes))
+    for prefix in set(prefixes):  # each prefix's keys are where starts says
+        assert set(prefixes[start[prefix] : start[prefix + 1]]) == {prefix}
+
+
+def test_the_table_refuses_what_would_not_fit_or_agree() -> None:
+    table = bytearray(24 * 4)
+    with pytest.raises(ValueError, match="no room"):
+        native.index_add(table, 0, _keys([1, 2, 3, 4]), 32, array("q", [0, 1, 2, 3]), None)
+    with pytest.raises(ValueError, match="power of two"):
+        native.index_add(bytearray(24 * 3), 0, _keys([1]), 32, array("q", [0]), None)
+    with pytest.raises(ValueError, match="do not agree"):
+        native.index_add(table, 0, _keys([1, 2]), 32, array("q", [0]), None)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 3000), st.integers(0, 2**32 - 1), st.sampled_from([12, 16, 32]))
+def test_the_filter_sets_and_finds_the_bits_python_does(
+    capacity: int, seed: int, stride: int
+) -> None:
+    rng = random.Random(seed)
+    added = rng.randbytes(stride * rng.randint(0, 200))
+    asked = added + rng.randbytes(stride * rng.randint(0, 200))
+    python, c = spill._Filter(capacity), spill._Filter(capacity)
+    if added:
+        lows, highs = zip(*spill.probes(added, stride), strict=True)
+        python.add(lows, [spill._bits(high) for high in highs])
+    native.filter_add(c.words, added, stride)
+    assert c.words == python.words
+    assert native.filter_maybe(c.words, asked, stride) == python.maybe(spill.probes(asked, stride))
+
+
+def test_a_deduper_past_its_memory_finds_spilled_keys_through_the_c_filter(tmp_path: Path) -> None:
+    keys = [sha256(str(value).encode()).digest()[:12] for value in range(5000)]
+    with ExactDeduper(memory_keys=700, spill_dir=tmp_path) as deduper:
+        assert deduper._table is not None
+        assert deduper.add_many(keys, list(range(5000))) == {}
+        assert deduper.spilled >= 4300
+        again = deduper.add_many(keys[::250], list(range(5000, 5020)))
+        assert again == {at: 250 * at for at in range(20)}
+        assert deduper.duplicates == 20
+        assert len(deduper) == 5000
