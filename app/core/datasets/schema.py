@@ -59,6 +59,14 @@ Register = Callable[[bytearray, bytes, int], None]
 """``_fastlane.hll_register``: :meth:`_Distinct._register_all` over packed hashes, in C."""
 
 
+def _register_in_c() -> Register | None:
+    """``_fastlane.hll_register`` when the extension is built and on (see :mod:`.schema_lines`)."""
+    from app.core.datasets.schema_lines import native_sketch
+
+    native = native_sketch()
+    return native[1] if native is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class LengthStats:
     """String lengths in characters (code points)."""
@@ -202,9 +210,14 @@ class _Distinct:
             registers[slot] = rank
 
     def _register_all(self, value_hashes: Iterable[int]) -> None:
-        # _register, unrolled: the parent registers every batch's values once it holds a sketch.
+        # _register, unrolled: the parent registers every batch's values once it holds a sketch
+        # (in C when the extension is built: one call for the whole set).
         registers = self.registers
         assert registers is not None
+        register = _register_in_c()
+        if register is not None:
+            register(registers, array("Q", value_hashes), self.precision)  # type: ignore[arg-type]
+            return
         rest_bits = 64 - self.precision
         mask = (1 << rest_bits) - 1
         top = rest_bits + 1

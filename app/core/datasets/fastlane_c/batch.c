@@ -42,95 +42,216 @@ typedef struct {
     unsigned char *leaves, *status, *families;
     Buf text, kinds;
     PyThreadState *save;
+    /* scratch */
+    Buf edits, redacted, runs, answers, pending, text2, kinds2, ends2;
 } Batch;
 
-/* The batch's lines; FAILED when memory ran out or a Python error is set (x->failed). */
+/* One line through the lane and the text lane: its bytes (final, or canonical when left to
+   Python) and a newline appended to text, its findings' kind codes to kinds, its status,
+   families and leaf; 0, or FAILED. */
 static int
-prepare_batch(Batch *b, Lane *lane, PiiCtx *x, Hasher *hasher)
+prepare_one(Batch *b, Lane *lane, PiiCtx *x, Hasher *hasher, const unsigned char *line,
+            size_t n, Buf *text, Buf *kinds, Py_ssize_t i)
 {
-    Buf edits = {0}, redacted = {0};
     const TextLaneArgs *t = b->lane_args;
-    const unsigned char *at = b->data;
+    unsigned char *leaf_at = b->leaves + 32 * (size_t)i;
+    int status = SLOW;
+    uint32_t keys = 0;
+    if (n <= b->max_line && n < UINT32_MAX / 2)
+        status = scan_line(lane, line, n, &keys);
+    if (status == FAILED)
+        return FAILED;
+    b->status[i] = LINE_SLOW;
+    b->families[i] = 0;
+    if (status != 0) {
+        memset(leaf_at, 0, 32);
+        return 0;
+    }
+    int found = ALL_FAMILIES;
+    if (b->want_families && lane->spaced) {
+        lane->line = (const unsigned char *)lane->out.data;
+        lane->n = lane->out.len;
+        lane->candidate = candidate_in_strings(lane->line, lane->n);
+        found = line_families(lane, keys, b->anchors);
+    } else if (b->want_families)
+        found = line_families(lane, keys, b->anchors);
+    if (found == FAILED)
+        return FAILED;
+    if (lane->spaced)
+        found |= NORMALIZED;
+    const char *final = lane->out.data;
+    size_t final_len = lane->out.len;
+    int state = LINE_DONE;
+    if (found & ALL_FAMILIES) {
+        state = LINE_FLAGGED;
+        if (t->on) {
+            int edited = 0;
+            long wanted = t->gated ? (found & ALL_FAMILIES) : ALL_FAMILIES;
+            int decided = redact_text(x, (const unsigned char *)final, final_len, wanted,
+                                      t->plan, t->types, t->regions, t->phone, &t->tags,
+                                      &b->edits, kinds, &b->redacted, &edited);
+            if (decided == FAILED)
+                return FAILED;
+            if (decided == 0) {
+                state = LINE_DONE;
+                if (edited) {
+                    final = b->redacted.data;
+                    final_len = b->redacted.len;
+                }
+            }
+        }
+    }
+    if (reserve(text, final_len + 1) != 0)
+        return FAILED;
+    memcpy(text->data + text->len, final, final_len);
+    text->len += final_len;
+    text->data[text->len++] = '\n';
+    if (!leaf(hasher, final, final_len, leaf_at))
+        return FAILED;
+    b->status[i] = (unsigned char)state;
+    b->families[i] = (unsigned char)found;
+    return 0;
+}
+
+/* The phone checks the first pass noted, asked of Python in one go (the GIL taken once a
+   batch, not once a number); 0, or FAILED with a Python error set (or memory ran out). */
+static int
+ask_phones(Batch *b, PiiCtx *x)
+{
     int failed = 0;
-    for (Py_ssize_t i = 0; i < b->lines && !failed; i++) {
-        const unsigned char *newline = memchr(at, '\n', (size_t)(b->end - at));
-        size_t n = (size_t)((newline ? newline : b->end) - at);
-        const unsigned char *line = at;
-        b->starts[i] = (uint64_t)(line - b->data);
-        at = newline ? newline + 1 : b->end;
-        unsigned char *leaf_at = b->leaves + 32 * (size_t)i;
-        int status = SLOW;
-        uint32_t keys = 0;
-        if (n <= b->max_line && n < UINT32_MAX / 2)
-            status = scan_line(lane, line, n, &keys);
-        int found = 0, state = LINE_SLOW;
-        const char *final = NULL;
-        size_t final_len = 0;
-        if (status == FAILED) {
+    PyEval_RestoreThread(b->save);
+    for (size_t at = 0; at < b->runs.len && !failed;) {
+        size_t n = (unsigned char)b->runs.data[at];
+        char answer[41];
+        memset(answer, 0, sizeof answer);
+        PyObject *found = PyObject_CallFunction(b->lane_args->phone, "s#O", b->runs.data + at + 1,
+                                                (Py_ssize_t)n, Py_None);
+        at += 1 + n;
+        if (found == NULL) {
             failed = 1;
             break;
         }
-        if (status == 0) {
-            found = ALL_FAMILIES;
-            if (b->want_families && lane->spaced) {
-                lane->line = (const unsigned char *)lane->out.data;
-                lane->n = lane->out.len;
-                lane->candidate = candidate_in_strings(lane->line, lane->n);
-                found = line_families(lane, keys, b->anchors);
-            } else if (b->want_families)
-                found = line_families(lane, keys, b->anchors);
-            if (found == FAILED) {
-                failed = 1;
-                break;
+        answer[0] = 1; /* not a phone */
+        if (found != Py_None) {
+            Py_ssize_t size;
+            const char *text =
+                PyUnicode_Check(found) ? PyUnicode_AsUTF8AndSize(found, &size) : NULL;
+            if (text == NULL || size >= 40) {
+                PyErr_Clear();
+                answer[0] = 0; /* only Python can tell */
+            } else {
+                answer[0] = 2;
+                memcpy(answer + 1, text, (size_t)size);
             }
-            if (lane->spaced)
-                found |= NORMALIZED;
-            final = lane->out.data;
-            final_len = lane->out.len;
-            state = LINE_DONE;
-            if (found & ALL_FAMILIES) {
-                state = LINE_FLAGGED;
-                if (t->on) {
-                    int edited = 0;
-                    long wanted = t->gated ? (found & ALL_FAMILIES) : ALL_FAMILIES;
-                    int decided = redact_text(x, (const unsigned char *)final, final_len, wanted,
-                                              t->plan, t->types, t->regions, t->phone, &t->tags,
-                                              &edits, &b->kinds, &redacted, &edited);
-                    if (decided == FAILED) {
-                        failed = 1;
-                        break;
-                    }
-                    if (decided == 0) {
-                        state = LINE_DONE;
-                        if (edited) {
-                            final = redacted.data;
-                            final_len = redacted.len;
-                        }
-                    }
-                }
-            }
-            if (reserve(&b->text, final_len + 1) != 0) {
-                failed = 1;
-                break;
-            }
-            memcpy(b->text.data + b->text.len, final, final_len);
-            b->text.len += final_len;
-            b->text.data[b->text.len++] = '\n';
-            if (!leaf(hasher, final, final_len, leaf_at)) {
-                failed = 1;
-                break;
-            }
-        } else
-            memset(leaf_at, 0, 32);
-        b->status[i] = (unsigned char)state;
-        b->families[i] = (unsigned char)found;
+        }
+        Py_DECREF(found);
+        if (reserve(&b->answers, sizeof answer) != 0) {
+            PyErr_NoMemory();
+            failed = 1;
+            break;
+        }
+        memcpy(b->answers.data + b->answers.len, answer, sizeof answer);
+        b->answers.len += sizeof answer;
+    }
+    if (failed)
+        x->failed = 1;
+    b->save = PyEval_SaveThread();
+    return failed ? FAILED : 0;
+}
+
+/* The batch's lines; FAILED when memory ran out or a Python error is set (x->failed).
+
+   A line whose text lane needs a phone check is done in a second pass: the first notes
+   the numbers and leaves the line out, Python checks them all at once, then the second
+   does those lines again (the answers known) and their bytes are merged in at their
+   place. Without the text lane or its phone check, one pass. */
+static int
+prepare_batch(Batch *b, Lane *lane, PiiCtx *x, Hasher *hasher)
+{
+    const unsigned char *at = b->data;
+    int collect = b->lane_args->on && b->lane_args->phone != NULL &&
+                  b->lane_args->phone != Py_None;
+    x->runs = &b->runs;
+    x->collect = collect;
+    for (Py_ssize_t i = 0; i < b->lines; i++) {
+        const unsigned char *newline = memchr(at, '\n', (size_t)(b->end - at));
+        size_t n = (size_t)((newline ? newline : b->end) - at);
+        b->starts[i] = (uint64_t)(at - b->data);
+        size_t text_before = b->text.len, kinds_before = b->kinds.len;
+        x->deferred = 0;
+        if (prepare_one(b, lane, x, hasher, at, n, &b->text, &b->kinds, i) != 0)
+            return FAILED;
+        if (x->deferred) { /* done again once the numbers are checked */
+            b->text.len = text_before;
+            b->kinds.len = kinds_before;
+            memset(b->leaves + 32 * (size_t)i, 0, 32);
+            uint32_t index = (uint32_t)i;
+            if (reserve(&b->pending, sizeof index) != 0)
+                return FAILED;
+            memcpy(b->pending.data + b->pending.len, &index, sizeof index);
+            b->pending.len += sizeof index;
+        }
         b->ends[i] = (uint64_t)b->text.len;
         b->kind_ends[i] = (uint32_t)b->kinds.len;
+        at = newline ? newline + 1 : b->end;
     }
     b->starts[b->lines] = (uint64_t)(b->end - b->data) + (b->lines && b->end[-1] != '\n');
-    PyMem_RawFree(edits.data);
-    PyMem_RawFree(redacted.data);
-    return failed ? FAILED : 0;
+    size_t pending = b->pending.len / sizeof(uint32_t);
+    if (pending == 0)
+        return 0;
+    if (ask_phones(b, x) != 0)
+        return FAILED;
+    x->collect = 0;
+    x->answers = &b->answers;
+    const uint32_t *index = (const uint32_t *)(const void *)b->pending.data;
+    if (reserve(&b->ends2, 2 * pending * sizeof(uint64_t)) != 0)
+        return FAILED;
+    uint64_t *ends2 = (uint64_t *)(void *)b->ends2.data; /* text2 end, kinds2 end a line */
+    for (size_t k = 0; k < pending; k++) {
+        Py_ssize_t i = index[k];
+        const unsigned char *line = b->data + b->starts[i];
+        size_t n = (size_t)(b->starts[i + 1] - b->starts[i]) - 1; /* the last line too */
+        if (prepare_one(b, lane, x, hasher, line, n, &b->text2, &b->kinds2, i) != 0)
+            return FAILED;
+        ends2[2 * k] = b->text2.len;
+        ends2[2 * k + 1] = b->kinds2.len;
+    }
+    /* The two passes' bytes merged in line order. */
+    Buf text = {0}, kinds = {0};
+    if (reserve(&text, b->text.len + b->text2.len) != 0 ||
+        reserve(&kinds, b->kinds.len + b->kinds2.len + 1) != 0) {
+        PyMem_RawFree(text.data);
+        PyMem_RawFree(kinds.data);
+        return FAILED;
+    }
+    size_t from = 0, kinds_from = 0, from2 = 0, kinds_from2 = 0, k = 0;
+    for (Py_ssize_t i = 0; i < b->lines; i++) {
+        if (k < pending && index[k] == (uint32_t)i) {
+            memcpy(text.data + text.len, b->text2.data + from2, ends2[2 * k] - from2);
+            text.len += ends2[2 * k] - from2;
+            memcpy(kinds.data + kinds.len, b->kinds2.data + kinds_from2,
+                   ends2[2 * k + 1] - kinds_from2);
+            kinds.len += ends2[2 * k + 1] - kinds_from2;
+            from2 = ends2[2 * k];
+            kinds_from2 = ends2[2 * k + 1];
+            k++;
+        } else {
+            memcpy(text.data + text.len, b->text.data + from, b->ends[i] - from);
+            text.len += b->ends[i] - from;
+            memcpy(kinds.data + kinds.len, b->kinds.data + kinds_from,
+                   b->kind_ends[i] - kinds_from);
+            kinds.len += b->kind_ends[i] - kinds_from;
+            from = b->ends[i];
+            kinds_from = b->kind_ends[i];
+        }
+        b->ends[i] = (uint64_t)text.len;
+        b->kind_ends[i] = (uint32_t)kinds.len;
+    }
+    PyMem_RawFree(b->text.data);
+    PyMem_RawFree(b->kinds.data);
+    b->text = text;
+    b->kinds = kinds;
+    return 0;
 }
 
 static PyObject *
@@ -229,6 +350,10 @@ done:
     lane_free(&lane);
     PyMem_RawFree(b.text.data);
     PyMem_RawFree(b.kinds.data);
+    Buf *scratch[] = {&b.edits, &b.redacted, &b.runs,  &b.answers,
+                      &b.pending, &b.text2,  &b.kinds2, &b.ends2};
+    for (size_t k = 0; k < sizeof scratch / sizeof scratch[0]; k++)
+        PyMem_RawFree(scratch[k]->data);
     PyMem_RawFree(x);
     PyBuffer_Release(&view);
     return result;

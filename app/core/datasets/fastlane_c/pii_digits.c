@@ -131,6 +131,50 @@ static int no_phone_before(const unsigned char *t, Py_ssize_t start)
     return 0;
 }
 
+/* The position of a run among those noted (x->runs), or -1. */
+static Py_ssize_t pii_run_at(const Buf *runs, const char *run, Py_ssize_t len)
+{
+    Py_ssize_t k = 0;
+    for (size_t at = 0; at < runs->len; k++) {
+        size_t n = (unsigned char)runs->data[at];
+        if ((Py_ssize_t)n == len && memcmp(runs->data + at + 1, run, n) == 0)
+            return k;
+        at += 1 + n;
+    }
+    return -1;
+}
+
+/* The verdict on a run whose answer is known (x->answers), as pii_phone_verdict gives it;
+   2 when it is not known. */
+static int pii_known_verdict(PiiCtx *x, const char *run, Py_ssize_t len, const char **det)
+{
+    if (x->answers == NULL || x->runs == NULL)
+        return 2;
+    Py_ssize_t k = pii_run_at(x->runs, run, len);
+    if (k < 0)
+        return 2;
+    const char *answer = x->answers->data + (size_t)k * 41;
+    int verdict = answer[0] - 1;
+    if (verdict == 1) {
+        memcpy(x->phone_detector, answer + 1, 40);
+        *det = x->phone_detector;
+    }
+    return verdict;
+}
+
+/* Note a run (once) for the phone check; FAILED when memory ran out. */
+static int pii_note_run(PiiCtx *x, const char *run, Py_ssize_t len)
+{
+    if (pii_run_at(x->runs, run, len) >= 0)
+        return 0;
+    if (reserve(x->runs, (size_t)len + 1) != 0)
+        return FAILED;
+    x->runs->data[x->runs->len++] = (char)len;
+    memcpy(x->runs->data + x->runs->len, run, (size_t)len);
+    x->runs->len += (size_t)len;
+    return 0;
+}
+
 /* _valid_region(run, None) through the scanner's own function (and its cache). */
 static int pii_phone_verdict(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int rewrite, const char **det)
 {
@@ -145,6 +189,17 @@ static int pii_phone_verdict(PiiCtx *x, Py_ssize_t a, Py_ssize_t b, int rewrite,
     }
     memcpy(run + len, x->t + a, (size_t)(b - a));
     len += b - a;
+    int known = pii_known_verdict(x, run, len, det);
+    if (known != 2)
+        return known;
+    if (x->collect) { /* noted, for the batch's one call back into Python; the text is redone */
+        if (pii_note_run(x, run, len) != 0) {
+            x->failed = 1; /* out of memory */
+            return -1;
+        }
+        x->deferred = 1;
+        return 0;
+    }
     if (x->save != NULL)
         PyEval_RestoreThread(*x->save);
     PyObject *found = PyObject_CallFunction(x->phone, "s#O", run, len, Py_None);

@@ -33,6 +33,11 @@ typedef struct {
     PyThreadState **save; /* running without the GIL: where its thread state is kept while
                              the phone check takes the GIL back; NULL with the GIL held */
     char phone_detector[40]; /* the phone check's answer, until pii_add copies it */
+    int collect;             /* the phone check is not asked but its run noted (runs) */
+    int deferred;            /* a run was noted: the text is to be done again, answers known */
+    Buf *runs;               /* the runs noted: a length byte, then the run */
+    const Buf *answers;      /* per run noted, in order: the verdict + 1, then 40 bytes of
+                                detector (NULL: none known) */
     PiiRaw raw[PII_MAX_RAW], ranked[PII_MAX_RAW], kept[PII_MAX_RAW];
     Py_ssize_t spans[2 * PII_MAX_SPANS], windows[2 * PII_MAX_SPANS];
 } PiiCtx;

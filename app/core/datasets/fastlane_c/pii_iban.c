@@ -307,6 +307,91 @@ static int pii_has(const unsigned char *t, Py_ssize_t n, const char *s)
     return memmem(t, (size_t)n, s, strlen(s)) != NULL;
 }
 
+/* The length of the secret's name ASSIGNMENT reads at t[p] ("key", "password"...: letters
+   in any case), 0 for none; the longer of two that both match ("credentials"). */
+static Py_ssize_t pii_secret_name(const unsigned char *t, Py_ssize_t n, Py_ssize_t p)
+{
+    static const char *const names[] = {"credentials", "credential", "passphrase", "password",
+                                        "passwd", "bearer", "secret", "token", "key", "pwd",
+                                        NULL};
+    for (int k = 0; names[k] != NULL; k++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(names[k]), q = 0;
+        while (q < len && p + q < n && pa(t[p + q]) && (t[p + q] | 0x20) == names[k][q])
+            q++;
+        if (q == len)
+            return len;
+    }
+    return 0;
+}
+
+/* Whether tokens._find_assigned could find anything in t: at an anchor word where a secret's
+   name may start (_anchor_positions), ASSIGNMENT's name, its suffixes and an optional quote,
+   then the start of an assignment (':' or '=', spaces then one of those or "is ", or spaces
+   after "bearer"); or an "uthorization" header, or a "://" URL. t is printable ASCII (its
+   only whitespace is the space), and what follows a name and its suffixes can only be read
+   one way, so this holds whenever the expression matches: "no" is sure. */
+static int pii_assignment_possible(const unsigned char *t, Py_ssize_t n)
+{
+    static const char *const anchors[] = {"key", "secret", "token", "bearer",
+                                          "pass", "pwd", "credential", NULL};
+    static const char *const heads[] = {"api", "access", "secret", "private", "client",
+                                        "auth", "refresh", "session", "signing", "app",
+                                        "master", "db", "admin", "root", "user", NULL};
+    if (pii_has(t, n, "uthorization") || pii_has(t, n, "://"))
+        return 1;
+    if (!memchr(t, '=', (size_t)n) && !memchr(t, ':', (size_t)n) && !memchr(t, ' ', (size_t)n))
+        return 0;
+    for (int a = 0; anchors[a] != NULL; a++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(anchors[a]);
+        for (Py_ssize_t p = 0; p + len <= n; p++) {
+            Py_ssize_t k = 0;
+            while (k < len && pa(t[p + k]) && (t[p + k] | 0x20) == anchors[a][k])
+                k++;
+            if (k < len)
+                continue;
+            int accepted = p == 0 || !pan(t[p - 1]) || (pl(t[p - 1]) && pu(t[p]));
+            for (int h = 0; !accepted && heads[h] != NULL; h++) {
+                Py_ssize_t m = (Py_ssize_t)strlen(heads[h]), from = p - m, q = 0;
+                if (from < (p >= 8 ? p - 8 : 0))
+                    continue; /* lowered.endswith(heads, max(0, p - 8), p) */
+                while (q < m && pa(t[from + q]) && (t[from + q] | 0x20) == heads[h][q])
+                    q++;
+                accepted = q == m;
+            }
+            Py_ssize_t name = accepted ? pii_secret_name(t, n, p) : 0;
+            if (name == 0)
+                continue;
+            Py_ssize_t r = p + name; /* then (?:[_\-.][A-Za-z0-9]+)* */
+            while (r + 1 < n && (t[r] == '_' || t[r] == '-' || t[r] == '.') && pan(t[r + 1])) {
+                r += 2;
+                while (r < n && pan(t[r]))
+                    r++;
+            }
+            int bearer = r - p >= 6 && (memcmp(t + r - 6, "bearer", 6) == 0 ||
+                                        memcmp(t + r - 6, "Bearer", 6) == 0 ||
+                                        memcmp(t + r - 6, "BEARER", 6) == 0);
+            if (r < n && (t[r] == '"' || t[r] == '\'')) {
+                r++;
+                bearer = 0; /* the lookbehind would see the quote */
+            }
+            if (r >= n)
+                continue;
+            if (t[r] == ':' || t[r] == '=')
+                return 1;
+            if (t[r] != ' ')
+                continue;
+            Py_ssize_t s = r;
+            while (s < n && t[s] == ' ')
+                s++;
+            if (bearer || (s < n && (t[s] == ':' || t[s] == '=')))
+                return 1;
+            if (s + 2 < n && (t[s] | 0x20) == 'i' && (t[s + 1] | 0x20) == 's' && t[s + 2] == ' ')
+                return 1;
+        }
+    }
+    return 0;
+}
+
 /* 1: x->raw holds the answer; 0: Python must run. */
 static int pii_find(PiiCtx *x, long families, long plan)
 {
@@ -329,8 +414,7 @@ static int pii_find(PiiCtx *x, long families, long plan)
     }
     if ((wanted & FAM_PRIVATE) && pii_has(t, n, "PRIVATE KEY"))
         return 0;
-    if ((wanted & FAM_ASSIGNED) && (memchr(t, '=', (size_t)n) || memchr(t, ':', (size_t)n) ||
-                                    pii_has(t, n, " is ") || pii_has(t, n, "earer ")))
+    if ((wanted & FAM_ASSIGNED) && pii_assignment_possible(t, n))
         return 0;
     if ((wanted & FAM_EMAIL) && memchr(t, '@', (size_t)n))
         pii_emails(x);
@@ -371,6 +455,9 @@ pii_take(void)
         PyErr_NoMemory();
     else {
         x->save = NULL;
+        x->collect = 0;
+        x->runs = NULL;
+        x->answers = NULL;
         if (x == &pii_shared)
             pii_busy = 1;
     }

@@ -407,3 +407,38 @@ def test_the_phone_check_s_errors_propagate_and_it_may_call_back_in() -> None:
         (5, 20, 1, "phone:US"),
         (29, 44, 0, "email"),
     ]
+
+
+# -- assignments: C rules them out where no name can be followed by an assignment ---------
+
+_PIECES = st.sampled_from(
+    [
+        "key", "Key", "KEY", "secret", "token", "bearer", "Bearer", "pass", "password",
+        "passwd", "pwd", "credential", "credentials", "apikey", "api_key", "dbPassword",
+        "githubToken", "monkey", "turkey", "bypass", "compass", "_", "-", ".", "'", '"',
+        " ", "  ", ":", "=", ":=", "=>", " is ", "is", " = ", "sk9Fh2kLm3Qp8Zx1", "hunter2",
+        "changeme", "Xy7pQ2mN9vB4kL1z", "abc", "value", "uthorization", "://", "@", "x",
+        "1234", "accessToken", "the key is", "user_pass", "rootpwd",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_PIECES, min_size=1, max_size=8))
+def test_assignments_are_left_to_python_or_answered_alike(pieces: list[str]) -> None:
+    _check("".join(pieces))
+
+
+def test_a_name_without_an_assignment_is_decided_in_c() -> None:
+    """Anchor words inside other words, or not followed by an assignment, are no secret."""
+    scanner = PiiScanner()
+    arguments = scanner_arguments(scanner)
+    for text in (
+        "the monkey ate a turkey on the bypass",
+        "keys are kept in the token-ring",
+        "ask the Secret Service about it",
+        "a passage with compass and keyboard",
+    ):
+        found = native_findings(text.encode("ascii"), prefilter.ALL, arguments)
+        assert found == python_findings(scanner, text, prefilter.ALL) == []
+    assert native_findings(b"my key is Xy7pQ2mN9vB4kL1z", prefilter.ALL, arguments) is None
