@@ -294,7 +294,8 @@ static PyMethodDef methods[] = {
      "hll_register(registers, hashes, precision) -> None: HyperLogLog registers raised for "
      "packed uint64 hashes"},
     {"index_add", index_add, METH_VARARGS,
-     "index_add(table, used, keys, stride, indices, skip) -> (used, [(position, first)])"},
+     "index_add(table, used, keys, stride, base, local, skip) -> (used, [(position, first)])"},
+    {"count_lines", count_lines, METH_VARARGS, "count_lines(data, start, end) -> newlines"},
     {"index_get", index_get, METH_VARARGS, "index_get(table, key) -> first index | None"},
     {"index_rehash", index_rehash, METH_VARARGS, "index_rehash(old, new)"},
     {"index_items", index_items, METH_O, "index_items(table) -> (keys, values, starts)"},

@@ -152,10 +152,9 @@ class ExactDeduper:
         if base < 0 or (local and min(local) < 0):
             raise ValueError("record indices start at 0")
         blob = leaves if type(leaves) is bytes else bytes(leaves)
-        indices = list(map(base.__add__, local))
         if self._native is not None:
-            return self._add_to_table(indices, blob, 32)
-        return self._add(_leaf_keys(blob), indices, blob, 32)
+            return self._add_to_table(base, local, blob, 32)
+        return self._add(_leaf_keys(blob), list(map(base.__add__, local)), blob, 32)
 
     def add_many(self, keys: Sequence[bytes], indices: Sequence[int]) -> dict[int, int]:
         """Keys of 12 bytes (the first of a record hash) for records at increasing ``indices``.
@@ -168,10 +167,12 @@ class ExactDeduper:
         if indices and min(indices) < 0:
             raise ValueError("record indices start at 0")
         if self._native is not None:
-            return self._add_to_table(list(indices), b"".join(keys), _KEY)
+            return self._add_to_table(0, indices, b"".join(keys), _KEY)
         return self._add(list(keys), list(indices), b"".join(keys), _KEY)
 
-    def _add_to_table(self, indices: list[int], blob: bytes, stride: int) -> dict[int, int]:
+    def _add_to_table(
+        self, base: int, local: Sequence[int], blob: bytes, stride: int
+    ) -> dict[int, int]:
         """:meth:`_add` with the keys in the C table: a few calls a batch, none a key.
 
         The same answers in the same order: keys the spill's filter cannot rule
@@ -193,12 +194,20 @@ class ExactDeduper:
                 first = spilled.find(key)
                 if first is not None:
                     if skip is None:
-                        skip = bytearray(len(indices))
+                        skip = bytearray(len(local))
                     skip[position] = 1
                     found[position] = first
-        table = self._room(len(indices))
+        table = self._room(len(local))
+        count = len(local)
+        consecutive = not count or (local[0] == 0 and local[-1] == count - 1)  # they ascend
         used, pairs = native.index_add(
-            table, self._in_table, blob, stride, array("q", indices), skip
+            table,
+            self._in_table,
+            blob,
+            stride,
+            base,
+            None if consecutive else array("q", local),
+            skip,
         )
         added, self._in_table = used - self._in_table, used
         if pairs:
@@ -210,7 +219,7 @@ class ExactDeduper:
         self._duplicates += len(found)
         if found and self._keep_pairs:
             for position, first in found.items():
-                self._dup_index.append(indices[position])
+                self._dup_index.append(base + local[position])
                 self._dup_first.append(first)
         if self._in_table >= self._memory_keys:
             self._spill_table()

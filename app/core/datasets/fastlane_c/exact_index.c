@@ -46,28 +46,32 @@ index_table(Py_buffer *view, size_t *mask)
     return view->buf;
 }
 
-/* index_add(table, used, keys, stride, indices, skip) -> (used, [(position, first)])
+/* index_add(table, used, keys, stride, base, local, skip) -> (used, [(position, first)])
 
-   Keys are the first 12 bytes of each `stride` bytes of `keys`; `indices` their record
-   indices (native int64); `skip` one byte a key (not 0: leave it out) or None. Each key in
+   Keys are the first 12 bytes of each `stride` bytes of `keys`; key i is record base +
+   local[i] (`local` native int64, or None for base + i); `skip` one byte a key (not 0: leave
+   it out) or None. Each key in
    turn: found, it is a duplicate of the index stored with it; else it goes in with its own.
    The caller leaves room for every key (used + count below the slots; exact_dedupe keeps the
    table at most 70 % full). */
 static PyObject *
 index_add(PyObject *module, PyObject *args)
 {
-    Py_buffer table, keys, indices, skip = {0};
+    Py_buffer table, keys, indices = {0}, skip = {0};
     Py_ssize_t used, stride;
-    PyObject *skip_given, *result = NULL;
+    long long base;
+    PyObject *local_given, *skip_given, *result = NULL;
     (void)module;
-    if (!PyArg_ParseTuple(args, "w*ny*ny*O:index_add", &table, &used, &keys, &stride,
-                          &indices, &skip_given))
+    if (!PyArg_ParseTuple(args, "w*ny*nLOO:index_add", &table, &used, &keys, &stride, &base,
+                          &local_given, &skip_given))
         return NULL;
-    int have_skip = skip_given != Py_None;
-    if (have_skip && PyObject_GetBuffer(skip_given, &skip, PyBUF_SIMPLE) != 0) {
+    int have_skip = skip_given != Py_None, have_local = local_given != Py_None;
+    if ((have_local && PyObject_GetBuffer(local_given, &indices, PyBUF_SIMPLE) != 0) ||
+        (have_skip && PyObject_GetBuffer(skip_given, &skip, PyBUF_SIMPLE) != 0)) {
+        if (indices.buf != NULL)
+            PyBuffer_Release(&indices);
         PyBuffer_Release(&table);
         PyBuffer_Release(&keys);
-        PyBuffer_Release(&indices);
         return NULL;
     }
     size_t mask = 0;
@@ -77,7 +81,7 @@ index_add(PyObject *module, PyObject *args)
     size_t found_count = 0;
     if (slots == NULL)
         goto done;
-    if (stride < INDEX_KEY || keys.len % stride != 0 || indices.len != count * 8 ||
+    if (stride < INDEX_KEY || keys.len % stride != 0 || (have_local && indices.len != count * 8) ||
         (have_skip && skip.len != count)) {
         PyErr_SetString(PyExc_ValueError, "index_add: keys, indices and skip do not agree");
         goto done;
@@ -92,7 +96,7 @@ index_add(PyObject *module, PyObject *args)
         goto done;
     }
     const unsigned char *key_at = keys.buf, *skips = have_skip ? skip.buf : NULL;
-    const int64_t *index = indices.buf;
+    const int64_t *local = have_local ? indices.buf : NULL;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < count; i++) {
         const unsigned char *key = key_at + (size_t)i * (size_t)stride;
@@ -108,7 +112,7 @@ index_add(PyObject *module, PyObject *args)
             continue;
         }
         memcpy(slot, key, INDEX_KEY);
-        value = (uint64_t)index[i] + 1;
+        value = (uint64_t)(base + (local != NULL ? local[i] : i)) + 1;
         memcpy(slot + 16, &value, 8);
         used++;
     }
@@ -130,8 +134,9 @@ done:
     PyMem_RawFree(found);
     PyBuffer_Release(&table);
     PyBuffer_Release(&keys);
-    PyBuffer_Release(&indices);
-    if (have_skip && skip.buf != NULL)
+    if (indices.buf != NULL)
+        PyBuffer_Release(&indices);
+    if (skip.buf != NULL)
         PyBuffer_Release(&skip);
     return result;
 }
@@ -336,4 +341,27 @@ filter_add(PyObject *module, PyObject *args)
     PyBuffer_Release(&words);
     PyBuffer_Release(&keys);
     return ok ? Py_NewRef(Py_None) : NULL;
+}
+
+/* count_lines(data, start, end) -> the newlines in data[start:end] (memchr, a line a step). */
+static PyObject *
+count_lines(PyObject *module, PyObject *args)
+{
+    Py_buffer data;
+    Py_ssize_t start, end;
+    (void)module;
+    if (!PyArg_ParseTuple(args, "y*nn:count_lines", &data, &start, &end))
+        return NULL;
+    if (start < 0)
+        start = 0;
+    if (end > data.len)
+        end = data.len;
+    Py_ssize_t count = 0;
+    const char *at = (const char *)data.buf + start, *stop = (const char *)data.buf + end;
+    while (at < stop && (at = memchr(at, '\n', (size_t)(stop - at))) != NULL) {
+        count++;
+        at++;
+    }
+    PyBuffer_Release(&data);
+    return PyLong_FromSsize_t(count);
 }

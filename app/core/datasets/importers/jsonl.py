@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -215,12 +215,16 @@ class _NewlineCounter:
     length of the previous span; either way the count is exact.
     """
 
-    __slots__ = ("search",)
+    __slots__ = ("native", "search")
 
     def __init__(self) -> None:
         self.search = False
+        self.native = _native_counter()
+        """The C lane's count (a memchr a line, no Python step), when it is built."""
 
     def __call__(self, block: bytes | bytearray, start: int, end: int) -> int:
+        if self.native is not None:
+            return self.native(block, start, end)
         if self.search:
             find = block.find
             count = 0
@@ -232,6 +236,14 @@ class _NewlineCounter:
             count = block.count(b"\n", start, end)
         self.search = end - start >= LONG_LINES * max(1, count)
         return count
+
+
+def _native_counter() -> Callable[[bytes | bytearray, int, int], int] | None:
+    """``_fastlane.count_lines`` when the C lane is built and on (imported late: it imports us)."""
+    from app.core.datasets import nativelane
+
+    native = nativelane._NATIVE if nativelane.ENABLED else None
+    return getattr(native, "count_lines", None)
 
 
 def parse_jsonl_batch(batch: RawBatch) -> list[ImportedRecord | RecordRejected]:

@@ -50,7 +50,10 @@ def test_the_table_answers_each_key_in_turn_as_a_dict(
             expected.append((position, first[value]))
         else:
             first[value] = indices[position]
-    used, found = native.index_add(table, 0, blob, 32, array("q", indices), bytes(skip))
+    local = array("q", [index - 7 for index in indices])
+    used, found = native.index_add(table, 0, blob, 32, 7, local, bytes(skip))
+    again = bytearray(24 * 256)
+    assert native.index_add(again, 0, blob, 32, 7, None, bytes(skip)) == (used, found)
     assert found == expected
     assert used == len(first)
     if grow_at:
@@ -75,11 +78,11 @@ def test_the_table_answers_each_key_in_turn_as_a_dict(
 def test_the_table_refuses_what_would_not_fit_or_agree() -> None:
     table = bytearray(24 * 4)
     with pytest.raises(ValueError, match="no room"):
-        native.index_add(table, 0, _keys([1, 2, 3, 4]), 32, array("q", [0, 1, 2, 3]), None)
+        native.index_add(table, 0, _keys([1, 2, 3, 4]), 32, 0, None, None)
     with pytest.raises(ValueError, match="power of two"):
-        native.index_add(bytearray(24 * 3), 0, _keys([1]), 32, array("q", [0]), None)
+        native.index_add(bytearray(24 * 3), 0, _keys([1]), 32, 0, None, None)
     with pytest.raises(ValueError, match="do not agree"):
-        native.index_add(table, 0, _keys([1, 2]), 32, array("q", [0]), None)
+        native.index_add(table, 0, _keys([1, 2]), 32, 0, array("q", [0]), None)
 
 
 @settings(max_examples=100, deadline=None)
@@ -109,3 +112,9 @@ def test_a_deduper_past_its_memory_finds_spilled_keys_through_the_c_filter(tmp_p
         assert again == {at: 250 * at for at in range(20)}
         assert deduper.duplicates == 20
         assert len(deduper) == 5000
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=300), st.integers(0, 310), st.integers(0, 310))
+def test_lines_are_counted_as_bytes_count_them(data: bytes, start: int, end: int) -> None:
+    assert native.count_lines(data, start, end) == data.count(b"\n", start, end)
