@@ -97,7 +97,9 @@ class ExactDeduper:
     ) -> None:
         native = nativelane._NATIVE if NATIVE_TABLE else None
         self._native = native if hasattr(native, "index_add") else None
-        self._table = bytearray(_TABLE_SLOT * 1024) if self._native is not None else None
+        self._table = (
+            bytearray(_TABLE_SLOT * _slots_for(capacity)) if self._native is not None else None
+        )
         """The C lane's open-addressing table of the keys since the last spill (else the dict)."""
         self._in_table = 0
         if memory_keys is None:
@@ -248,7 +250,7 @@ class ExactDeduper:
                 _KEY, expected=max(self._capacity, self._in_table), directory=self._spill_dir
             )
         self._spilled.spill_grouped(keys, values, memoryview(starts).cast("I"))
-        self._table = bytearray(_TABLE_SLOT * 1024)
+        self._table = bytearray(len(self._table))  # as large as it grew: it fills again
         self._in_table = 0
 
     def _add(
@@ -319,6 +321,18 @@ class ExactDeduper:
 
 _KEY = 12
 """Bytes of the record hash the exact index compares."""
+
+
+def _slots_for(expected: int) -> int:
+    """A first table size for ``expected`` keys: a power of two, at most 70 % full with them,
+    bounded by the most the table holds before it spills (grown on demand past that)."""
+    wanted = min(max(expected, 1024), TABLE_MEMORY_KEYS)
+    slots = 1024
+    while wanted > _TABLE_LOAD * slots:
+        slots *= 2
+    return slots
+
+
 _LEAVES_AT_ONCE = 256
 _LEAF_KEYS = struct.Struct(f"{_KEY}s{32 - _KEY}x" * _LEAVES_AT_ONCE)
 

@@ -61,10 +61,17 @@ Register = Callable[[bytearray, bytes, int], None]
 
 def _register_in_c() -> Register | None:
     """``_fastlane.hll_register`` when the extension is built and on (see :mod:`.schema_lines`)."""
-    from app.core.datasets.schema_lines import native_sketch
+    if not _registers:
+        from app.core.datasets.schema_lines import native_sketch
 
-    native = native_sketch()
-    return native[1] if native is not None else None
+        native = native_sketch()
+        if native is None:
+            return None  # asked again: tests switch the C sketch on and off
+        _registers.append(native[1])
+    return _registers[0]
+
+
+_registers: list[Register] = []
 
 
 @dataclass(frozen=True, slots=True)

@@ -213,30 +213,38 @@ class SpilledKeys:
             self._grow(2 * (self._filter.count + count))
         run = _Run(self._blocks, count)
         blocks = 1 << (16 - run.shift)
+        sealed_blocks: list[bytes] = []  # written in one go: a write a block cost more
+        at = self._end
         for block in range(blocks):
             first, last = starts[block << run.shift], starts[(block + 1) << run.shift]
-            run.offsets.append(self._end)
+            run.offsets.append(at)
             if first == last:
                 run.lengths.append(0)
                 continue
             packed = keys[first * size : last * size]
             plain = packed + values[8 * first : 8 * last]
             sealed = self._aead.encrypt(_nonce(run.first_block + block), plain, None)
-            self._write(sealed)
+            sealed_blocks.append(sealed)
             run.lengths.append(len(sealed))
-            self._end += len(sealed)
-            self._note(packed, run)
+            at += len(sealed)
+        self._write(b"".join(sealed_blocks))
+        self._end = at
+        self._note(keys, run)
         self._blocks += blocks
         self._runs.append(run)
         self.count += count
 
     def _write(self, sealed: bytes) -> None:
-        try:
-            written = os.pwrite(self._fd, sealed, self._end)
-        except OSError as exc:
-            raise storage_error(exc, self._folder / "duplicate index") from None
-        if written != len(sealed):
-            raise StorageError("the duplicate index could not be written to its temporary file")
+        """``sealed`` at the end of the file (a short write is continued)."""
+        view, at = memoryview(sealed), self._end
+        while view:
+            try:
+                written = os.pwrite(self._fd, view, at)
+            except OSError as exc:
+                raise storage_error(exc, self._folder / "duplicate index") from None
+            if written <= 0:
+                raise StorageError("the duplicate index could not be written to its temporary file")
+            view, at = view[written:], at + written
 
     def _note(self, packed: bytes, run: _Run | None) -> None:
         if _NATIVE is not None:
