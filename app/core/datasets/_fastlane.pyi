@@ -26,7 +26,8 @@ def scan(
 def merkle_pairs(nodes: bytes | bytearray | memoryview, /) -> bytes:
     """One level of an RFC 6962 Merkle tree: for ``nodes``, 2k 32-byte nodes, the k parents
     SHA-256(0x01 || left || right), concatenated in order. ValueError when ``len(nodes)`` is
-    not a multiple of 64 (an odd node out is the caller's to carry up). Releases the GIL."""
+    not a multiple of 64 (an odd node out is the caller's to carry up). Releases the GIL for a
+    level of more than 4,096 pairs (a batch's is hashed holding it)."""
 
 def find_pii(
     text: bytes,

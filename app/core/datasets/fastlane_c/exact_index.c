@@ -97,7 +97,8 @@ index_add(PyObject *module, PyObject *args)
     }
     const unsigned char *key_at = keys.buf, *skips = have_skip ? skip.buf : NULL;
     const int64_t *local = have_local ? indices.buf : NULL;
-    Py_BEGIN_ALLOW_THREADS
+    /* Holding the GIL: a batch takes a fraction of a millisecond, and the parent calling it
+       is the pipeline's sequential thread, which would wait longer to get the GIL back. */
     for (Py_ssize_t i = 0; i < count; i++) {
         const unsigned char *key = key_at + (size_t)i * (size_t)stride;
         if (skips != NULL && skips[i])
@@ -116,7 +117,6 @@ index_add(PyObject *module, PyObject *args)
         memcpy(slot + 16, &value, 8);
         used++;
     }
-    Py_END_ALLOW_THREADS
     PyObject *pairs = PyList_New((Py_ssize_t)found_count);
     if (pairs == NULL)
         goto done;

@@ -302,10 +302,14 @@ merkle_pairs(PyObject *module, PyObject *arg)
     const unsigned char *in = view.buf;
     unsigned char *out = (unsigned char *)PyBytes_AS_STRING(result);
     int ok = 1;
-    Py_BEGIN_ALLOW_THREADS
+    /* A batch's level (a few hundred pairs) is hashed holding the GIL: the parent that folds
+       it is the pipeline's one sequential thread, and handing the GIL over and waiting for it
+       back cost it more than the hashing. A large level lets other threads run. */
+    PyThreadState *save = pairs > 4096 ? PyEval_SaveThread() : NULL;
     for (Py_ssize_t i = 0; i < pairs && ok; i++)
         ok = digest2(&hasher, &interior, 1, in + 64 * i, 64, out + 32 * i);
-    Py_END_ALLOW_THREADS
+    if (save != NULL)
+        PyEval_RestoreThread(save);
     hasher_close(&hasher);
     PyBuffer_Release(&view);
     if (!ok) {
