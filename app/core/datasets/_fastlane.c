@@ -270,6 +270,7 @@ skip_space(Lane *p)
 #include "fastlane_c/batch.c"
 #include "fastlane_c/sketch.c"
 #include "fastlane_c/exact_index.c"
+#include "fastlane_c/seal.c"
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
@@ -296,6 +297,8 @@ static PyMethodDef methods[] = {
     {"index_add", index_add, METH_VARARGS,
      "index_add(table, used, keys, stride, base, local, skip) -> (used, [(position, first)])"},
     {"count_lines", count_lines, METH_VARARGS, "count_lines(data, start, end) -> newlines"},
+    {"seal_chunks", seal_chunks, METH_VARARGS,
+     "seal_chunks(key, src, dst, counter, count, last, final): age payload chunks sealed"},
     {"index_get", index_get, METH_VARARGS, "index_get(table, key) -> first index | None"},
     {"index_rehash", index_rehash, METH_VARARGS, "index_rehash(old, new)"},
     {"index_items", index_items, METH_O, "index_items(table) -> (keys, values, starts)"},

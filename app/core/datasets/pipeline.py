@@ -68,7 +68,9 @@ class PipelineInput:
     skip_bad_records: bool = False
     workers: int | None = None
     """Worker processes; None picks the cores available (inline for small inputs)."""
-    batch_bytes: int = DEFAULT_BATCH_BYTES
+    batch_bytes: int | None = None
+    """JSON Lines bytes a batch (None: :data:`DEFAULT_BATCH_BYTES`, four times that when the
+    stages run on threads, whose batches cost Python per batch, not per record)."""
     spill_dir: Path | None = None
     """Where the exact-dedupe index spills past its memory bound (an unnamed, encrypted file);
     None for the system's temporary folder."""
@@ -104,6 +106,8 @@ class PipelineOutcome:
         return {kind: sum(actions.values()) for kind, actions in sorted(self.pii.items())}
 
 
+THREAD_BATCH_FACTOR = 4
+"""Batches of four times the default size when the stages run on threads (see PipelineInput)."""
 EXACT_MEMORY_KEYS: int | None = None
 """Distinct records whose keys the exact index holds in memory before it spills them (None:
 its own bound, :data:`.exact_dedupe.MEMORY_KEYS` or ``TABLE_MEMORY_KEYS``)."""
@@ -180,12 +184,18 @@ class _Pass:
         self.report = report = progress or _no_progress
         self.cancel = cancel
         self.policy = policy = BadRecordPolicy(skip_bad_records=source.skip_bad_records)
-        self.reader = BatchReader(
-            source.paths, source.format, source.options, source.batch_bytes, policy, report, cancel
-        )
         self.outcome = PipelineOutcome(workers=choose_workers(source.workers, source.paths))
         self.threads = threads_fit(source.paths, source.format, config)
         """Whether the workers are threads (see :func:`.threads_fit`), else processes."""
+        batch_bytes = source.batch_bytes or DEFAULT_BATCH_BYTES * (
+            THREAD_BATCH_FACTOR if self.threads else 1
+        )
+        self.reader = BatchReader(
+            source.paths, source.format, source.options, batch_bytes, policy, report, cancel
+        )
+        # Threads share the parent's memory: a batch carries its bytes (one copy of what the
+        # parent read anyway) instead of being read again by a worker process.
+        self.reader.by_reference = not self.threads
         near = config.dedupe == "near"
         self.near = NearDuplicateIndex(config.minhash, config.near_threshold) if near else None
         self.schema = SchemaBuilder()

@@ -71,6 +71,9 @@ class BatchReader:
     policy: BadRecordPolicy
     progress: ProgressCallback
     cancel: CancelToken
+    by_reference: bool = field(default=True, init=False)
+    """JSON Lines batches point into their file (a worker process reads its own), or carry
+    their bytes (threads, which share the parent's memory)."""
     sources: list[SourceInfo] = field(default_factory=list, init=False)
     source_count: int = field(default=0, init=False)
     meter: Meter = field(init=False)
@@ -106,7 +109,7 @@ class BatchReader:
                 self.batch_bytes,
                 max_line=options.max_record_bytes,
                 encoding=options.encoding,
-                by_reference=True,
+                by_reference=self.by_reference,
                 meter=self.meter,
             )
         except InvalidSource as exc:

@@ -233,3 +233,27 @@ def test_read_errors_by_position(tmp_path: Path) -> None:
             )
     finally:
         os.close(folder)
+
+
+@pytest.mark.skipif(p._native_seal() is None, reason="the C extension is not built")
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(1, 5),
+    st.integers(0, 65536),
+    st.integers(0, 2**40),
+    st.booleans(),
+    st.binary(min_size=32, max_size=32),
+)
+def test_a_run_sealed_in_c_is_cryptographys_chunk_for_chunk(
+    count: int, last: int, counter: int, final: bool, key: bytes
+) -> None:
+    source = memoryview(bytes(range(256)) * (256 * count))[: (count - 1) * C + last]
+    native, python = bytearray(count * p.SEALED_CHUNK), bytearray(count * p.SEALED_CHUNK)
+    p._seal_run(key, source, memoryview(native), counter, count, last, final)
+    saved = p._seal_found[:]
+    p._seal_found[:] = [None]  # cryptography's way
+    try:
+        p._seal_run(key, source, memoryview(python), counter, count, last, final)
+    finally:
+        p._seal_found[:] = saved
+    assert native == python
