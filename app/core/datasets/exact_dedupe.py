@@ -250,8 +250,7 @@ class ExactDeduper:
                 _KEY, expected=max(self._capacity, self._in_table), directory=self._spill_dir
             )
         self._spilled.spill_grouped(keys, values, memoryview(starts).cast("I"))
-        self._table = bytearray(len(self._table))  # as large as it grew: it fills again
-        self._in_table = 0
+        self._in_table = 0  # index_items emptied the table, as large as it grew: it fills again
 
     def _add(
         self, keys: list[bytes], indices: list[int], blob: bytes | bytearray, stride: int

@@ -106,15 +106,16 @@ class PipelineOutcome:
         return {kind: sum(actions.values()) for kind, actions in sorted(self.pii.items())}
 
 
-THREAD_BATCH_FACTOR = 4
+THREAD_BATCH_FACTOR = 2
 """Batches of four times the default size when the stages run on threads (see PipelineInput)."""
 EXACT_MEMORY_KEYS: int | None = None
 """Distinct records whose keys the exact index holds in memory before it spills them (None:
 its own bound, :data:`.exact_dedupe.MEMORY_KEYS` or ``TABLE_MEMORY_KEYS``)."""
 EXPECTED_RECORD_BYTES = 1024
 """Input bytes a record is expected to take, to size the exact-dedupe filter up front."""
-EXPECTED_RECORDS_CAP = 2_000_000
-"""At most this many expected records (a filter of 4 MB) whatever the input size."""
+EXPECTED_RECORDS_CAP = 8_000_000
+"""At most this many expected records (a spill filter of 16 MB at most, two bytes a record)
+whatever the input size: a filter that fills up is rebuilt by reading every spilled key back."""
 
 
 def _exact_index(source: PipelineInput) -> ExactDeduper:
@@ -132,7 +133,7 @@ def _expected_records(source: PipelineInput) -> int:
 
     A filter that fills up is rebuilt twice as large from the spill file
     (reading it all once); sized for a kilobyte a record, that is rare.
-    Larger records leave it partly empty, at most the cap's 4 MB.
+    Larger records leave it partly empty, at most the cap's 16 MB.
     """
     total = total_size(source.paths) or 0
     return max(1024, min(total // EXPECTED_RECORD_BYTES, EXPECTED_RECORDS_CAP))

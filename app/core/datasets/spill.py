@@ -49,6 +49,8 @@ RUN_BITS_PER_KEY = 8
 """Each run's own filter, read only after the first says maybe: which runs to read."""
 _WORD_BITS = 64
 _PROBE = struct.Struct("<QI")
+_IOV_MAX = 1024
+"""Buffers a ``pwritev`` takes at most (POSIX's least IOV_MAX)."""
 """A key's filter probe: its first 8 bytes pick the word, the next 4 the bits in it."""
 
 
@@ -227,12 +229,31 @@ class SpilledKeys:
             sealed_blocks.append(sealed)
             run.lengths.append(len(sealed))
             at += len(sealed)
-        self._write(b"".join(sealed_blocks))
-        self._end = at
+        self._write_all(sealed_blocks)
         self._note(keys, run)
         self._blocks += blocks
         self._runs.append(run)
         self.count += count
+
+    def _write_all(self, blocks: list[bytes]) -> None:
+        """``blocks`` one after another at the end of the file (which moves past them): a few
+        system calls for them all and no joined copy (``pwritev``, where there is one)."""
+        pwritev = getattr(os, "pwritev", None)
+        for first in range(0, len(blocks), _IOV_MAX):
+            group = blocks[first : first + _IOV_MAX]
+            size = sum(map(len, group))
+            written = 0
+            if pwritev is not None:
+                try:
+                    written = pwritev(self._fd, group, self._end)
+                except OSError as exc:
+                    raise storage_error(exc, self._folder / "duplicate index") from None
+            if written < size:  # no pwritev, or a short write (rare): the rest in one write
+                rest = b"".join(group)[written:]
+                self._end += written
+                self._write(rest)
+                written = len(rest)
+            self._end += written
 
     def _write(self, sealed: bytes) -> None:
         """``sealed`` at the end of the file (a short write is continued)."""

@@ -197,13 +197,14 @@ index_rehash(PyObject *module, PyObject *args)
 /* index_items(table) -> (keys, values, starts): every key (12 bytes each, back to back) and
    its index (native uint64), ordered by the keys' first 16 bits (big endian), and where the
    keys of each 16-bit prefix start (65,537 native uint32: prefix p's keys are keys
-   starting[p] to starting[p + 1] - 1): the spill writes its blocks from them as they are. */
+   starting[p] to starting[p + 1] - 1): the spill writes its blocks from them as they are.
+   The table is left empty, to be filled again (no new one allocated for each spill). */
 static PyObject *
 index_items(PyObject *module, PyObject *arg)
 {
     Py_buffer table;
     (void)module;
-    if (PyObject_GetBuffer(arg, &table, PyBUF_SIMPLE) != 0)
+    if (PyObject_GetBuffer(arg, &table, PyBUF_WRITABLE) != 0)
         return NULL;
     size_t mask = 0, count = 0;
     unsigned char *slots = index_table(&table, &mask);
@@ -250,6 +251,7 @@ index_items(PyObject *module, PyObject *arg)
         memcpy(value_out + k * 8, &value, 8);
     }
     PyMem_RawFree(next);
+    memset(slots, 0, (mask + 1) * INDEX_SLOT);
     result = PyTuple_Pack(3, keys, values, starts);
 done:
     Py_XDECREF(keys);
