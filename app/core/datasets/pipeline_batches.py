@@ -1,16 +1,18 @@
 """Where the prepare pipeline's batches come from, and how they run through the stages.
 
-Reading stays in the parent process but is cheap: JSON Lines files are
-only cut into spans at newlines (the workers read and parse their own
-span), other formats are read by their importer and handed over as
-records. The stages then run inline for a small input (a pool costs more
-to start than it saves) or in a process pool, and either way the results
-come back in submission order with a few batches in flight, which is what
-keeps the pipeline's memory bounded and its record indices stable. Kept
-apart from :mod:`.pipeline`, which decides what to do with each result.
+Reading stays in the parent but is cheap: JSON Lines files are only cut
+into batches at newlines (worker processes read and parse their own span,
+threads are handed the bytes), other formats are read by their importer
+and handed over as records. The stages then run inline for a small input
+(a pool costs more to start than it saves), on threads when every batch
+runs through C (:func:`threads_fit`), or in a process pool; either way the
+results come back in submission order with a few batches in flight, which
+is what keeps the pipeline's memory bounded and its record indices stable.
+Kept apart from :mod:`.pipeline`, which decides what to do with each
+result.
 
-The pool's workers start by module path (``forkserver``): their entry
-points live in :mod:`.stages`, which is all a worker imports.
+The process pool's workers start by module path (``forkserver``): their
+entry points live in :mod:`.stages`, which is all a worker imports.
 """
 
 from __future__ import annotations

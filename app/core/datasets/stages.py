@@ -1,8 +1,11 @@
-"""The per-record stages that run in worker processes: parse, normalise, PII, hash.
+"""The per-record stages that run in worker processes or threads: parse, normalise, PII, hash.
 
-Everything CPU-heavy and pure Python happens here, one batch at a time, so
-the pipeline can spread batches over a process pool and keep the parent for
-what must be sequential (order, duplicates, the commitment, encryption). A
+Everything CPU-heavy happens here, one batch at a time, so the pipeline can
+spread batches over workers and keep the parent for what must be sequential
+(order, duplicates, the commitment, encryption). A JSON Lines batch whose
+config allows it goes through C in one call (:mod:`.stage_batch`), cheap
+enough in Python to run on threads; everything else is pure Python per
+record and runs in a process pool. A
 batch goes in as a JSON Lines span (a :class:`RawBatch` that the worker
 reads itself) or as records already read; a :class:`BatchResult` comes back
 holding only what the parent needs: each kept record's final canonical
