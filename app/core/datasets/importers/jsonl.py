@@ -149,13 +149,16 @@ def _batches(
     """
     line = 1
     newlines = _NewlineCounter()
-    parts: list[bytes | bytearray] = []
+    parts: list[bytes | bytearray | memoryview] = []
     pending = 0  # bytes of the line that is not complete yet
     pending_at = 0  # where that line starts, counted in block bytes
     position = 0  # block bytes before the current block
     discarding = False
 
-    def batch(first: int, at: int, length: int, pieces: list[bytes | bytearray]) -> RawBatch:
+    def batch(
+        first: int, at: int, length: int, pieces: list[bytes | bytearray | memoryview]
+    ) -> RawBatch:
+        # Views of the blocks, joined into the batch's bytes: each byte is copied once here.
         if base is not None:
             return RawBatch(name, first, b"", max_line, offset=base + at, length=length)
         return RawBatch(name, first, b"".join(pieces), max_line)
@@ -179,13 +182,13 @@ def _batches(
             line += 1
             discarding = False
         elif pending:
-            head = block[: cut + 1] if base is None else b""
+            head = memoryview(block)[: cut + 1] if base is None else b""
             yield batch(line, pending_at, pending + cut + 1, [*parts, head])
             line += newlines(block, 0, cut + 1)
             parts.clear()
             start = cut + 1
         if start <= cut:
-            piece = block[start : cut + 1] if base is None else b""
+            piece = memoryview(block)[start : cut + 1] if base is None else b""
             yield batch(line, position + start, cut + 1 - start, [piece])
             line += newlines(block, start, cut + 1)
         pending = len(block) - cut - 1
