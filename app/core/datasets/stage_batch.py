@@ -7,8 +7,8 @@ What comes back is nearly the stage's result already: the kept lines packed
 with their ends, their leaves, the kind codes of their findings. Python's
 work here is per batch, not per record: the findings are counted a kind at
 a time (each record's own counts only when the parent asks,
-:meth:`.BatchResult.counts_at`), and only the records the schema samples
-are parsed. The few lines C left to Python (a string only the Python
+:meth:`.BatchResult.counts_at`), and the lines the schema samples are
+sketched from their final text, in C too. The few lines C left to Python (a string only the Python
 detectors can decide, a float only Python can respell, a bad line) go
 through the stage's own per-line path and are spliced in at their place.
 """
