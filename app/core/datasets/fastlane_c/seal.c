@@ -24,7 +24,11 @@ seal_chunks(PyObject *module, PyObject *args)
         return NULL;
     PyObject *result = NULL;
     EVP_CIPHER_CTX *ctx = NULL;
-    if (key.len != 32 || count < 1 || last < 0 || last > SEAL_CHUNK ||
+    /* count bounded first: (count - 1) * the chunk size must not overflow (a wrapped size
+       would pass the buffer checks below and the run would write past dst), and counter +
+       count - 1 must not wrap (a nonce used twice) */
+    if (key.len != 32 || count < 1 || count > PY_SSIZE_T_MAX / (SEAL_CHUNK + SEAL_TAG) ||
+        (unsigned long long)(count - 1) > ~0ULL - counter || last < 0 || last > SEAL_CHUNK ||
         src.len < (count - 1) * SEAL_CHUNK + last ||
         dst.len < (count - 1) * (SEAL_CHUNK + SEAL_TAG) + last + SEAL_TAG) {
         PyErr_SetString(PyExc_ValueError, "seal_chunks: the key, chunks or buffers do not agree");

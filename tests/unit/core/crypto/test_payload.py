@@ -257,3 +257,17 @@ def test_a_run_sealed_in_c_is_cryptographys_chunk_for_chunk(
     finally:
         p._seal_found[:] = saved
     assert native == python
+
+
+@pytest.mark.skipif(p._native_seal() is None, reason="the C extension is not built")
+@pytest.mark.parametrize(
+    ("counter", "count"),
+    [(0, 2**47 + 1), (0, 2**50), (0, 2**62), (2**64 - 2, 3), (2**64 - 1, 2)],
+)
+def test_a_run_too_long_to_address_or_to_number_is_refused(counter: int, count: int) -> None:
+    """A chunk count whose sizes overflow once multiplied (they would pass the buffer checks
+    and the run would write past its buffer) or whose nonces wrap is refused, not sealed."""
+    seal_chunks = p._native_seal()
+    assert seal_chunks is not None
+    with pytest.raises(ValueError, match="do not agree"):
+        seal_chunks(KEY, memoryview(b""), memoryview(bytearray(16)), counter, count, 0, True)
