@@ -159,6 +159,17 @@ ask_phones(Batch *b, PiiCtx *x)
     return failed ? FAILED : 0;
 }
 
+/* Bytes from..to of data appended to a buffer with room for them. A pass that wrote no
+   byte has no buffer (data NULL): memcpy is not to be given NULL, even for no bytes. */
+static void
+buf_append(Buf *to, const char *data, size_t from, size_t end)
+{
+    if (end > from) {
+        memcpy(to->data + to->len, data + from, end - from);
+        to->len += end - from;
+    }
+}
+
 /* The batch's lines; FAILED when memory ran out or a Python error is set (x->failed).
 
    A line whose text lane needs a phone check is done in a second pass: the first notes
@@ -227,20 +238,14 @@ prepare_batch(Batch *b, Lane *lane, PiiCtx *x, Hasher *hasher)
     size_t from = 0, kinds_from = 0, from2 = 0, kinds_from2 = 0, k = 0;
     for (Py_ssize_t i = 0; i < b->lines; i++) {
         if (k < pending && index[k] == (uint32_t)i) {
-            memcpy(text.data + text.len, b->text2.data + from2, ends2[2 * k] - from2);
-            text.len += ends2[2 * k] - from2;
-            memcpy(kinds.data + kinds.len, b->kinds2.data + kinds_from2,
-                   ends2[2 * k + 1] - kinds_from2);
-            kinds.len += ends2[2 * k + 1] - kinds_from2;
+            buf_append(&text, b->text2.data, from2, ends2[2 * k]);
+            buf_append(&kinds, b->kinds2.data, kinds_from2, ends2[2 * k + 1]);
             from2 = ends2[2 * k];
             kinds_from2 = ends2[2 * k + 1];
             k++;
         } else {
-            memcpy(text.data + text.len, b->text.data + from, b->ends[i] - from);
-            text.len += b->ends[i] - from;
-            memcpy(kinds.data + kinds.len, b->kinds.data + kinds_from,
-                   b->kind_ends[i] - kinds_from);
-            kinds.len += b->kind_ends[i] - kinds_from;
+            buf_append(&text, b->text.data, from, b->ends[i]);
+            buf_append(&kinds, b->kinds.data, kinds_from, b->kind_ends[i]);
             from = b->ends[i];
             kinds_from = b->kind_ends[i];
         }
@@ -327,8 +332,8 @@ prepare_lines(PyObject *module, PyObject *args)
     outcome = prepare_batch(&b, &lane, x, &hasher);
     PyEval_RestoreThread(b.save);
     if (outcome != 0) {
-        if (!x->failed)
-            no_memory();
+        /* x->failed with no error set: noting a phone number ran out of memory */
+        no_memory();
         goto done;
     }
     text = PyBytes_FromStringAndSize(b.text.data, (Py_ssize_t)b.text.len);
