@@ -43,7 +43,8 @@ typedef struct {
     Buf text, kinds;
     PyThreadState *save;
     /* scratch */
-    Buf edits, redacted, runs, answers, pending, text2, kinds2, ends2;
+    Buf edits, redacted, answers, pending, text2, kinds2, ends2;
+    PhoneRuns runs;
 } Batch;
 
 /* One line through the lane and the text lane: its bytes (final, or canonical when left to
@@ -120,12 +121,13 @@ ask_phones(Batch *b, PiiCtx *x)
 {
     int failed = 0;
     PyEval_RestoreThread(b->save);
-    for (size_t at = 0; at < b->runs.len && !failed;) {
-        size_t n = (unsigned char)b->runs.data[at];
+    for (size_t at = 0; at < b->runs.bytes.len && !failed;) {
+        size_t n = (unsigned char)b->runs.bytes.data[at];
         char answer[41];
         memset(answer, 0, sizeof answer);
-        PyObject *found = PyObject_CallFunction(b->lane_args->phone, "s#O", b->runs.data + at + 1,
-                                                (Py_ssize_t)n, Py_None);
+        const char *run = b->runs.bytes.data + at + 1;
+        PyObject *found =
+            PyObject_CallFunction(b->lane_args->phone, "s#O", run, (Py_ssize_t)n, Py_None);
         at += 1 + n;
         if (found == NULL) {
             failed = 1;
@@ -355,10 +357,11 @@ done:
     lane_free(&lane);
     PyMem_RawFree(b.text.data);
     PyMem_RawFree(b.kinds.data);
-    Buf *scratch[] = {&b.edits, &b.redacted, &b.runs,  &b.answers,
-                      &b.pending, &b.text2,  &b.kinds2, &b.ends2};
+    Buf *scratch[] = {&b.edits, &b.redacted, &b.answers, &b.pending,
+                      &b.text2, &b.kinds2,   &b.ends2};
     for (size_t k = 0; k < sizeof scratch / sizeof scratch[0]; k++)
         PyMem_RawFree(scratch[k]->data);
+    pii_runs_free(&b.runs);
     PyMem_RawFree(x);
     PyBuffer_Release(&view);
     return result;

@@ -131,17 +131,58 @@ static int no_phone_before(const unsigned char *t, Py_ssize_t start)
     return 0;
 }
 
-/* The position of a run among those noted (x->runs), or -1. */
-static Py_ssize_t pii_run_at(const Buf *runs, const char *run, Py_ssize_t len)
+static size_t pii_run_hash(const char *run, size_t len)
 {
-    Py_ssize_t k = 0;
-    for (size_t at = 0; at < runs->len; k++) {
-        size_t n = (unsigned char)runs->data[at];
-        if ((Py_ssize_t)n == len && memcmp(runs->data + at + 1, run, n) == 0)
-            return k;
-        at += 1 + n;
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)run[i];
+        h *= 1099511628211ULL;
     }
-    return -1;
+    return (size_t)(h ^ (h >> 29));
+}
+
+/* The position of a run among those noted (x->runs), or -1. */
+static Py_ssize_t pii_run_at(const PhoneRuns *runs, const char *run, Py_ssize_t len)
+{
+    if (runs->slots == NULL)
+        return -1;
+    const uint32_t *offsets = (const uint32_t *)(const void *)runs->offsets.data;
+    for (size_t at = pii_run_hash(run, (size_t)len) & runs->mask;; at = (at + 1) & runs->mask) {
+        uint32_t k = runs->slots[at];
+        if (k == 0)
+            return -1;
+        const char *noted = runs->bytes.data + offsets[k - 1];
+        if ((unsigned char)noted[0] == len && memcmp(noted + 1, run, (size_t)len) == 0)
+            return (Py_ssize_t)k - 1;
+    }
+}
+
+/* The index twice as large (at most half full after one more run); FAILED: no memory. */
+static int pii_runs_grow(PhoneRuns *runs)
+{
+    size_t size = runs->slots != NULL ? 2 * (runs->mask + 1) : 256;
+    uint32_t *slots = PyMem_RawCalloc(size, sizeof(uint32_t));
+    if (slots == NULL)
+        return FAILED;
+    const uint32_t *offsets = (const uint32_t *)(const void *)runs->offsets.data;
+    for (size_t k = 0; k < runs->count; k++) {
+        const char *noted = runs->bytes.data + offsets[k];
+        size_t at = pii_run_hash(noted + 1, (unsigned char)noted[0]) & (size - 1);
+        while (slots[at] != 0)
+            at = (at + 1) & (size - 1);
+        slots[at] = (uint32_t)k + 1;
+    }
+    PyMem_RawFree(runs->slots);
+    runs->slots = slots;
+    runs->mask = size - 1;
+    return 0;
+}
+
+static void pii_runs_free(PhoneRuns *runs)
+{
+    PyMem_RawFree(runs->bytes.data);
+    PyMem_RawFree(runs->offsets.data);
+    PyMem_RawFree(runs->slots);
 }
 
 /* The verdict on a run whose answer is known (x->answers), as pii_phone_verdict gives it;
@@ -165,13 +206,27 @@ static int pii_known_verdict(PiiCtx *x, const char *run, Py_ssize_t len, const c
 /* Note a run (once) for the phone check; FAILED when memory ran out. */
 static int pii_note_run(PiiCtx *x, const char *run, Py_ssize_t len)
 {
-    if (pii_run_at(x->runs, run, len) >= 0)
+    PhoneRuns *runs = x->runs;
+    if (pii_run_at(runs, run, len) >= 0)
         return 0;
-    if (reserve(x->runs, (size_t)len + 1) != 0)
+    if (runs->count >= UINT32_MAX / 2 || runs->bytes.len > UINT32_MAX - 256)
+        return FAILED; /* beyond the index's uint32 (a batch is a few MiB) */
+    if ((runs->slots == NULL || 2 * (runs->count + 1) > runs->mask + 1) &&
+        pii_runs_grow(runs) != 0)
         return FAILED;
-    x->runs->data[x->runs->len++] = (char)len;
-    memcpy(x->runs->data + x->runs->len, run, (size_t)len);
-    x->runs->len += (size_t)len;
+    uint32_t offset = (uint32_t)runs->bytes.len;
+    if (reserve(&runs->offsets, sizeof offset) != 0 ||
+        reserve(&runs->bytes, (size_t)len + 1) != 0)
+        return FAILED;
+    memcpy(runs->offsets.data + runs->offsets.len, &offset, sizeof offset);
+    runs->offsets.len += sizeof offset;
+    runs->bytes.data[runs->bytes.len++] = (char)len;
+    memcpy(runs->bytes.data + runs->bytes.len, run, (size_t)len);
+    runs->bytes.len += (size_t)len;
+    size_t at = pii_run_hash(run, (size_t)len) & runs->mask;
+    while (runs->slots[at] != 0)
+        at = (at + 1) & runs->mask;
+    runs->slots[at] = (uint32_t)++runs->count;
     return 0;
 }
 

@@ -25,6 +25,18 @@ typedef struct {
     char detector[40];
 } PiiRaw;
 
+/* The phone numbers a batch's first pass noted (prepare_lines): their bytes in order (a
+   length byte, then the run) and an open-addressing index over them, so that noting and
+   looking one up costs the same however many a batch holds (a list of contacts is a batch
+   of distinct numbers: a search of every run noted made it quadratic). */
+typedef struct {
+    Buf bytes;
+    Buf offsets;     /* uint32 a run: where it starts in bytes */
+    uint32_t *slots; /* run number + 1, 0 for an empty slot; NULL before the first run */
+    size_t mask;     /* slots - 1 */
+    size_t count;
+} PhoneRuns;
+
 typedef struct {
     const unsigned char *t;
     Py_ssize_t n;
@@ -35,7 +47,7 @@ typedef struct {
     char phone_detector[40]; /* the phone check's answer, until pii_add copies it */
     int collect;             /* the phone check is not asked but its run noted (runs) */
     int deferred;            /* a run was noted: the text is to be done again, answers known */
-    Buf *runs;               /* the runs noted: a length byte, then the run */
+    PhoneRuns *runs;         /* the runs noted */
     const Buf *answers;      /* per run noted, in order: the verdict + 1, then 40 bytes of
                                 detector (NULL: none known) */
     PiiRaw raw[PII_MAX_RAW], ranked[PII_MAX_RAW], kept[PII_MAX_RAW];
