@@ -49,9 +49,20 @@ RUN_BITS_PER_KEY = 8
 """Each run's own filter, read only after the first says maybe: which runs to read."""
 _WORD_BITS = 64
 _PROBE = struct.Struct("<QI")
-_IOV_MAX = 1024
-"""Buffers a ``pwritev`` takes at most (POSIX's least IOV_MAX)."""
 """A key's filter probe: its first 8 bytes pick the word, the next 4 the bits in it."""
+
+
+def _iov_max() -> int:
+    """Buffers one ``pwritev`` takes at most here: more and it fails (EINVAL) instead of
+    writing. The system's own bound, at most 1024 (Linux's and macOS's), else POSIX's 16."""
+    try:
+        bound = os.sysconf("SC_IOV_MAX")
+    except (AttributeError, ValueError, OSError):
+        return 16
+    return min(bound, 1024) if bound > 0 else 1024
+
+
+_IOV_MAX = _iov_max()
 
 
 class SpillDamaged(StorageError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 from array import array
 from hashlib import sha256
@@ -118,3 +119,43 @@ def test_a_deduper_past_its_memory_finds_spilled_keys_through_the_c_filter(tmp_p
 @given(st.binary(max_size=300), st.integers(0, 310), st.integers(0, 310))
 def test_lines_are_counted_as_bytes_count_them(data: bytes, start: int, end: int) -> None:
     assert native.count_lines(data, start, end) == data.count(b"\n", start, end)
+
+
+def test_a_spill_written_a_few_blocks_a_call_and_in_short_writes_reads_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where pwritev takes few buffers or writes less than asked, every block still lands
+    where its run says (the rest is written on, not lost)."""
+    real = os.pwritev
+
+    def short(fd: int, buffers: list[bytes], offset: int) -> int:
+        first = memoryview(buffers[0])
+        return real(fd, [first[: max(1, len(first) // 2)]], offset)
+
+    monkeypatch.setattr(spill, "_IOV_MAX", 3)
+    monkeypatch.setattr(os, "pwritev", short)
+    keys = [sha256(str(value).encode()).digest()[:12] for value in range(3000)]
+    with ExactDeduper(memory_keys=500, spill_dir=tmp_path) as deduper:
+        assert deduper.add_many(keys, list(range(3000))) == {}
+        assert deduper.spilled >= 2500
+        again = deduper.add_many(keys[::150], list(range(3000, 3020)))
+        assert again == {at: 150 * at for at in range(20)}
+
+
+@pytest.mark.parametrize(
+    ("answer", "bound"), [(16, 16), (1024, 1024), (4096, 1024), (-1, 1024), (ValueError, 16)]
+)
+def test_pwritev_is_given_no_more_buffers_than_the_system_takes(
+    monkeypatch: pytest.MonkeyPatch, answer: int | type[Exception], bound: int
+) -> None:
+    """A system whose IOV_MAX is below 1024 (POSIX asks for 16) would fail the spill's write
+    with EINVAL."""
+
+    def sysconf(name: str) -> int:
+        assert name == "SC_IOV_MAX"
+        if isinstance(answer, type):
+            raise answer(name)
+        return answer
+
+    monkeypatch.setattr(os, "sysconf", sysconf)
+    assert spill._iov_max() == bound
