@@ -178,6 +178,12 @@ index_rehash(PyObject *module, PyObject *args)
     unsigned char *from = index_table(&old, &old_mask), *to = NULL;
     if (from != NULL)
         to = index_table(&new, &new_mask);
+    /* A table no larger than the old one, or the old one itself, may have no empty slot left
+       to end a probe: the loop below would never end (and without the GIL). */
+    if (to != NULL && (new_mask <= old_mask || to == from)) {
+        PyErr_SetString(PyExc_ValueError, "index_rehash: the new table must be a larger one");
+        to = NULL;
+    }
     if (to != NULL) {
         Py_BEGIN_ALLOW_THREADS
         for (size_t i = 0; i <= old_mask; i++) {

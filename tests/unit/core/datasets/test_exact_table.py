@@ -25,6 +25,10 @@ def _keys(values: list[int]) -> bytes:
     return b"".join(sha256(str(value).encode()).digest() for value in values)
 
 
+def _key_list(values: list[int]) -> list[bytes]:
+    return [sha256(str(value).encode()).digest()[:12] for value in values]
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.integers(0, 40), max_size=120),
@@ -84,6 +88,19 @@ def test_the_table_refuses_what_would_not_fit_or_agree() -> None:
         native.index_add(bytearray(24 * 3), 0, _keys([1]), 32, 0, None, None)
     with pytest.raises(ValueError, match="do not agree"):
         native.index_add(table, 0, _keys([1, 2]), 32, 0, array("q", [0]), None)
+
+
+def test_a_rehash_into_a_table_no_larger_is_refused() -> None:
+    """Rehashing a full table into one as small (or into itself) would probe forever for an
+    empty slot, without the GIL: refused instead."""
+    full = bytearray(24 * 4)
+    native.index_add(full, 0, _keys([1, 2, 3]), 32, 0, None, None)
+    for into in (bytearray(24 * 2), bytearray(24 * 4), full):
+        with pytest.raises(ValueError, match="larger"):
+            native.index_rehash(full, into)
+    grown = bytearray(24 * 8)
+    native.index_rehash(full, grown)
+    assert [native.index_get(grown, key) for key in _key_list([1, 2, 3])] == [0, 1, 2]
 
 
 @settings(max_examples=100, deadline=None)
