@@ -132,7 +132,7 @@ class Flagged:
         self,
         canonical: bytes,
         families: int,
-        data: bytes,
+        data: bytes | bytearray,
         starts: Sequence[int],
         leaves: bytes,
         at: int,
@@ -229,7 +229,7 @@ def read_batch(batch: RawBatch, *, families_wanted: bool) -> Iterator[Lane]:
     if batch.overlong:
         yield from slow_lanes(parse_jsonl_batch(batch))
         return
-    data = batch.load()
+    data = bytes(batch.load())  # as it is when bytes; a batch read into its own buffer, copied
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:

@@ -115,7 +115,7 @@ def read_runs(
     if native is None or not ENABLED or batch.overlong:
         yield from read_batch(batch, families_wanted=families_wanted)
         return
-    data = batch.load()
+    data = bytes(batch.load())  # as it is when bytes; a batch read into its own buffer, copied
     if not data.isascii():
         try:
             data.decode("utf-8")
@@ -194,7 +194,7 @@ class Prepared:
     status: bytes
     families: bytes
     special: list[int]
-    data: bytes
+    data: bytes | bytearray
     starts: Sequence[int]
     batch: RawBatch
 
@@ -208,7 +208,7 @@ class Prepared:
 
     def source_line(self, k: int) -> bytes:
         """Line ``k`` as the input has it."""
-        return self.data[self.starts[k] : self.starts[k + 1] - 1]
+        return bytes(self.data[self.starts[k] : self.starts[k + 1] - 1])  # as is when bytes
 
     def lane(
         self, k: int, reader: LineReader, normalize: Callable[[JsonObject], JsonObject]

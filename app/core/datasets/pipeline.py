@@ -399,9 +399,9 @@ def _exact_only(
 
     The same outcome as the general loop in :func:`prepare`, in a few calls
     a batch: one dedupe call, one Merkle fold, and the batch's packed lines
-    written as the worker sent them (a batch without duplicates in one write,
-    without a copy; otherwise the runs between duplicates joined, then
-    written once).
+    written as the worker sent them (a batch without duplicates in one write;
+    otherwise the runs between duplicates), never joined or copied here on
+    the way to the encryptor.
     """
     result.pack()
     text, ends, leaves = result.text, result.ends, bytes(result.leaves)
@@ -419,19 +419,16 @@ def _exact_only(
         clusters.add(base + local[position], first)
         _count_removed(removed, result.counts_at(position))
     view = memoryview(text)
-    kept: list[memoryview] = []
     kept_leaves = bytearray()
     start = 0  # the first position of the run of kept records not yet written
     for stop in [*duplicates, len(local)]:
         if stop > start:
-            kept.append(view[ends[start - 1] if start else 0 : ends[stop - 1]])
+            # By reference: the encryptor's pipe gathers views and copies each byte once.
+            records_sink.write(view[ends[start - 1] if start else 0 : ends[stop - 1]])
             kept_leaves += leaves[32 * start : 32 * stop]
         start = stop + 1
     builder.add_many(kept_leaves)
     if kept_leaves:
-        # One write: a copy of the batch costs the parent less than a write (a hand-over to
-        # the encrypting thread) for each run of kept records between duplicates.
-        records_sink.write(b"".join(kept))
         leaves_sink.write(bytes(kept_leaves))
 
 

@@ -60,13 +60,15 @@ class RawBatch:
 
     path: str
     first_line: int
-    data: bytes
+    data: bytes | bytearray
+    """The lines (a bytearray when they were read straight into their own buffer, never
+    changed after)."""
     max_line: int = DEFAULT_MAX_RECORD_BYTES
     overlong: bool = False
     offset: int = -1
     length: int = 0
 
-    def load(self) -> bytes:
+    def load(self) -> bytes | bytearray:
         """The batch's bytes, read from the file when the batch is a reference."""
         if self.offset < 0:
             return self.data
@@ -118,6 +120,10 @@ def iter_jsonl_batches(
         blocks: Iterator[bytes | bytearray] = text.blocks
         if base is not None:
             blocks = _scanned(text.blocks, stream, source.name, options.block_size, meter)
+        elif text.offset is not None and not by_reference:
+            blocks = _whole_lines(
+                text.blocks, stream, source.name, options.block_size, max_line, meter
+            )
         yield from _batches(blocks, source.name, max_line, base)
     meter.finish()
 
@@ -139,6 +145,57 @@ def _scanned(
     yield from read_blocks_into(stream, name, block_size, meter)
 
 
+def _whole_lines(
+    blocks: Iterator[bytes],
+    stream: BinaryIO,
+    name: str,
+    block_size: int,
+    max_line: int,
+    meter: Meter,
+) -> Iterator[bytes | bytearray]:
+    """The blocks of a source read as it is, each read into its own buffer and ending at a newline.
+
+    A batch that carries its bytes is then one block, handed over as it was
+    read: the part line at a block's end goes in front of the next one (a
+    copy of a line, not of the block), so the reading thread copies no block
+    (:func:`_batches` takes a whole block as a batch's bytes). The blocks end
+    where the blocks by reference end, so both cut a file into the same
+    batches: the first is the sample ``open_text`` read (the stream stands
+    past it), and a block whose last line is already longer than
+    ``max_line``, or holds no newline at all, comes as it is, for the cutter
+    to skip that line as it does by reference.
+    """
+    carry: bytes | bytearray = b""
+    buffer: bytes | bytearray = next(blocks, b"")
+    end = len(buffer)
+    while True:
+        cut = buffer.rfind(b"\n", 0, end)
+        if cut < 0 or end - cut - 1 > max_line:
+            carry = b""
+            yield buffer if end == len(buffer) else buffer[:end]
+        else:
+            carry = bytes(buffer[cut + 1 : end])
+            yield buffer[: cut + 1] if isinstance(buffer, bytes) else _cut(buffer, cut + 1)
+        grown = bytearray(len(carry) + block_size)
+        grown[: len(carry)] = carry
+        try:
+            count = stream.readinto(memoryview(grown)[len(carry) :])  # type: ignore[attr-defined]
+        except OSError as exc:
+            raise read_error(name, exc) from None
+        if not count:
+            if carry:
+                yield carry
+            return
+        meter.add(count)
+        buffer, end = grown, len(carry) + count
+
+
+def _cut(buffer: bytearray, size: int) -> bytearray:
+    """``buffer`` shortened to ``size`` bytes in place (it is handed over, never used again)."""
+    del buffer[size:]
+    return buffer
+
+
 def _batches(
     blocks: Iterable[bytes | bytearray], name: str, max_line: int, base: int | None
 ) -> Iterator[RawBatch]:
@@ -158,9 +215,13 @@ def _batches(
     def batch(
         first: int, at: int, length: int, pieces: list[bytes | bytearray | memoryview]
     ) -> RawBatch:
-        # Views of the blocks, joined into the batch's bytes: each byte is copied once here.
         if base is not None:
             return RawBatch(name, first, b"", max_line, offset=base + at, length=length)
+        if len(pieces) == 1 and isinstance(piece := pieces[0], memoryview):
+            whole = piece.obj
+            if isinstance(whole, bytes | bytearray) and piece.nbytes == len(whole):
+                return RawBatch(name, first, whole, max_line)  # a whole block, never reused
+        # Views of the blocks, joined into the batch's bytes: each byte is copied once here.
         return RawBatch(name, first, b"".join(pieces), max_line)
 
     for block in blocks:
@@ -264,7 +325,7 @@ def parse_jsonl_batch(batch: RawBatch) -> list[ImportedRecord | RecordRejected]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        return _parse_lines_slowly(path, batch.first_line, data, batch.max_line)
+        return _parse_lines_slowly(path, batch.first_line, bytes(data), batch.max_line)
     lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()
