@@ -103,6 +103,7 @@ typedef struct {
 typedef struct {
     char *data;
     size_t len, cap;
+    int borrowed; /* data is a Python object's storage: grown into a buffer of its own */
 } Buf;
 
 typedef struct {
@@ -181,9 +182,12 @@ reserve(Buf *buf, size_t more)
     size_t cap = buf->cap ? buf->cap : 4096;
     while (cap < buf->len + more)
         cap *= 2;
-    char *data = PyMem_RawRealloc(buf->data, cap);
+    char *data = buf->borrowed ? PyMem_RawMalloc(cap) : PyMem_RawRealloc(buf->data, cap);
     if (data == NULL)
         return FAILED;
+    if (buf->borrowed && buf->len)
+        memcpy(data, buf->data, buf->len);
+    buf->borrowed = 0;
     buf->data = data;
     buf->cap = cap;
     return 0;

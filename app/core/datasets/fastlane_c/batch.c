@@ -172,6 +172,8 @@ buf_append(Buf *to, const char *data, size_t from, size_t end)
     }
 }
 
+static int merge_text(Batch *b, const uint32_t *index, size_t pending, const uint64_t *ends2);
+
 /* The batch's lines; FAILED when memory ran out or a Python error is set (x->failed).
 
    A line whose text lane needs a phone check is done in a second pass: the first notes
@@ -229,35 +231,87 @@ prepare_batch(Batch *b, Lane *lane, PiiCtx *x, Hasher *hasher)
         ends2[2 * k] = b->text2.len;
         ends2[2 * k + 1] = b->kinds2.len;
     }
-    /* The two passes' bytes merged in line order. */
-    Buf text = {0}, kinds = {0};
-    if (reserve(&text, b->text.len + b->text2.len) != 0 ||
-        reserve(&kinds, b->kinds.len + b->kinds2.len + 1) != 0) {
-        PyMem_RawFree(text.data);
-        PyMem_RawFree(kinds.data);
+    /* The two passes' kind codes merged in line order. */
+    Buf kinds = {0};
+    if (reserve(&kinds, b->kinds.len + b->kinds2.len + 1) != 0)
         return FAILED;
-    }
-    size_t from = 0, kinds_from = 0, from2 = 0, kinds_from2 = 0, k = 0;
+    size_t kinds_from = 0, kinds_from2 = 0, k = 0;
     for (Py_ssize_t i = 0; i < b->lines; i++) {
         if (k < pending && index[k] == (uint32_t)i) {
-            buf_append(&text, b->text2.data, from2, ends2[2 * k]);
             buf_append(&kinds, b->kinds2.data, kinds_from2, ends2[2 * k + 1]);
-            from2 = ends2[2 * k];
             kinds_from2 = ends2[2 * k + 1];
             k++;
         } else {
-            buf_append(&text, b->text.data, from, b->ends[i]);
             buf_append(&kinds, b->kinds.data, kinds_from, b->kind_ends[i]);
-            from = b->ends[i];
             kinds_from = b->kind_ends[i];
         }
-        b->ends[i] = (uint64_t)text.len;
         b->kind_ends[i] = (uint32_t)kinds.len;
     }
-    PyMem_RawFree(b->text.data);
     PyMem_RawFree(b->kinds.data);
-    b->text = text;
     b->kinds = kinds;
+    return merge_text(b, index, pending, ends2);
+}
+
+/* The two passes' text merged in line order: in place, from the end, when the first pass's
+   buffer has room for both (the batch's own Python object, usually), else into a new one.
+   b->ends are the first pass's ends going in, the merged text's coming out; ends2 holds each
+   redone line's end in text2 (every other entry). */
+static int
+merge_text(Batch *b, const uint32_t *index, size_t pending, const uint64_t *ends2)
+{
+    size_t total = b->text.len + b->text2.len;
+    if (total > b->text.cap) {
+        Buf text = {0};
+        if (reserve(&text, total) != 0)
+            return FAILED;
+        size_t from = 0, from2 = 0, k = 0;
+        for (Py_ssize_t i = 0; i < b->lines; i++) {
+            if (k < pending && index[k] == (uint32_t)i) {
+                buf_append(&text, b->text2.data, from2, ends2[2 * k]);
+                from2 = ends2[2 * k];
+                k++;
+            } else {
+                buf_append(&text, b->text.data, from, b->ends[i]);
+                from = b->ends[i];
+            }
+            b->ends[i] = (uint64_t)text.len;
+        }
+        if (!b->text.borrowed)
+            PyMem_RawFree(b->text.data);
+        b->text = text;
+        return 0;
+    }
+    /* From the last line back: each run of first-pass lines moves right by the bytes of the
+       redone lines before it (memmove: the ranges overlap), each redone line is copied in just
+       before what is placed already; a line's first-pass end is read before it is rewritten. */
+    char *text = b->text.data;
+    size_t at = total; /* where the bytes placed so far begin */
+    Py_ssize_t i = b->lines - 1;
+    size_t k = pending;
+    while (i >= 0) {
+        if (k > 0 && index[k - 1] == (uint32_t)i) {
+            size_t start = k > 1 ? ends2[2 * (k - 2)] : 0, end = ends2[2 * (k - 1)];
+            b->ends[i] = at;
+            at -= end - start;
+            if (end > start)
+                memcpy(text + at, b->text2.data + start, end - start);
+            k--;
+            i--;
+            continue;
+        }
+        Py_ssize_t last = i; /* a run of first-pass lines: first..last */
+        while (i >= 0 && !(k > 0 && index[k - 1] == (uint32_t)i))
+            i--;
+        Py_ssize_t first = i + 1;
+        size_t begin = first > 0 ? b->ends[first - 1] : 0, end = b->ends[last];
+        size_t shift = at - end; /* the run's bytes move right by this much */
+        if (end > begin && shift)
+            memmove(text + begin + shift, text + begin, end - begin);
+        for (Py_ssize_t line = first; line <= last; line++)
+            b->ends[line] += shift;
+        at = begin + shift;
+    }
+    b->text.len = total;
     return 0;
 }
 
@@ -303,9 +357,14 @@ prepare_lines(PyObject *module, PyObject *args)
     leaves = PyBytes_FromStringAndSize(NULL, lines * 32);
     status = PyBytes_FromStringAndSize(NULL, lines);
     families = PyBytes_FromStringAndSize(NULL, lines);
+    /* The text is written straight into its Python object, made as large as the batch and
+       some (masks can be longer than what they hide) and cut to size at the end; a batch that
+       outgrows it moves to a buffer of its own (reserve) and is copied in at the end. */
+    size_t room = (size_t)view.len + (size_t)view.len / 8 + 65536;
+    text = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)room);
     x = PyMem_RawMalloc(sizeof(PiiCtx));
     if (ends == NULL || starts == NULL || kind_ends == NULL || leaves == NULL ||
-        status == NULL || families == NULL || x == NULL) {
+        status == NULL || families == NULL || text == NULL || x == NULL) {
         no_memory();
         goto done;
     }
@@ -318,6 +377,9 @@ prepare_lines(PyObject *module, PyObject *args)
     b.leaves = (unsigned char *)PyBytes_AS_STRING(leaves);
     b.status = (unsigned char *)PyBytes_AS_STRING(status);
     b.families = (unsigned char *)PyBytes_AS_STRING(families);
+    b.text.data = PyBytes_AS_STRING(text);
+    b.text.cap = room;
+    b.text.borrowed = 1;
     b.max_line = max_line < 0 ? 0 : (size_t)max_line;
     b.want_families = want_families;
     b.anchors = anchors;
@@ -338,9 +400,16 @@ prepare_lines(PyObject *module, PyObject *args)
         no_memory();
         goto done;
     }
-    text = PyBytes_FromStringAndSize(b.text.data, (Py_ssize_t)b.text.len);
+    if (b.text.borrowed) {
+        if (_PyBytes_Resize(&text, (Py_ssize_t)b.text.len) != 0)
+            goto done; /* text is NULL then */
+    } else {
+        Py_SETREF(text, PyBytes_FromStringAndSize(b.text.data, (Py_ssize_t)b.text.len));
+        if (text == NULL)
+            goto done;
+    }
     kinds = PyBytes_FromStringAndSize(b.kinds.data, (Py_ssize_t)b.kinds.len);
-    if (text == NULL || kinds == NULL)
+    if (kinds == NULL)
         goto done;
     result = PyTuple_Pack(8, text, ends, leaves, status, families, kinds, kind_ends, starts);
 done:
@@ -355,7 +424,8 @@ done:
     if (hashing)
         hasher_close(&hasher);
     lane_free(&lane);
-    PyMem_RawFree(b.text.data);
+    if (!b.text.borrowed)
+        PyMem_RawFree(b.text.data);
     PyMem_RawFree(b.kinds.data);
     Buf *scratch[] = {&b.edits, &b.redacted, &b.answers, &b.pending,
                       &b.text2, &b.kinds2,   &b.ends2};
