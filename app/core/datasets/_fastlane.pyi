@@ -3,6 +3,8 @@
 from array import array
 from collections.abc import Callable
 
+from app.core.datasets.schema import ColumnSummary
+
 ABI: int
 SOURCE: str
 """The first 16 hex digits of SHA-256 over the ``_fastlane.c`` it was built from ("": unknown)."""
@@ -113,21 +115,7 @@ def sketch_lines(
     positions: bytes | bytearray | memoryview | array[int],
     max_columns: int,
     /,
-) -> tuple[
-    list[
-        tuple[
-            str,
-            int,
-            int,
-            tuple[int, int, int, int, int, int, int],
-            bytes,
-            tuple[int, int, int, int, dict[int, int]] | None,
-            bytes | None,
-            bytes | None,
-        ]
-    ],
-    list[int],
-]:
+) -> tuple[list[ColumnSummary], list[int]]:
     """The schema sketch (:mod:`.schema`) of some canonical lines of a batch, summed up per
     column, for :mod:`.schema_lines` to fold into a builder. Releases the GIL.
 

@@ -115,13 +115,11 @@ def read_runs(
     if native is None or not ENABLED or batch.overlong:
         yield from read_batch(batch, families_wanted=families_wanted)
         return
-    data = bytes(batch.load())  # as it is when bytes; a batch read into its own buffer, copied
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            yield from slow_lanes(parse_jsonl_batch(batch))
-            return
+    data = _utf8(batch)
+    if data is None:
+        yield from slow_lanes(parse_jsonl_batch(batch))
+        return
+    data = bytes(data)  # as it is when bytes; a batch read into its own buffer, copied
     canonical, families, leaves, special, bounds = native.scan(
         data, _ANCHORS, batch.max_line, families_wanted, True
     )
@@ -232,6 +230,18 @@ class Prepared:
         )
 
 
+def _utf8(batch: RawBatch) -> bytes | bytearray | None:
+    """The batch's bytes when they are UTF-8 (the C lane reads them), else None: the full way
+    names each bad line."""
+    data = batch.load()
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return data
+
+
 def batch_lane() -> bool:
     """Whether :func:`prepare_batch` can run: the C lane is on and has ``prepare_lines``."""
     return ENABLED and hasattr(_NATIVE, "prepare_lines")
@@ -250,12 +260,9 @@ def prepare_batch(
     assert native is not None
     if batch.overlong:
         return read_batch(batch, families_wanted=families_wanted)
-    data = batch.load()
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return slow_lanes(parse_jsonl_batch(batch))
+    data = _utf8(batch)
+    if data is None:
+        return slow_lanes(parse_jsonl_batch(batch))
     text, ends, leaves, status, families, kinds, kind_ends, starts = native.prepare_lines(
         data, _ANCHORS, batch.max_line, families_wanted, text_lane
     )

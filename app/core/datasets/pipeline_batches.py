@@ -93,14 +93,7 @@ class BatchReader:
         self.meter.finish()
 
     def _is_jsonl_file(self, path: Path) -> bool:
-        if not path.is_file():
-            return False
-        if self.format is not None:
-            return self.format == "jsonl"
-        try:
-            return detect_format(path) == "jsonl"
-        except InvalidSource:
-            return False  # the importer reports it, in its words
+        return is_jsonl_file(path, self.format)
 
     def _jsonl(self, path: Path) -> Iterator[WorkItem]:
         options = self.options
@@ -250,15 +243,19 @@ def threads_fit(paths: Sequence[Path], format: Format | None, config: StageConfi
     """
     if config.mode != "prepare" or Stage(config).batch_lane is None:
         return False
-    for path in paths:
-        try:
-            if not path.is_file():
-                return False
-            if (format or detect_format(path)) != "jsonl":
-                return False
-        except (OSError, InvalidSource):
+    return all(is_jsonl_file(path, format) for path in paths)
+
+
+def is_jsonl_file(path: Path, format: Format | None) -> bool:
+    """Whether ``path`` is a file read as JSON Lines (as chosen, or as detected)."""
+    try:
+        if not path.is_file():
             return False
-    return True
+        if format is not None:
+            return format == "jsonl"
+        return detect_format(path) == "jsonl"
+    except (OSError, InvalidSource):
+        return False  # the importer reports it, in its words
 
 
 def stage_results(

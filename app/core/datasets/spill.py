@@ -29,6 +29,7 @@ import sys
 import tempfile
 from array import array
 from collections.abc import Sequence
+from itertools import accumulate
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -177,36 +178,17 @@ class SpilledKeys:
         """Write one run: ``keys`` in any order, each with an unsigned 64-bit value."""
         if len(keys) != len(values):
             raise ValueError("one value per key")
-        if not keys:
-            return
-        if self._filter.count + len(keys) > self._filter.capacity:
-            self._grow(2 * (self._filter.count + len(keys)))
-        run = _Run(self._blocks, len(keys))
-        blocks = 1 << (16 - run.shift)
-        key_groups: list[list[bytes]] = [[] for _ in range(blocks)]
-        value_groups: list[list[int]] = [[] for _ in range(blocks)]
-        shift = run.shift
-        for key, value in zip(keys, values, strict=True):
-            block = (key[0] << 8 | key[1]) >> shift
-            key_groups[block].append(key)
-            value_groups[block].append(value)
-        for block, group in enumerate(key_groups):
-            packed = b"".join(group)
-            if len(packed) != self.key_size * len(group):
-                raise ValueError(f"spilled keys are {self.key_size} bytes apiece")
-            run.offsets.append(self._end)
-            if not group:
-                run.lengths.append(0)
-                continue
-            plain = packed + array("Q", value_groups[block]).tobytes()
-            sealed = self._aead.encrypt(_nonce(run.first_block + block), plain, None)
-            self._write(sealed)
-            run.lengths.append(len(sealed))
-            self._end += len(sealed)
-            self._note(packed, run)
-        self._blocks += blocks
-        self._runs.append(run)
-        self.count += len(keys)
+        if any(len(key) != self.key_size for key in keys):
+            raise ValueError(f"spilled keys are {self.key_size} bytes apiece")
+        order = sorted(range(len(keys)), key=lambda at: keys[at][:2])  # by block, as grouped
+        counts = array("I", bytes(4 * 65536))
+        for key in keys:
+            counts[key[0] << 8 | key[1]] += 1
+        self.spill_grouped(
+            b"".join([keys[at] for at in order]),
+            array("Q", [values[at] for at in order]).tobytes(),
+            array("I", accumulate(counts, initial=0)),
+        )
 
     def spill_grouped(self, keys: bytes, values: bytes, starts: Sequence[int]) -> None:
         """:meth:`spill` of keys already ordered by their first 16 bits (big endian).
@@ -214,7 +196,8 @@ class SpilledKeys:
         ``keys`` holds them back to back, ``values`` their values (native
         uint64) in the same order, ``starts`` where each 16-bit prefix's keys
         begin (65,537 entries): each block is then a slice, with no Python per
-        key (the C table's ``index_items`` gives them so).
+        key (the C table's ``index_items`` gives them so; :meth:`spill` groups
+        its keys in Python).
         """
         size = self.key_size
         count = len(keys) // size

@@ -9,6 +9,15 @@
 #define INDEX_KEY 12
 #define INDEX_SLOT 24
 
+/* The first index + 1 stored in a slot (0: the slot is empty). */
+static uint64_t
+slot_value(const unsigned char *slot)
+{
+    uint64_t value;
+    memcpy(&value, slot + 16, 8);
+    return value;
+}
+
 static uint64_t
 key_hash(const unsigned char *key)
 {
@@ -24,8 +33,7 @@ index_slot(unsigned char *slots, size_t mask, const unsigned char *key)
     size_t at = (size_t)key_hash(key) & mask;
     for (;;) {
         unsigned char *slot = slots + at * INDEX_SLOT;
-        uint64_t value;
-        memcpy(&value, slot + 16, 8);
+        uint64_t value = slot_value(slot);
         if (value == 0 || memcmp(slot, key, INDEX_KEY) == 0)
             return slot;
         at = (at + 1) & mask;
@@ -104,8 +112,7 @@ index_add(PyObject *module, PyObject *args)
         if (skips != NULL && skips[i])
             continue;
         unsigned char *slot = index_slot(slots, mask, key);
-        uint64_t value;
-        memcpy(&value, slot + 16, 8);
+        uint64_t value = slot_value(slot);
         if (value != 0) {
             found[2 * found_count] = (uint64_t)i;
             found[2 * found_count + 1] = value - 1;
@@ -156,8 +163,7 @@ index_get(PyObject *module, PyObject *args)
         if (key.len < INDEX_KEY) {
             PyErr_SetString(PyExc_ValueError, "index_get: a key is at least 12 bytes");
         } else {
-            uint64_t value;
-            memcpy(&value, index_slot(slots, mask, key.buf) + 16, 8);
+            uint64_t value = slot_value(index_slot(slots, mask, key.buf));
             result = value ? PyLong_FromUnsignedLongLong(value - 1) : Py_NewRef(Py_None);
         }
     }
@@ -188,8 +194,7 @@ index_rehash(PyObject *module, PyObject *args)
         Py_BEGIN_ALLOW_THREADS
         for (size_t i = 0; i <= old_mask; i++) {
             const unsigned char *slot = from + i * INDEX_SLOT;
-            uint64_t value;
-            memcpy(&value, slot + 16, 8);
+            uint64_t value = slot_value(slot);
             if (value != 0)
                 memcpy(index_slot(to, new_mask, slot), slot, INDEX_SLOT);
         }
@@ -224,8 +229,7 @@ index_items(PyObject *module, PyObject *arg)
     memset(start, 0, 65537 * 4);
     for (size_t i = 0; i <= mask; i++) {
         const unsigned char *slot = slots + i * INDEX_SLOT;
-        uint64_t value;
-        memcpy(&value, slot + 16, 8);
+        uint64_t value = slot_value(slot);
         if (value != 0) {
             start[((unsigned)slot[0] << 8 | slot[1]) + 1]++;
             count++;
@@ -247,8 +251,7 @@ index_items(PyObject *module, PyObject *arg)
     unsigned char *value_out = (unsigned char *)PyBytes_AS_STRING(values);
     for (size_t i = 0; i <= mask; i++) {
         const unsigned char *slot = slots + i * INDEX_SLOT;
-        uint64_t value;
-        memcpy(&value, slot + 16, 8);
+        uint64_t value = slot_value(slot);
         if (value == 0)
             continue;
         size_t k = next[(unsigned)slot[0] << 8 | slot[1]]++;
@@ -267,12 +270,32 @@ done:
     return result;
 }
 
-/* The spill filter's bits of a key (spill._bits of its probe's high 32 bits). */
-static uint64_t
-filter_bits(uint32_t high)
+/* A key's word in the spill filter (spill._Filter's ``low % size``) and the bits it sets
+   there (spill._bits of ``high``): its probe ("<QI", little endian, as on every machine this
+   builds for) read from its first 12 bytes. */
+static uint64_t *
+filter_probe(uint64_t *word, size_t size, const unsigned char *key, uint64_t *bits)
 {
+    uint64_t low;
+    uint32_t high;
+    memcpy(&low, key, 8);
+    memcpy(&high, key + 8, 4);
     unsigned a = high & 4095, b = (high >> 12) & 4095;
-    return (1ULL << (a & 63)) | (1ULL << (a >> 6)) | (1ULL << (b & 63)) | (1ULL << (b >> 6));
+    *bits = (1ULL << (a & 63)) | (1ULL << (a >> 6)) | (1ULL << (b & 63)) | (1ULL << (b >> 6));
+    return word + low % size;
+}
+
+/* Whether `words` (native uint64) and `keys` (`stride` bytes apiece, at least 12) make a
+   filter and keys to probe it with; else a ValueError is set. */
+static int
+filter_arguments(const Py_buffer *words, const Py_buffer *keys, Py_ssize_t stride,
+                 const char *name)
+{
+    if (words->len == 0 || words->len % 8 != 0 || stride < INDEX_KEY || keys->len % stride) {
+        PyErr_Format(PyExc_ValueError, "%s: bad words or keys", name);
+        return 0;
+    }
+    return 1;
 }
 
 /* filter_maybe(words, keys, stride) -> [position]: the keys (each the first 12 bytes of
@@ -287,24 +310,17 @@ filter_maybe(PyObject *module, PyObject *args)
     if (!PyArg_ParseTuple(args, "y*y*n:filter_maybe", &words, &keys, &stride))
         return NULL;
     PyObject *result = NULL;
-    size_t size = (size_t)words.len / 8;
-    if (size == 0 || words.len % 8 != 0 || stride < INDEX_KEY || keys.len % stride != 0) {
-        PyErr_SetString(PyExc_ValueError, "filter_maybe: bad words or keys");
+    if (!filter_arguments(&words, &keys, stride, "filter_maybe"))
         goto done;
-    }
     result = PyList_New(0);
     if (result == NULL)
         goto done;
-    const uint64_t *word = words.buf;
+    size_t size = (size_t)words.len / 8;
     Py_ssize_t count = keys.len / stride;
     for (Py_ssize_t i = 0; i < count; i++) {
         const unsigned char *key = (const unsigned char *)keys.buf + (size_t)i * (size_t)stride;
-        uint64_t low;
-        uint32_t high;
-        memcpy(&low, key, 8); /* "<QI": little endian, as on every machine this builds for */
-        memcpy(&high, key + 8, 4);
-        uint64_t bits = filter_bits(high);
-        if ((word[low % size] & bits) != bits)
+        uint64_t bits;
+        if ((*filter_probe(words.buf, size, key, &bits) & bits) != bits)
             continue;
         PyObject *position = PyLong_FromSsize_t(i);
         if (position == NULL || PyList_Append(result, position) != 0) {
@@ -329,21 +345,15 @@ filter_add(PyObject *module, PyObject *args)
     (void)module;
     if (!PyArg_ParseTuple(args, "w*y*n:filter_add", &words, &keys, &stride))
         return NULL;
-    size_t size = (size_t)words.len / 8;
-    int ok = size != 0 && words.len % 8 == 0 && stride >= INDEX_KEY && keys.len % stride == 0;
-    if (!ok)
-        PyErr_SetString(PyExc_ValueError, "filter_add: bad words or keys");
-    else {
-        uint64_t *word = words.buf;
+    int ok = filter_arguments(&words, &keys, stride, "filter_add");
+    if (ok) {
+        size_t size = (size_t)words.len / 8;
         Py_ssize_t count = keys.len / stride;
         for (Py_ssize_t i = 0; i < count; i++) {
             const unsigned char *key =
                 (const unsigned char *)keys.buf + (size_t)i * (size_t)stride;
-            uint64_t low;
-            uint32_t high;
-            memcpy(&low, key, 8);
-            memcpy(&high, key + 8, 4);
-            word[low % size] |= filter_bits(high);
+            uint64_t bits;
+            *filter_probe(words.buf, size, key, &bits) |= bits;
         }
     }
     PyBuffer_Release(&words);

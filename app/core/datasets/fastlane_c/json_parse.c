@@ -192,6 +192,17 @@ digits_from(Lane *p)
     return p->pos - start;
 }
 
+/* Link child in after *last among the children of container self (first when none). */
+static inline void
+append_child(Lane *p, uint32_t self, uint32_t *last, uint32_t child)
+{
+    if (*last == NO_NODE)
+        p->nodes[self].child = child;
+    else
+        p->nodes[*last].next = child;
+    *last = child;
+}
+
 /* Whether a number with ``whole`` significant digits before its point (0 for "0") and the
    ``fraction`` digits at ``digits`` after it, no exponent, is spelled as repr (and so
    ECMAScript) spells its float: then it is written as it is, without a round trip through
@@ -331,11 +342,7 @@ parse_container(Lane *p, uint32_t *out, int depth)
                 return SLOW;
             if ((status = parse_string(p, &child, 1)) != 0)
                 return status;
-            if (last == NO_NODE)
-                p->nodes[self].child = child;
-            else
-                p->nodes[last].next = child;
-            last = child;
+            append_child(p, self, &last, child);
             skip_space(p);
             if (p->pos >= p->n || p->line[p->pos] != ':')
                 return SLOW;
@@ -344,11 +351,7 @@ parse_container(Lane *p, uint32_t *out, int depth)
         }
         if ((status = parse_value(p, &child, depth + 1)) != 0)
             return status;
-        if (last == NO_NODE)
-            p->nodes[self].child = child;
-        else
-            p->nodes[last].next = child;
-        last = child;
+        append_child(p, self, &last, child);
         p->nodes[self].count++;
         skip_space(p);
         if (p->pos >= p->n)
